@@ -1,0 +1,99 @@
+package dev.storageinit;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * One download: a source URI into a destination directory. Immutable; build with {@link #builder(String, Path)}.
+ *
+ * @param source the parsed source URI
+ * @param destination the local directory (any {@link java.nio.file.FileSystem}); created when missing
+ * @param credentials where the provider reads credentials and settings
+ * @param allowPatterns when not empty, only relative paths matching one of these globs are downloaded
+ * @param ignorePatterns relative paths matching one of these globs are not downloaded
+ * @param linkMode for local sources: copy, hard-link or symlink
+ */
+public record DownloadRequest(
+        ModelUri source,
+        Path destination,
+        CredentialSource credentials,
+        List<String> allowPatterns,
+        List<String> ignorePatterns,
+        LinkMode linkMode) {
+
+    /** Validates and copies the lists. */
+    public DownloadRequest {
+        Objects.requireNonNull(source, "source");
+        Objects.requireNonNull(destination, "destination");
+        Objects.requireNonNull(credentials, "credentials");
+        allowPatterns = List.copyOf(allowPatterns);
+        ignorePatterns = List.copyOf(ignorePatterns);
+        Objects.requireNonNull(linkMode, "linkMode");
+    }
+
+    /** A request with the environment as credential source and no filters. */
+    public static DownloadRequest of(String source, Path destination) throws InvalidUriException {
+        return builder(source, destination).build();
+    }
+
+    /** Starts a request. */
+    public static Builder builder(String source, Path destination) throws InvalidUriException {
+        return new Builder(ModelUri.parse(source), destination);
+    }
+
+    /** Starts a request. */
+    public static Builder builder(ModelUri source, Path destination) {
+        return new Builder(source, destination);
+    }
+
+    /** Builder for {@link DownloadRequest}. */
+    public static final class Builder {
+        private final ModelUri source;
+        private final Path destination;
+        private CredentialSource credentials = CredentialSource.environment();
+        private final List<String> allow = new ArrayList<>();
+        private final List<String> ignore = new ArrayList<>();
+        private LinkMode linkMode = LinkMode.COPY;
+
+        private Builder(ModelUri source, Path destination) {
+            this.source = source;
+            this.destination = destination;
+        }
+
+        /** Where credentials and settings come from; default {@link CredentialSource#environment()}. */
+        public Builder credentials(CredentialSource credentials) {
+            this.credentials = credentials;
+            return this;
+        }
+
+        /**
+         * Adds globs a relative path must match to be downloaded. Globs follow the Python initializer's fnmatch:
+         * {@code *} and {@code ?} match any character including '/', {@code [abc]} a set. When neither this nor
+         * {@link #ignore} is called, {@code STORAGE_ALLOW_PATTERNS} / {@code STORAGE_IGNORE_PATTERNS} from the
+         * credential source apply.
+         */
+        public Builder allow(List<String> globs) {
+            allow.addAll(globs);
+            return this;
+        }
+
+        /** Adds globs of relative paths to skip; see {@link #allow(List)}. */
+        public Builder ignore(List<String> globs) {
+            ignore.addAll(globs);
+            return this;
+        }
+
+        /** Copy (default), hard-link or symlink files of local sources. */
+        public Builder linkMode(LinkMode linkMode) {
+            this.linkMode = linkMode;
+            return this;
+        }
+
+        /** The request. */
+        public DownloadRequest build() {
+            return new DownloadRequest(source, destination, credentials, allow, ignore, linkMode);
+        }
+    }
+}

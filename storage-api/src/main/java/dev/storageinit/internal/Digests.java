@@ -1,0 +1,91 @@
+package dev.storageinit.internal;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.zip.CRC32;
+import java.util.zip.CRC32C;
+import java.util.zip.Checksum;
+
+/** Incremental computation of the checksums a store may advertise. */
+public final class Digests {
+    private Digests() {}
+
+    /** An incremental digest. */
+    public interface Digest {
+        void update(byte[] b, int off, int len);
+
+        /** Lower-case hex of the value (big-endian for the CRCs). */
+        String hex();
+    }
+
+    /** A fresh digest for {@code algorithm}. */
+    public static Digest create(dev.storageinit.spi.Checksum.Algorithm algorithm) {
+        switch (algorithm) {
+            case MD5:
+                return message("MD5");
+            case SHA256:
+                return message("SHA-256");
+            case CRC32C:
+                return crc(new CRC32C());
+            case CRC32:
+                return crc(new CRC32());
+            default:
+                throw new IllegalArgumentException(algorithm.toString());
+        }
+    }
+
+    /** The digest of a whole file, read in {@code bufferSize} pieces. */
+    public static String ofFile(Path file, dev.storageinit.spi.Checksum.Algorithm algorithm, int bufferSize)
+            throws IOException {
+        Digest d = create(algorithm);
+        byte[] buf = new byte[bufferSize];
+        ByteBuffer bb = ByteBuffer.wrap(buf);
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            int n;
+            while ((n = ch.read(bb.clear())) >= 0) {
+                d.update(buf, 0, n);
+            }
+        }
+        return d.hex();
+    }
+
+    private static Digest message(String name) {
+        MessageDigest md;
+        try {
+            md = MessageDigest.getInstance(name);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(name + " missing from the JDK", e);
+        }
+        return new Digest() {
+            @Override
+            public void update(byte[] b, int off, int len) {
+                md.update(b, off, len);
+            }
+
+            @Override
+            public String hex() {
+                return HexFormat.of().formatHex(md.digest());
+            }
+        };
+    }
+
+    private static Digest crc(Checksum crc) {
+        return new Digest() {
+            @Override
+            public void update(byte[] b, int off, int len) {
+                crc.update(b, off, len);
+            }
+
+            @Override
+            public String hex() {
+                return String.format("%08x", crc.getValue());
+            }
+        };
+    }
+}

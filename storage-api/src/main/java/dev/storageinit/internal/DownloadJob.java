@@ -1,0 +1,650 @@
+package dev.storageinit.internal;
+
+import dev.storageinit.DownloadRequest;
+import dev.storageinit.DownloadResult;
+import dev.storageinit.IntegrityException;
+import dev.storageinit.LinkMode;
+import dev.storageinit.NotFoundException;
+import dev.storageinit.StorageException;
+import dev.storageinit.TransferException;
+import dev.storageinit.TransferListener;
+import dev.storageinit.spi.Checksum;
+import dev.storageinit.spi.LocalObjectSource;
+import dev.storageinit.spi.ObjectSource;
+import dev.storageinit.spi.RemoteObject;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * One download: lists the source on the calling thread and feeds each object to the engine's pool as it is
+ * listed; small objects are one unit of work, large ones one unit per byte range written in place with positional
+ * writes. Every file is written under the staging directory and moved into place only when complete and verified;
+ * the manifest records what was published.
+ */
+final class DownloadJob {
+    /** Staging directory inside the destination, removed at the end of every run. */
+    static final String STAGING_DIR = ".storage-initializer.staging";
+
+    private static final ThreadLocal<byte[]> BUFFER = new ThreadLocal<>();
+    private static final Duration MAX_BACKOFF = Duration.ofSeconds(10);
+    private static final int MAX_WHOLE_FILE_RETRIES = 2;
+    private static final long MANIFEST_FLUSH_NANOS = Duration.ofSeconds(1).toNanos();
+
+    private final TransferEngine engine;
+    private final EngineSettings settings;
+    private final DownloadRequest request;
+    private final ObjectSource source;
+    private final String shown;
+    private final TransferListener listener;
+    private final PathFilter filter;
+
+    private PathGuard guard;
+    private Path staging;
+    private Manifest previous;
+    private Manifest manifest;
+    private String prefix;
+
+    private final AtomicInteger outstandingUnits = new AtomicInteger();
+    private final AtomicReference<StorageException> failure = new AtomicReference<>();
+    private volatile boolean aborted;
+    private volatile boolean manifestDirty;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition changed = lock.newCondition();
+
+    private final AtomicLong listedFiles = new AtomicLong();
+    private final AtomicLong listedBytes = new AtomicLong();
+    private final AtomicLong seenObjects = new AtomicLong();
+    private final AtomicLong filesTransferred = new AtomicLong();
+    private final AtomicLong bytesTransferred = new AtomicLong();
+    private final AtomicLong filesSkipped = new AtomicLong();
+    private final AtomicLong bytesSkipped = new AtomicLong();
+    private final AtomicLong filesFiltered = new AtomicLong();
+    private final AtomicLong stagingNames = new AtomicLong();
+
+    DownloadJob(TransferEngine engine, DownloadRequest request, ObjectSource source) {
+        this.engine = engine;
+        this.settings = engine.settings();
+        this.request = request;
+        this.source = source;
+        this.shown = request.source().redacted();
+        this.listener = engine.listener();
+        this.filter = filterFor(request);
+    }
+
+    private static PathFilter filterFor(DownloadRequest request) {
+        if (!request.allowPatterns().isEmpty() || !request.ignorePatterns().isEmpty()) {
+            return new PathFilter(request.allowPatterns(), request.ignorePatterns());
+        }
+        List<String> allow = request.credentials().get("STORAGE_ALLOW_PATTERNS").map(PathFilter::parseList)
+                .orElse(List.of());
+        List<String> ignore = request.credentials().get("STORAGE_IGNORE_PATTERNS").map(PathFilter::parseList)
+                .orElse(List.of());
+        return new PathFilter(allow, ignore);
+    }
+
+    DownloadResult run() throws StorageException {
+        long started = System.nanoTime();
+        prepareDestination();
+        try {
+            listAndSchedule();
+            awaitUnits();
+        } finally {
+            aborted = aborted || failure.get() != null;
+            drainAfterAbort();
+            finish();
+        }
+        StorageException error = failure.get();
+        if (error != null) {
+            throw error;
+        }
+        DownloadResult result = new DownloadResult(shown, request.destination(), filesTransferred.get(),
+                bytesTransferred.get(), filesSkipped.get(), bytesSkipped.get(), filesFiltered.get(),
+                Duration.ofNanos(System.nanoTime() - started));
+        try {
+            listener.finished(result);
+        } catch (RuntimeException e) {
+            // the download is complete and published; a listener failing now changes nothing
+        }
+        return result;
+    }
+
+    // ---------------------------------------------------------------- setup and teardown
+
+    private void prepareDestination() throws StorageException {
+        Path dest = request.destination();
+        try {
+            if (Files.exists(dest) && !Files.isDirectory(dest)) {
+                throw new dev.storageinit.ConfigurationException(shown,
+                        "destination " + dest + " exists and is not a directory");
+            }
+            Files.createDirectories(dest);
+            guard = new PathGuard(shown, dest, Set.of(Manifest.FILE_NAME, Manifest.FILE_NAME + ".tmp", STAGING_DIR));
+            staging = guard.root().resolve(STAGING_DIR);
+            deleteTree(staging);
+            Files.createDirectories(staging);
+        } catch (StorageException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new TransferException(shown, "cannot prepare destination " + dest + ": " + e, false, e);
+        }
+        previous = Manifest.readFor(guard.root(), shown);
+        manifest = new Manifest(shown);
+        String key = source.key();
+        prefix = key.isEmpty() || key.endsWith("/") ? key : key + "/";
+    }
+
+    private void finish() {
+        try {
+            deleteTree(staging);
+        } catch (IOException e) {
+            failIfFirst(new TransferException(shown, "cannot remove staging directory " + staging + ": " + e, false, e));
+        }
+        if (failure.get() == null) {
+            manifest.markComplete();
+        }
+        try {
+            manifest.write(guard.root());
+        } catch (IOException e) {
+            failIfFirst(new TransferException(shown, "cannot write manifest in " + guard.root() + ": " + e, false, e));
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        if (Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            try (DirectoryStream<Path> children = Files.newDirectoryStream(dir)) {
+                for (Path child : children) {
+                    deleteTree(child);
+                }
+            }
+        }
+        Files.deleteIfExists(dir);
+    }
+
+    // ---------------------------------------------------------------- listing
+
+    /** Thrown inside the listing callback to stop a listing once the download has failed. */
+    private static final class ListingStopped extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        ListingStopped() {
+            super(null, null, false, false);
+        }
+    }
+
+    private void listAndSchedule() {
+        try {
+            source.list(prefix, object -> {
+                if (aborted) {
+                    throw new ListingStopped();
+                }
+                accept(object, relativeOf(object.key()));
+            });
+            if (seenObjects.get() == 0 && !aborted) {
+                listSingleObject();
+            }
+            if (!aborted && seenObjects.get() > 0 && listedFiles.get() == 0) {
+                fail(new NotFoundException(shown, "no file matched the allow/ignore patterns (" + seenObjects.get()
+                        + " objects listed)"));
+            }
+            if (!aborted) {
+                notifyListener(() -> listener.listed(request.source(), listedFiles.get(), listedBytes.get()));
+            }
+        } catch (ListingStopped e) {
+            // the failure that stopped it is recorded already
+        } catch (StorageException e) {
+            fail(e);
+        } catch (RuntimeException e) {
+            fail(new TransferException(shown, "listing failed: " + e, false, e));
+        }
+    }
+
+    private void listSingleObject() throws StorageException {
+        String key = source.key();
+        if (key.isEmpty() || key.endsWith("/")) {
+            throw new NotFoundException(shown, key.isEmpty() ? "the container holds no objects"
+                    : "no object under folder '" + key + "'");
+        }
+        Optional<RemoteObject> single = source.stat(key);
+        if (single.isEmpty()) {
+            throw new NotFoundException(shown, "no object under folder '" + prefix + "' and no object named '" + key + "'");
+        }
+        accept(single.get(), basename(key));
+    }
+
+    private String relativeOf(String key) {
+        return key.startsWith(prefix) ? key.substring(prefix.length()) : key;
+    }
+
+    private static String basename(String key) {
+        return key.substring(key.lastIndexOf('/') + 1);
+    }
+
+    private void accept(RemoteObject object, String relative) {
+        if (object.key().endsWith("/") || relative.isEmpty()) {
+            return; // folder marker
+        }
+        if (!object.key().startsWith(prefix) && !object.key().equals(source.key())) {
+            fail(new TransferException(shown, "the store listed key '" + object.key() + "' outside prefix '" + prefix
+                    + "'", false, null));
+            throw new ListingStopped();
+        }
+        seenObjects.incrementAndGet();
+        if (!filter.keeps(relative)) {
+            filesFiltered.incrementAndGet();
+            return;
+        }
+        Path target;
+        try {
+            target = guard.resolve(relative);
+        } catch (StorageException e) {
+            fail(e);
+            throw new ListingStopped();
+        }
+        listedFiles.incrementAndGet();
+        listedBytes.addAndGet(object.size());
+        if (isIntact(relative, object, target)) {
+            filesSkipped.incrementAndGet();
+            bytesSkipped.addAndGet(object.size());
+            notifyListener(() -> listener.fileDone(request.source(), relative, object.size(), true));
+            return;
+        }
+        FileTask task = new FileTask(relative, target, object);
+        task.schedule();
+    }
+
+    private boolean isIntact(String relative, RemoteObject object, Path target) {
+        Manifest.Entry e = previous.get(relative);
+        if (e == null || e.size() != object.size() || !e.key().equals(object.key())) {
+            return false;
+        }
+        boolean sameVersion = object.version() != null && object.version().equals(e.version());
+        boolean sameChecksum = object.checksum() != null && object.checksum().toString().equals(e.checksum());
+        if (!sameVersion && !sameChecksum) {
+            return false;
+        }
+        try {
+            if (!Files.isRegularFile(target) || Files.size(target) != e.size()
+                    || Files.getLastModifiedTime(target).toMillis() != e.localModifiedMillis()) {
+                return false;
+            }
+        } catch (IOException ex) {
+            return false;
+        }
+        manifest.put(relative, e);
+        manifestDirty = true;
+        return true;
+    }
+
+    // ---------------------------------------------------------------- waiting
+
+    private void awaitUnits() {
+        long lastFlush = System.nanoTime();
+        lock.lock();
+        try {
+            while (outstandingUnits.get() > 0 && !aborted) {
+                try {
+                    changed.awaitNanos(MANIFEST_FLUSH_NANOS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    fail(new TransferException(shown, "download interrupted", true, e));
+                    break;
+                }
+                if (manifestDirty && System.nanoTime() - lastFlush >= MANIFEST_FLUSH_NANOS) {
+                    manifestDirty = false;
+                    lastFlush = System.nanoTime();
+                    try {
+                        manifest.write(guard.root());
+                    } catch (IOException e) {
+                        fail(new TransferException(shown, "cannot write manifest: " + e, false, e));
+                    }
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** After a failure, waits (uninterruptibly) for units already running to notice and stop. */
+    private void drainAfterAbort() {
+        lock.lock();
+        try {
+            while (outstandingUnits.get() > 0) {
+                changed.awaitUninterruptibly();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void unitEnded() {
+        if (outstandingUnits.decrementAndGet() <= 0) {
+            signal();
+        }
+    }
+
+    private void signal() {
+        lock.lock();
+        try {
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    void fail(StorageException e) {
+        if (failure.compareAndSet(null, e)) {
+            aborted = true;
+            signal();
+        }
+    }
+
+    private void failIfFirst(StorageException e) {
+        failure.compareAndSet(null, e);
+    }
+
+    private void notifyListener(Runnable call) {
+        try {
+            call.run();
+        } catch (RuntimeException e) {
+            fail(new TransferException(shown, "aborted by listener: " + e, false, e));
+        }
+    }
+
+    // ---------------------------------------------------------------- files and units
+
+    /** One object being fetched into one staging file. */
+    private final class FileTask {
+        final String relative;
+        final Path target;
+        final RemoteObject object;
+        final boolean ranged;
+        final AtomicInteger unitsLeft = new AtomicInteger();
+        volatile boolean partFailed;
+        int wholeFileRetries;
+        Path stagingFile;
+        FileChannel channel;
+        Digests.Digest streamDigest;
+
+        FileTask(String relative, Path target, RemoteObject object) {
+            this.relative = relative;
+            this.target = target;
+            this.object = object;
+            this.ranged = object.size() > settings.multipartThreshold();
+        }
+
+        void schedule() {
+            stagingFile = staging.resolve(stagingNames.incrementAndGet() + ".part");
+            partFailed = false;
+            channel = null;
+            long size = object.size();
+            long part = ranged ? settings.partSize() : Math.max(size, 1);
+            int parts = size == 0 ? 1 : (int) ((size + part - 1) / part);
+            if (!ranged && object.checksum() != null) {
+                streamDigest = Digests.create(object.checksum().algorithm());
+            }
+            unitsLeft.set(parts);
+            outstandingUnits.addAndGet(parts);
+            for (int i = 0; i < parts; i++) {
+                long offset = i * part;
+                Unit unit = new Unit(this, offset, Math.min(part, size - offset), engine.nextSequence());
+                try {
+                    engine.submit(unit);
+                } catch (java.util.concurrent.RejectedExecutionException e) {
+                    fail(new TransferException(shown, "storage instance closed", false, e));
+                    unit.cancel();
+                }
+            }
+        }
+
+        synchronized FileChannel channel() throws IOException {
+            if (channel == null) {
+                channel = FileChannel.open(stagingFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            }
+            return channel;
+        }
+
+        /** Called once per unit, however it ended; the last one closes the file and publishes it. */
+        void unitFinished(boolean ok) {
+            if (!ok) {
+                partFailed = true;
+            }
+            if (unitsLeft.decrementAndGet() > 0) {
+                return;
+            }
+            try {
+                synchronized (this) {
+                    if (channel != null) {
+                        channel.close();
+                    }
+                }
+                if (!partFailed && !aborted) {
+                    complete();
+                }
+            } catch (StorageException e) {
+                fail(e);
+            } catch (IOException e) {
+                fail(new TransferException(shown, "cannot write " + relative + ": " + e, false, e));
+            }
+        }
+
+        private void complete() throws IOException {
+            boolean linked = tryLink();
+            if (!linked) {
+                if (!Files.exists(stagingFile)) {
+                    Files.createFile(stagingFile); // zero-byte object
+                }
+                long actual = Files.size(stagingFile);
+                if (actual != object.size()) {
+                    throw new IntegrityException(shown, relative + ": got " + actual + " bytes, the store listed "
+                            + object.size());
+                }
+                String mismatch = verifyChecksum();
+                if (mismatch != null) {
+                    if (wholeFileRetries++ < MAX_WHOLE_FILE_RETRIES) {
+                        Files.deleteIfExists(stagingFile);
+                        bytesTransferred.addAndGet(-object.size());
+                        schedule();
+                        return;
+                    }
+                    throw new IntegrityException(shown, relative + ": " + mismatch + " (after "
+                            + (MAX_WHOLE_FILE_RETRIES + 1) + " downloads); not published");
+                }
+            }
+            guard.prepareParent(target);
+            try {
+                Files.move(stagingFile, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(stagingFile, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+            long mtime = Files.getLastModifiedTime(target, LinkOption.NOFOLLOW_LINKS).toMillis();
+            manifest.put(relative, new Manifest.Entry(object.key(), object.size(), object.version(),
+                    object.checksum() == null ? null : object.checksum().toString(), mtime));
+            manifestDirty = true;
+            filesTransferred.incrementAndGet();
+            notifyListener(() -> listener.fileDone(request.source(), relative, object.size(), false));
+        }
+
+        /** Null when the checksum matches or the store gave none; otherwise what differs. */
+        private String verifyChecksum() throws IOException {
+            Checksum expected = object.checksum();
+            if (expected == null) {
+                return null;
+            }
+            String actual = streamDigest != null ? streamDigest.hex()
+                    : Digests.ofFile(stagingFile, expected.algorithm(), settings.bufferSize());
+            return actual.equals(expected.hex()) ? null
+                    : expected.algorithm() + " mismatch: store says " + expected.hex() + ", got " + actual;
+        }
+
+        /** Links instead of copying when asked and possible; false to copy. */
+        private boolean tryLink() throws IOException {
+            if (!(source instanceof LocalObjectSource) || request.linkMode() == LinkMode.COPY) {
+                return false;
+            }
+            Path local = ((LocalObjectSource) source).localFile(object);
+            if (local.getFileSystem() != stagingFile.getFileSystem()) {
+                return false;
+            }
+            Files.deleteIfExists(stagingFile);
+            try {
+                if (request.linkMode() == LinkMode.SYMLINK) {
+                    Files.createSymbolicLink(stagingFile, local.toAbsolutePath());
+                } else {
+                    Files.createLink(stagingFile, local);
+                }
+                return true;
+            } catch (UnsupportedOperationException | FileSystemException e) {
+                return false;
+            }
+        }
+    }
+
+    /** A whole small object or one byte range of a large one. Ordered largest file first, then by offset. */
+    final class Unit implements Runnable, Comparable<Unit> {
+        final FileTask file;
+        final long offset;
+        final long length;
+        final long sequence;
+
+        Unit(FileTask file, long offset, long length, long sequence) {
+            this.file = file;
+            this.offset = offset;
+            this.length = length;
+            this.sequence = sequence;
+        }
+
+        @Override
+        public int compareTo(Unit o) {
+            int bySize = Long.compare(o.file.object.size(), file.object.size());
+            return bySize != 0 ? bySize : Long.compare(sequence, o.sequence);
+        }
+
+        @Override
+        public void run() {
+            boolean ok = false;
+            try {
+                if (!aborted) {
+                    if (length > 0 && !linkInstead()) {
+                        transfer();
+                    }
+                    ok = true;
+                }
+            } catch (StorageException e) {
+                fail(e);
+            } catch (IOException e) {
+                fail(new TransferException(shown, file.relative + ": " + e, true, e));
+            } catch (RuntimeException e) {
+                fail(new TransferException(shown, file.relative + ": unexpected error: " + e, false, e));
+            } finally {
+                file.unitFinished(ok);
+                unitEnded();
+            }
+        }
+
+        /** Called for a unit that will never run (the engine was closed). */
+        void cancel() {
+            fail(new TransferException(shown, "storage instance closed during the download", false, null));
+            file.unitFinished(false);
+            unitEnded();
+        }
+
+        private boolean linkInstead() {
+            return source instanceof LocalObjectSource && request.linkMode() != LinkMode.COPY;
+        }
+
+        private void transfer() throws IOException {
+            byte[] buffer = BUFFER.get();
+            if (buffer == null || buffer.length != settings.bufferSize()) {
+                buffer = new byte[settings.bufferSize()];
+                BUFFER.set(buffer);
+            }
+            FileChannel channel = file.channel();
+            long position = offset;
+            long end = offset + length;
+            int attempt = 1;
+            while (true) {
+                long before = position;
+                try (InputStream in = source.read(file.object, position, end - position)) {
+                    while (position < end) {
+                        if (aborted) {
+                            return;
+                        }
+                        int n = in.read(buffer, 0, (int) Math.min(buffer.length, end - position));
+                        if (n < 0) {
+                            throw new EOFException("stream ended " + (end - position) + " bytes early");
+                        }
+                        ByteBuffer bb = ByteBuffer.wrap(buffer, 0, n);
+                        long at = position;
+                        while (bb.hasRemaining()) {
+                            at += channel.write(bb, at);
+                        }
+                        if (file.streamDigest != null) {
+                            file.streamDigest.update(buffer, 0, n);
+                        }
+                        position += n;
+                        bytesTransferred.addAndGet(n);
+                        int count = n;
+                        notifyListener(() -> listener.bytes(count));
+                    }
+                    if (in.read() >= 0) {
+                        throw new IntegrityException(shown, file.relative + ": the store sent more bytes than the "
+                                + length + " asked for at offset " + offset);
+                    }
+                    return;
+                } catch (IOException e) {
+                    if (aborted || !retryable(e)) {
+                        throw e;
+                    }
+                    if (position > before) {
+                        attempt = 1; // progress was made: count failures since the last progress
+                    }
+                    if (attempt >= settings.maxAttempts()) {
+                        throw new TransferException(shown, file.relative + ": failed after " + attempt
+                                + " attempts: " + e.getMessage(), true, e);
+                    }
+                    sleepBackoff(attempt++);
+                }
+            }
+        }
+
+        private boolean retryable(IOException e) {
+            return !(e instanceof StorageException) || ((StorageException) e).isRetryable();
+        }
+
+        private void sleepBackoff(int attempt) throws TransferException {
+            long base = settings.retryBackoff().toMillis() << Math.min(attempt - 1, 20);
+            long capped = Math.min(base, MAX_BACKOFF.toMillis());
+            long delay = capped / 2 + ThreadLocalRandom.current().nextLong(capped / 2 + 1);
+            try {
+                Thread.sleep(delay);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new TransferException(shown, "download interrupted", true, e);
+            }
+        }
+    }
+}

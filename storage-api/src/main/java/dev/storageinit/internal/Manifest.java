@@ -1,0 +1,126 @@
+package dev.storageinit.internal;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The record, kept in the destination as {@value #FILE_NAME}, of what a download published: the source, each
+ * file's key, size, version, checksum and local modification time, and whether the whole download completed. A
+ * later run of the same source skips files whose entry still matches both the store and the local file.
+ */
+public final class Manifest {
+    /** File name of the manifest inside the destination. */
+    public static final String FILE_NAME = ".storage-initializer.json";
+
+    /**
+     * One published file.
+     *
+     * @param key the object key
+     * @param size bytes
+     * @param version the store's version (ETag, generation), or null
+     * @param checksum "ALGORITHM:hex", or null
+     * @param localModifiedMillis the local file's modification time right after publishing
+     */
+    public record Entry(String key, long size, String version, String checksum, long localModifiedMillis) {}
+
+    private final String source;
+    private final Map<String, Entry> entries = new ConcurrentHashMap<>();
+    private volatile boolean complete;
+
+    public Manifest(String source) {
+        this.source = source;
+    }
+
+    public String source() {
+        return source;
+    }
+
+    public boolean complete() {
+        return complete;
+    }
+
+    public void markComplete() {
+        complete = true;
+    }
+
+    public Entry get(String relativePath) {
+        return entries.get(relativePath);
+    }
+
+    public void put(String relativePath, Entry entry) {
+        entries.put(relativePath, entry);
+    }
+
+    public int size() {
+        return entries.size();
+    }
+
+    /**
+     * Reads the manifest of {@code dir} if it exists and was written for {@code source}; otherwise (missing, other
+     * source, unreadable) an empty one: a re-download is always safe.
+     */
+    public static Manifest readFor(Path dir, String source) {
+        Manifest m = new Manifest(source);
+        Path file = dir.resolve(FILE_NAME);
+        if (!Files.isRegularFile(file)) {
+            return m;
+        }
+        try {
+            Object parsed = Json.parse(Files.readString(file, StandardCharsets.UTF_8));
+            if (!(parsed instanceof Map)) {
+                return m;
+            }
+            Map<?, ?> root = (Map<?, ?>) parsed;
+            if (!Objects.equals(root.get("source"), source) || !(root.get("files") instanceof Map)) {
+                return m;
+            }
+            for (Map.Entry<?, ?> e : ((Map<?, ?>) root.get("files")).entrySet()) {
+                Map<?, ?> f = (Map<?, ?>) e.getValue();
+                m.put((String) e.getKey(), new Entry((String) f.get("key"), ((Number) f.get("size")).longValue(),
+                        (String) f.get("version"), (String) f.get("checksum"), ((Number) f.get("mtime")).longValue()));
+            }
+            return m;
+        } catch (IOException | RuntimeException e) {
+            return new Manifest(source);
+        }
+    }
+
+    /** Writes the manifest into {@code dir} atomically (a temporary file renamed over the old one). */
+    public void write(Path dir) throws IOException {
+        Map<String, Object> files = new TreeMap<>();
+        for (Map.Entry<String, Entry> e : entries.entrySet()) {
+            Entry v = e.getValue();
+            Map<String, Object> f = new LinkedHashMap<>();
+            f.put("key", v.key());
+            f.put("size", v.size());
+            f.put("version", v.version());
+            f.put("checksum", v.checksum());
+            f.put("mtime", v.localModifiedMillis());
+            files.put(e.getKey(), f);
+        }
+        Map<String, Object> root = new LinkedHashMap<>();
+        root.put("format", 1);
+        root.put("source", source);
+        root.put("complete", complete);
+        root.put("updated", Instant.now().toString());
+        root.put("fileCount", files.size());
+        root.put("files", files);
+        Path tmp = dir.resolve(FILE_NAME + ".tmp");
+        Files.writeString(tmp, Json.write(root) + "\n", StandardCharsets.UTF_8);
+        try {
+            Files.move(tmp, dir.resolve(FILE_NAME), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(tmp, dir.resolve(FILE_NAME), StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+}

@@ -1,0 +1,82 @@
+package dev.storageinit.internal;
+
+import dev.storageinit.ConfigurationException;
+import dev.storageinit.CredentialSource;
+import dev.storageinit.InvalidUriException;
+import dev.storageinit.ModelUri;
+import dev.storageinit.spi.StorageProvider;
+import dev.storageinit.spi.StorageProvider.Match;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.ServiceLoader;
+import java.util.TreeSet;
+
+/** The providers of one {@link dev.storageinit.Storage} instance and the dispatch between them. */
+public final class ProviderRegistry {
+    private final List<StorageProvider> providers;
+
+    private ProviderRegistry(List<StorageProvider> providers) {
+        List<StorageProvider> sorted = new ArrayList<>(providers);
+        sorted.sort(Comparator.comparing(StorageProvider::name));
+        this.providers = List.copyOf(sorted);
+    }
+
+    /** The providers {@link ServiceLoader} finds through {@code loader}. */
+    public static ProviderRegistry load(ClassLoader loader) {
+        List<StorageProvider> found = new ArrayList<>();
+        ServiceLoader.load(StorageProvider.class, loader).forEach(found::add);
+        return new ProviderRegistry(found);
+    }
+
+    /** Exactly these providers. */
+    public static ProviderRegistry of(List<StorageProvider> providers) {
+        return new ProviderRegistry(providers);
+    }
+
+    /**
+     * The provider that claims {@code uri} most strongly.
+     *
+     * @throws InvalidUriException when none claims it, listing the installed providers and their schemes
+     * @throws ConfigurationException when two claim it equally, naming both
+     */
+    public StorageProvider select(ModelUri uri, CredentialSource settings)
+            throws InvalidUriException, ConfigurationException {
+        Match best = Match.NONE;
+        List<StorageProvider> winners = new ArrayList<>();
+        for (StorageProvider p : providers) {
+            Match m = p.match(uri, settings);
+            if (m.compareTo(best) > 0) {
+                best = m;
+                winners.clear();
+            }
+            if (m == best && m != Match.NONE) {
+                winners.add(p);
+            }
+        }
+        if (winners.isEmpty()) {
+            String installed = providers.isEmpty() ? "none (add a storage-* module to the classpath)"
+                    : String.join(", ", describe());
+            throw new InvalidUriException(uri.redacted(),
+                    "no installed provider handles scheme '" + uri.scheme() + "'; installed: " + installed);
+        }
+        if (winners.size() > 1) {
+            List<String> names = new ArrayList<>();
+            for (StorageProvider p : winners) {
+                names.add(p.name() + " (" + p.getClass().getName() + ")");
+            }
+            throw new ConfigurationException(uri.redacted(),
+                    "ambiguous: providers " + String.join(" and ", names) + " both claim this URI; remove one");
+        }
+        return winners.get(0);
+    }
+
+    /** "name (scheme, scheme)" for each provider, by name. */
+    public List<String> describe() {
+        List<String> out = new ArrayList<>();
+        for (StorageProvider p : providers) {
+            out.add(p.name() + " (" + String.join(", ", new TreeSet<>(p.schemes())) + ")");
+        }
+        return out;
+    }
+}

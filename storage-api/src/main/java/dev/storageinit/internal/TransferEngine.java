@@ -1,0 +1,85 @@
+package dev.storageinit.internal;
+
+import dev.storageinit.DownloadRequest;
+import dev.storageinit.DownloadResult;
+import dev.storageinit.TransferException;
+import dev.storageinit.TransferListener;
+import dev.storageinit.StorageException;
+import dev.storageinit.spi.ObjectSource;
+import dev.storageinit.spi.SourceContext;
+import dev.storageinit.spi.StorageProvider;
+import java.util.List;
+import java.util.concurrent.PriorityBlockingQueue;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The shared transfer engine: one pool of {@code concurrency} workers fed from a priority queue (largest files
+ * first) that every download of a {@link dev.storageinit.Storage} instance feeds. Each download is a
+ * {@link DownloadJob}; this class owns the threads.
+ */
+public final class TransferEngine implements AutoCloseable {
+    private final EngineSettings settings;
+    private final TransferListener listener;
+    private final ThreadPoolExecutor pool;
+    private final AtomicLong sequence = new AtomicLong();
+
+    public TransferEngine(EngineSettings settings, TransferListener listener) {
+        this.settings = settings;
+        this.listener = listener;
+        AtomicInteger threadNumber = new AtomicInteger();
+        ThreadFactory threads = r -> {
+            Thread t = new Thread(r, "storage-transfer-" + threadNumber.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+        this.pool = new ThreadPoolExecutor(settings.concurrency(), settings.concurrency(), 30, TimeUnit.SECONDS,
+                new PriorityBlockingQueue<>(), threads);
+        this.pool.allowCoreThreadTimeOut(true);
+    }
+
+    /** Runs one download to its end on the calling thread (listing) and the pool (transfers). */
+    public DownloadResult download(DownloadRequest request, StorageProvider provider) throws StorageException {
+        String shown = request.source().redacted();
+        listener.started(request.source(), request.destination());
+        try (ObjectSource source = provider.open(request.source(),
+                new SourceContext(request.credentials(), settings.concurrency()))) {
+            return new DownloadJob(this, request, source).run();
+        } catch (StorageException e) {
+            listener.failed(request.source(), e);
+            throw e;
+        } catch (RuntimeException e) {
+            TransferException wrapped = new TransferException(shown, "unexpected error: " + e, false, e);
+            listener.failed(request.source(), wrapped);
+            throw wrapped;
+        }
+    }
+
+    EngineSettings settings() {
+        return settings;
+    }
+
+    TransferListener listener() {
+        return listener;
+    }
+
+    long nextSequence() {
+        return sequence.incrementAndGet();
+    }
+
+    void submit(DownloadJob.Unit unit) {
+        pool.execute(unit);
+    }
+
+    /** Stops the workers; queued work of running downloads is cancelled so that those downloads fail promptly. */
+    @Override
+    public void close() {
+        List<Runnable> queued = pool.shutdownNow();
+        for (Runnable r : queued) {
+            ((DownloadJob.Unit) r).cancel();
+        }
+    }
+}

@@ -1,0 +1,48 @@
+package dev.storageinit.spi;
+
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * A checksum the store advertises for an object.
+ *
+ * @param algorithm which function
+ * @param hex the value as lower-case hex (big-endian for the CRCs, as GCS and S3 encode them)
+ */
+public record Checksum(Algorithm algorithm, String hex) {
+
+    /** The functions the engine can verify. */
+    public enum Algorithm {
+        /** MD5, as in S3 single-part ETags, GCS md5Hash and Azure Content-MD5. */
+        MD5,
+        /** SHA-256, as in S3 x-amz-checksum-sha256. */
+        SHA256,
+        /** CRC32C (Castagnoli), as in GCS crc32c and S3 x-amz-checksum-crc32c. */
+        CRC32C,
+        /** CRC32 (IEEE), as in S3 x-amz-checksum-crc32. */
+        CRC32
+    }
+
+    /** Normalises the hex to lower case. */
+    public Checksum {
+        Objects.requireNonNull(algorithm, "algorithm");
+        hex = Objects.requireNonNull(hex, "hex").toLowerCase(Locale.ROOT);
+    }
+
+    /** From a base64 value, as GCS and S3 send them. */
+    public static Checksum ofBase64(Algorithm algorithm, String base64) {
+        return new Checksum(algorithm, HexFormat.of().formatHex(Base64.getDecoder().decode(base64)));
+    }
+
+    /** From a hex value. */
+    public static Checksum ofHex(Algorithm algorithm, String hex) {
+        return new Checksum(algorithm, hex);
+    }
+
+    @Override
+    public String toString() {
+        return algorithm + ":" + hex;
+    }
+}

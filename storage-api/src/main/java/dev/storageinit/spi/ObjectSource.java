@@ -1,0 +1,48 @@
+package dev.storageinit.spi;
+
+import dev.storageinit.StorageException;
+import java.io.Closeable;
+import java.io.InputStream;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * One container (bucket, Azure container, claim, directory tree) opened for reading. Keys are the store's own
+ * object names, '/'-separated, relative to the container. Methods may be called from many threads at once.
+ *
+ * <p>Errors are typed: {@link dev.storageinit.NotFoundException} when the container does not exist,
+ * {@link dev.storageinit.AccessDeniedException} when the credentials are refused, and
+ * {@link dev.storageinit.TransferException} with {@code isRetryable() == true} for throttling, 5xx answers and cut
+ * connections. An {@link java.io.IOException} thrown while reading a returned stream counts as retryable.
+ */
+public interface ObjectSource extends Closeable {
+
+    /**
+     * The key the URI names inside the container: {@code "models/llama"} for {@code s3://bucket/models/llama};
+     * empty for the whole container. The engine treats it as a folder ({@code key + "/"}) first and as a single
+     * object when nothing lies under that folder.
+     */
+    String key();
+
+    /**
+     * Streams every object whose key starts with {@code prefix} (at any depth) to {@code sink}, page by page as
+     * the store returns them, so downloads start before the listing ends. {@code prefix} is empty or ends with
+     * '/'. Folder markers (keys ending in '/') may be passed on; the engine skips them.
+     */
+    void list(String prefix, Consumer<RemoteObject> sink) throws StorageException;
+
+    /** The object named exactly {@code key}, or empty when there is none. */
+    Optional<RemoteObject> stat(String key) throws StorageException;
+
+    /**
+     * Reads {@code length} bytes of {@code object} from {@code offset}, pinned to {@link RemoteObject#version()}
+     * when it has one, so that an object replaced meanwhile fails with an
+     * {@link dev.storageinit.IntegrityException} instead of mixing two versions. The engine never asks for more than
+     * {@code object.size() - offset} bytes, and reads the stream to its end or closes it early.
+     */
+    InputStream read(RemoteObject object, long offset, long length) throws StorageException;
+
+    /** Releases clients and connections; the default does nothing. */
+    @Override
+    default void close() {}
+}

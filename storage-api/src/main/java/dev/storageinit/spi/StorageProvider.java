@@ -1,0 +1,48 @@
+package dev.storageinit.spi;
+
+import dev.storageinit.CredentialSource;
+import dev.storageinit.ModelUri;
+import dev.storageinit.StorageException;
+import java.util.Set;
+
+/**
+ * A storage backend, found with {@link java.util.ServiceLoader} (list the class in
+ * {@code META-INF/services/dev.storageinit.spi.StorageProvider}). A provider only knows how to list what lies
+ * under a URI and read byte ranges of one object; the engine does everything else. Must have a public no-arg
+ * constructor and be cheap to construct: SDK clients are made in {@link #open}, only for the URI at hand.
+ */
+public interface StorageProvider {
+
+    /** How strongly a provider claims a URI; the strongest claim wins, a tie at the top is an error. */
+    enum Match {
+        /** Not this provider's URI. */
+        NONE,
+        /** This provider can serve the URI, but a more specific one should win (plain HTTP for any https URI). */
+        GENERIC,
+        /** This provider's URI: its scheme, its host, or an rclone remote of its type. */
+        EXACT
+    }
+
+    /** Short name used in messages and logs, e.g. {@code s3}. */
+    String name();
+
+    /** The schemes this provider serves, for dispatch and for the "unknown scheme" message. */
+    Set<String> schemes();
+
+    /**
+     * How strongly this provider claims {@code uri}. The default is {@link Match#EXACT} for one of
+     * {@link #schemes()}; override to claim by host or by settings (an rclone remote named like the scheme).
+     */
+    default Match match(ModelUri uri, CredentialSource settings) {
+        return schemes().contains(uri.scheme()) ? Match.EXACT : Match.NONE;
+    }
+
+    /**
+     * Opens a source for {@code uri}: validates its form, builds the client from {@code context}'s settings, and
+     * binds to the container (bucket) the URI names. Should not list yet.
+     *
+     * @throws dev.storageinit.InvalidUriException naming the expected form when the URI does not fit
+     * @throws dev.storageinit.ConfigurationException when the settings are unusable
+     */
+    ObjectSource open(ModelUri uri, SourceContext context) throws StorageException;
+}
