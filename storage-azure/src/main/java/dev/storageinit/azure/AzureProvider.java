@@ -1,5 +1,6 @@
 package dev.storageinit.azure;
 
+import dev.storageinit.ConfigurationException;
 import dev.storageinit.CredentialSource;
 import dev.storageinit.ModelUri;
 import dev.storageinit.StorageException;
@@ -19,6 +20,12 @@ import java.util.Set;
  * See the module README for the credential order and the variables.
  */
 public final class AzureProvider implements StorageProvider {
+
+    /**
+     * Which client reads blob ranges: {@code jdk} (default: the JDK HttpClient, for account key, SAS and anonymous
+     * access; token credentials always read through the SDK) or {@code sdk} (the SDK's netty client for everything).
+     */
+    static final String DATA_PATH_VAR = "AZURE_STORAGE_DATA_PATH";
 
     /** Public no-arg constructor for {@link java.util.ServiceLoader}. */
     public AzureProvider() {}
@@ -57,6 +64,11 @@ public final class AzureProvider implements StorageProvider {
     public ObjectSource open(ModelUri uri, SourceContext context) throws StorageException {
         AzureLocation location = AzureLocation.of(uri, rcloneRemote(uri, context.settings()).orElse(null));
         AzureAuth auth = AzureAuth.resolve(location, context.settings());
-        return AzureObjectSource.open(location, auth, context.concurrency());
+        String dataPath = context.settings().get(DATA_PATH_VAR).orElse("jdk").trim().toLowerCase(Locale.ROOT);
+        if (!dataPath.equals("jdk") && !dataPath.equals("sdk")) {
+            throw new ConfigurationException(uri.redacted(), DATA_PATH_VAR + " must be 'jdk' or 'sdk', not '"
+                    + dataPath + "'");
+        }
+        return AzureObjectSource.open(location, auth, context.concurrency(), dataPath.equals("sdk"));
     }
 }

@@ -239,19 +239,53 @@ class AzureCredentialsTest {
     }
 
     @Test
-    void readsArePinnedToTheEtag() throws Exception {
-        store.put("pinned/a.bin", "first version".getBytes(StandardCharsets.UTF_8));
-        try (ObjectSource src = new AzureProvider().open(ModelUri.parse(store.uri("pinned")),
-                new SourceContext(store.credentials(), 4))) {
-            RemoteObject o = src.stat("pinned/a.bin").orElseThrow();
-            try (var in = src.read(o, 6, 7)) {
-                assertThat(new String(in.readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("version");
+    void readsArePinnedToTheEtagOnBothDataPaths() throws Exception {
+        for (String path : List.of("jdk", "sdk")) {
+            String key = "pinned-" + path + "/a.bin";
+            store.put(key, "first version".getBytes(StandardCharsets.UTF_8));
+            Map<String, String> m = new HashMap<>(store.endpointOnly());
+            m.put("AZURE_STORAGE_ACCESS_KEY", AzuriteServer.KEY);
+            m.put(AzureProvider.DATA_PATH_VAR, path);
+            try (ObjectSource src = new AzureProvider().open(ModelUri.parse(store.uri("pinned-" + path)),
+                    new SourceContext(CredentialSource.of(m), 4))) {
+                RemoteObject o = src.stat(key).orElseThrow();
+                try (var in = src.read(o, 6, 7)) {
+                    assertThat(new String(in.readAllBytes(), StandardCharsets.UTF_8)).as(path).isEqualTo("version");
+                }
+                store.put(key, "second version".getBytes(StandardCharsets.UTF_8));
+                assertThatThrownBy(() -> src.read(o, 0, 5).readAllBytes())
+                        .as(path)
+                        .isInstanceOf(IntegrityException.class)
+                        .hasMessageContaining("changed");
+                RemoteObject gone = new RemoteObject("pinned-" + path + "/none.bin", 5, null, null);
+                assertThatThrownBy(() -> src.read(gone, 0, 5).readAllBytes()).as(path)
+                        .isInstanceOf(NotFoundException.class);
             }
-            store.put("pinned/a.bin", "second version".getBytes(StandardCharsets.UTF_8));
-            assertThatThrownBy(() -> src.read(o, 0, 5).readAllBytes())
-                    .isInstanceOf(IntegrityException.class)
-                    .hasMessageContaining("changed");
         }
+    }
+
+    @Test
+    void sdkDataPathDownloadsAndMapsErrors() throws Exception {
+        Map<String, String> m = new HashMap<>();
+        m.put("AZURE_STORAGE_ACCESS_KEY", AzuriteServer.KEY);
+        m.put(AzureAuth.ENDPOINT_VAR, store.server.endpoint());
+        m.put(AzureProvider.DATA_PATH_VAR, "sdk");
+        download(store.uri("model"), m, "sdkpath");
+        assertThat(files("sdkpath")).containsExactly("config.json", "weights/w.bin");
+        m.put("AZURE_STORAGE_ACCESS_KEY", AzuriteFixture.WRONG_KEY);
+        assertThatThrownBy(() -> download(store.uri("model"), m, "sdkwrong"))
+                .isInstanceOf(AccessDeniedException.class).hasMessageContaining("AZURE_STORAGE_ACCESS_KEY");
+        m.put(AzureProvider.DATA_PATH_VAR, "curl");
+        assertThatThrownBy(() -> download(store.uri("model"), m, "badpath"))
+                .isInstanceOf(dev.storageinit.ConfigurationException.class)
+                .hasMessageContaining(AzureProvider.DATA_PATH_VAR);
+    }
+
+    @Test
+    void sasReadsOnTheJdkPathWithOddKeys() throws Exception {
+        store.put("odd sas/a b#1%+é.txt", "odd".getBytes(StandardCharsets.UTF_8));
+        download(store.uri("odd sas") + "?" + sas, store.endpointOnly(), "oddsas");
+        assertThat(files("oddsas")).containsExactly("a b#1%+é.txt");
     }
 
     @Test
