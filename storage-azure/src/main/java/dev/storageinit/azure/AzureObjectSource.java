@@ -50,7 +50,8 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 
 /**
- * One Azure container, read with azure-storage-blob: the sync client lists and stats, the async client streams
+ * One Azure container, read with azure-storage-blob (token credentials, or {@code AZURE_STORAGE_DATA_PATH=sdk}; see
+ * {@link RestObjectSource} for the default path): the sync client lists and stats, the async client streams
  * ranged downloads (its body is consumed as an {@link InputStream} without buffering a whole range), both on the
  * default netty HTTP client with a connection pool of at least the engine's concurrency.
  */
@@ -66,25 +67,17 @@ final class AzureObjectSource implements ObjectSource {
     private final BlobContainerClient container;
     private final BlobContainerAsyncClient asyncContainer;
     private final String shown;
-    /** The JDK-client data path, or null to read through the SDK (token credentials, or asked for). */
-    private final JdkRangeReader jdkReader;
 
     private AzureObjectSource(AzureLocation location, AzureAuth auth, BlobContainerClient container,
-            BlobContainerAsyncClient asyncContainer, JdkRangeReader jdkReader) {
+            BlobContainerAsyncClient asyncContainer) {
         this.location = location;
         this.auth = auth;
         this.container = container;
         this.asyncContainer = asyncContainer;
         this.shown = location.shown();
-        this.jdkReader = jdkReader;
     }
 
-    /**
-     * @param sdkReads read blob ranges through the SDK's netty client even where the JDK-client data path could
-     *     serve the credential
-     */
-    static AzureObjectSource open(AzureLocation location, AzureAuth auth, int concurrency, boolean sdkReads)
-            throws StorageException {
+    static AzureObjectSource open(AzureLocation location, AzureAuth auth, int concurrency) throws StorageException {
         String shown = location.shown();
         BlobContainerClientBuilder builder = new BlobContainerClientBuilder()
                 .endpoint(auth.endpoint)
@@ -118,11 +111,9 @@ final class AzureObjectSource implements ObjectSource {
             throw new ConfigurationException(shown, "cannot build an Azure client for endpoint " + auth.endpoint
                     + " (" + auth.endpointDescription() + "): " + e.getMessage(), e);
         }
-        JdkRangeReader jdk = !sdkReads && JdkRangeReader.serves(auth)
-                ? new JdkRangeReader(auth, location.container(), shown) : null;
         LOG.log(System.Logger.Level.INFO, "azure: {0}: using {1}; endpoint {2} ({3})", shown, auth.description(),
                 auth.endpoint, auth.endpointDescription());
-        return new AzureObjectSource(location, auth, sync, async, jdk);
+        return new AzureObjectSource(location, auth, sync, async);
     }
 
     private static TokenCredential tokenCredential(AzureAuth auth) {
@@ -234,9 +225,6 @@ final class AzureObjectSource implements ObjectSource {
     public InputStream read(RemoteObject object, long offset, long length) throws StorageException {
         if (length == 0) {
             return InputStream.nullInputStream();
-        }
-        if (jdkReader != null) {
-            return jdkReader.read(object, offset, length);
         }
         BlobRequestConditions conditions = object.version() == null ? null
                 : new BlobRequestConditions().setIfMatch(object.version());

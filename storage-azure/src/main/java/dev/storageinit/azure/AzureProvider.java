@@ -22,8 +22,9 @@ import java.util.Set;
 public final class AzureProvider implements StorageProvider {
 
     /**
-     * Which client reads blob ranges: {@code jdk} (default: the JDK HttpClient, for account key, SAS and anonymous
-     * access; token credentials always read through the SDK) or {@code sdk} (the SDK's netty client for everything).
+     * Which client talks to the service: {@code jdk} (default: the Blob REST API on the JDK HttpClient, for account
+     * key, SAS and anonymous access; token credentials always use the SDK) or {@code sdk} (azure-storage-blob on
+     * its netty client for everything).
      */
     static final String DATA_PATH_VAR = "AZURE_STORAGE_DATA_PATH";
 
@@ -69,6 +70,9 @@ public final class AzureProvider implements StorageProvider {
             throw new ConfigurationException(uri.redacted(), DATA_PATH_VAR + " must be 'jdk' or 'sdk', not '"
                     + dataPath + "'");
         }
-        return AzureObjectSource.open(location, auth, context.concurrency(), dataPath.equals("sdk"));
+        if (dataPath.equals("jdk") && RestObjectSource.serves(auth)) {
+            return RestObjectSource.open(location, auth);
+        }
+        return AzureObjectSource.open(location, auth, context.concurrency());
     }
 }

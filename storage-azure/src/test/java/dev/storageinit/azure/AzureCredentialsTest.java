@@ -265,6 +265,35 @@ class AzureCredentialsTest {
     }
 
     @Test
+    void listingFollowsMarkersAcrossPages() throws Exception {
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+        List<java.util.concurrent.Future<?>> puts = new ArrayList<>();
+        for (int i = 0; i < 230; i++) {
+            int n = i;
+            puts.add(pool.submit(() -> {
+                store.put("paged/f" + n + ".txt", ("p" + n).getBytes(StandardCharsets.UTF_8));
+                return null;
+            }));
+        }
+        for (var f : puts) {
+            f.get();
+        }
+        pool.shutdown();
+        int saved = RestObjectSource.pageSize;
+        RestObjectSource.pageSize = 100;
+        try (ObjectSource src = new AzureProvider().open(ModelUri.parse(store.uri("paged")),
+                new SourceContext(store.credentials(), 4))) {
+            List<RemoteObject> listed = new ArrayList<>();
+            src.list("paged/", listed::add);
+            assertThat(listed).hasSize(230);
+            assertThat(listed.stream().map(RemoteObject::key).distinct().count()).isEqualTo(230);
+            assertThat(listed).allSatisfy(o -> assertThat(o.version()).startsWith("\""));
+        } finally {
+            RestObjectSource.pageSize = saved;
+        }
+    }
+
+    @Test
     void sdkDataPathDownloadsAndMapsErrors() throws Exception {
         Map<String, String> m = new HashMap<>();
         m.put("AZURE_STORAGE_ACCESS_KEY", AzuriteServer.KEY);
