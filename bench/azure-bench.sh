@@ -6,6 +6,7 @@
 # Destination tmpfs (/dev/shm) by default; DEST=/tmp/bench-out for disk. MODEL_ARGS=--small for the quick variant.
 # Azurite comes from storage-azure/azurite (npm ci there when missing) and runs on 127.0.0.1:${AZ_PORT:-10100}.
 # Until the CLI jar bundles storage-azure, the jar runs with storage-azure and its dependencies on the classpath.
+# The CLI runs twice per round: default JVM flags, and C1 only (-XX:TieredStopAtLevel=1: JIT dominates on 2 cores).
 source "$(dirname "$0")/common.sh"
 RUNS=${1:-3}
 PORT=${AZ_PORT:-10100}
@@ -15,7 +16,7 @@ build_jar
 
 # --- classpath: the CLI jar, plus storage-azure when the jar does not bundle it yet
 if unzip -l "$JAR" 2>/dev/null | grep -q 'dev/storageinit/azure/AzureProvider.class'; then
-  CLI=(java -jar "$JAR")
+  CLI=(-jar "$JAR")
 else
   CP_FILE=$REPO/storage-azure/target/runtime.cp
   if [[ ! -f $CP_FILE || ${REBUILD:-0} == 1 ]]; then
@@ -23,7 +24,7 @@ else
       -Dmdep.outputFile=target/runtime.cp -pl storage-azure -am >&2)
   fi
   MAIN=$(unzip -p "$JAR" META-INF/MANIFEST.MF | tr -d '\r' | sed -n 's/^Main-Class: //p')
-  CLI=(java -cp "$JAR:$(ls "$REPO"/storage-azure/target/storage-azure-*.jar | head -1):$(cat "$CP_FILE")" "$MAIN")
+  CLI=(-cp "$JAR:$(ls "$REPO"/storage-azure/target/storage-azure-*.jar | head -1):$(cat "$CP_FILE")" "$MAIN")
 fi
 
 # --- Azurite from the module's own lockfile
@@ -54,13 +55,14 @@ echo "# uploaded $FILES files ($((BYTES / 1048576)) MiB) to Azurite in $(echo "$
 URI=https://devstoreaccount1.blob.core.windows.net/bench/synth
 RESULTS=$(mktemp); export RESULTS
 for _ in $(seq 1 "$RUNS"); do
-  timed "storage-initializer (CLI)" "$DEST" "${CLI[@]}" --quiet "$URI" "$DEST"
+  timed "storage-initializer (CLI)" "$DEST" java "${CLI[@]}" --quiet "$URI" "$DEST"
+  timed "storage-initializer (CLI, -XX:TieredStopAtLevel=1)" "$DEST" java -XX:TieredStopAtLevel=1 "${CLI[@]}" --quiet "$URI" "$DEST"
   timed "rclone copy" "$DEST" rclone copy az:bench/synth "$DEST"
   timed "rclone copy --transfers 16 --multi-thread-streams 8" "$DEST" rclone copy az:bench/synth "$DEST" \
     --transfers 16 --checkers 16 --multi-thread-streams 8
 done
 # a last check that the CLI's copy is byte-identical
-rm -rf "$DEST"; "${CLI[@]}" --quiet "$URI" "$DEST" >/dev/null
+rm -rf "$DEST"; java "${CLI[@]}" --quiet "$URI" "$DEST" >/dev/null
 diff -r --exclude .complete --exclude '.storage-initializer*' "$MODEL" "$DEST" >&2 && echo "# CLI copy verified identical" >&2
 echo; echo "### Azurite 3.37.0 -> $DEST ($FILES files, $((BYTES / 1048576)) MiB, $RUNS runs each, $(nproc) cores)"
 summary "$BYTES" "$FILES"
