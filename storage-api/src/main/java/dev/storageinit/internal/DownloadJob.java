@@ -393,7 +393,7 @@ final class DownloadJob {
             this.relative = relative;
             this.target = target;
             this.object = object;
-            this.ranged = object.size() > settings.multipartThreshold();
+            this.ranged = object.size() > settings.multipartThreshold() && source.supportsRanges(object);
         }
 
         void schedule() {
