@@ -64,6 +64,7 @@ final class DownloadJob {
     private Manifest previous;
     private Manifest manifest;
     private String prefix;
+    private volatile boolean singleObject;
 
     private final AtomicInteger outstandingUnits = new AtomicInteger();
     private final AtomicReference<StorageException> failure = new AtomicReference<>();
@@ -232,6 +233,7 @@ final class DownloadJob {
         if (single.isEmpty()) {
             throw new NotFoundException(shown, "no object under folder '" + prefix + "' and no object named '" + key + "'");
         }
+        singleObject = true;
         accept(single.get(), basename(key));
     }
 
@@ -486,6 +488,9 @@ final class DownloadJob {
             manifestDirty = true;
             filesTransferred.incrementAndGet();
             notifyListener(() -> listener.fileDone(request.source(), relative, object.size(), false));
+            if (singleObject && request.extractArchives()) {
+                ArchiveExtractor.extractIfArchive(shown, target, guard.root(), staging, request.credentials());
+            }
         }
 
         /** Null when the checksum matches or the store gave none; otherwise what differs. */
