@@ -139,7 +139,13 @@ public final class ArchiveExtractor {
     public static boolean extractIfArchive(String uri, Path archive, Path destination, Path workDir,
             CredentialSource settings) throws IOException {
         String name = archive.getFileName().toString();
-        Kind kind = detect(uri, name, archive);
+        Kind kind;
+        try {
+            kind = detect(uri, name, archive);
+        } catch (IOException e) {
+            Files.deleteIfExists(archive); // not what its name promises: publish nothing that looks complete
+            throw e;
+        }
         if (kind == null) {
             return false;
         }
@@ -529,16 +535,21 @@ public final class ArchiveExtractor {
                 try {
                     Files.createSymbolicLink(l[0], l[1]);
                 } catch (UnsupportedOperationException e) {
-                    throw refuse(work.relativize(l[0]).toString(), "this file system cannot hold symbolic links");
+                    throw refuse(relative(l[0]), "this file system cannot hold symbolic links");
+                } catch (java.nio.file.FileAlreadyExistsException e) {
+                    throw refuse(relative(l[0]), "it is a link, and other entries of the archive are inside it");
                 }
             }
             for (Path[] l : links) {
                 Path resolved = realTarget(l[0].getParent().resolve(l[1]));
                 if (!resolved.startsWith(realWork)) {
-                    throw refuse(work.relativize(l[0]).toString().replace(work.getFileSystem().getSeparator(), "/"),
-                            "it is a link to '" + l[1] + "', which resolves outside the destination");
+                    throw refuse(relative(l[0]), "it is a link to '" + l[1] + "', which resolves outside the destination");
                 }
             }
+        }
+
+        private String relative(Path p) {
+            return work.relativize(p).toString().replace(work.getFileSystem().getSeparator(), "/");
         }
 
         /** Where {@code p} really leads: the real path of its deepest existing ancestor plus the rest. */
