@@ -74,6 +74,7 @@ public final class ArchiveExtractor {
     public static final String MAX_RATIO = "STORAGE_EXTRACT_MAX_RATIO";
 
     private static final int MAX_LINK_TARGET = 4096;
+    private static final int XZ_MEMORY_LIMIT_KIB = 128 << 10;
     private static final AtomicLong WORK_DIRS = new AtomicLong();
 
     /** The formats, as decoded from the content. */
@@ -294,11 +295,13 @@ public final class ArchiveExtractor {
     private static InputStream decompressor(Kind kind, InputStream in) throws IOException {
         switch (kind) {
             case TAR_GZ:
-                return new GzipCompressorInputStream(in, true);
+                return GzipCompressorInputStream.builder().setInputStream(in).setDecompressConcatenated(true).get();
             case TAR_BZ2:
                 return new BZip2CompressorInputStream(in, true);
             case TAR_XZ:
-                return new XZCompressorInputStream(in, true);
+                // a hostile header could ask for gigabytes of dictionary: xz -9 needs 64 MiB
+                return XZCompressorInputStream.builder().setInputStream(in).setDecompressConcatenated(true)
+                        .setMemoryLimitKiB(XZ_MEMORY_LIMIT_KIB).get();
             default:
                 return in;
         }
