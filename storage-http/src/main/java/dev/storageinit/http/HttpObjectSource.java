@@ -370,8 +370,9 @@ final class HttpObjectSource implements ObjectSource {
                 Thread.currentThread().interrupt();
                 throw new TransferException(shown, method + " " + host(current) + ": interrupted", true, e);
             } catch (IllegalArgumentException e) {
-                throw new ConfigurationException(shown, "cannot send request to " + host(current) + ": "
-                        + e.getMessage());
+                // the JDK refuses a header or the URL; its message may quote a header value: not repeated here
+                throw new ConfigurationException(shown, "cannot send a request to " + host(current)
+                        + ": the JDK HTTP client refused a header or the URL");
             }
             int s = r.statusCode();
             if (s != 301 && s != 302 && s != 303 && s != 307 && s != 308) {
@@ -458,10 +459,19 @@ final class HttpObjectSource implements ObjectSource {
                             + "ignored", shown, name, k);
                     continue;
                 }
-                headers.put(k, String.valueOf(e.getValue()));
+                String value = String.valueOf(e.getValue());
+                if (!k.matches("[!#$%&'*+.^_`|~0-9A-Za-z-]+") || value.indexOf('\r') >= 0 || value.indexOf('\n') >= 0
+                        || value.indexOf('\0') >= 0) {
+                    throw new ConfigurationException(shown, "setting '" + name + "': header '" + k
+                            + "' has an invalid name or a line break in its value");
+                }
+                headers.put(k, value);
             }
             LOG.log(Level.INFO, "{0}: sending headers {1} to {2} from setting ''{3}'' ({4})", shown,
                     headers.keySet(), host, name, settings.describe(name));
+        } else {
+            LOG.log(Level.INFO, "{0}: no extra headers for {1} (no setting ''{2}'' in {3})", shown, host, name,
+                    settings.description());
         }
         headersByHost.put(host, Map.copyOf(headers));
         return headersByHost.get(host);
