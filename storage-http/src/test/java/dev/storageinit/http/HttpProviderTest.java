@@ -374,8 +374,9 @@ class HttpProviderTest {
         server.put("/cdn/blob", bytes(3000, 18));
         server.redirect("/r/model.bin", server.otherHostUrl("/cdn/blob"));
         Path dest = temp.resolve("cross");
-        download(server.url("/r/model.bin"), dest,
-                headers("127.0.0.1", "{\"Authorization\": \"Bearer s3cret-token\", \"X-Api-Key\": \"k1\"}"));
+        download(server.url("/r/model.bin"), dest, CredentialSource.of(Map.of(
+                "127.0.0.1-headers", "{\"Authorization\": \"Bearer s3cret-token\", \"X-Api-Key\": \"k1\"}",
+                "localhost-headers", "{\"X-Cdn-Key\": \"c1\"}")));
         assertThat(Files.readAllBytes(dest.resolve("model.bin"))).isEqualTo(bytes(3000, 18));
         List<HttpFixture.Request> atOrigin = server.requests().stream()
                 .filter(r -> r.rawPath().equals("/r/model.bin")).toList();
@@ -386,7 +387,9 @@ class HttpProviderTest {
             assertThat(r.header("Host")).startsWith("localhost:");
             assertThat(r.header("Authorization")).isNull();
             assertThat(r.header("X-Api-Key")).isNull();
+            assertThat(r.header("X-Cdn-Key")).as("the target host's own headers").isEqualTo("c1");
         });
+        assertThat(atOrigin).allSatisfy(r -> assertThat(r.header("X-Cdn-Key")).isNull());
     }
 
     @Test
