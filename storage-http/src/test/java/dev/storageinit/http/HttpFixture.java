@@ -58,12 +58,27 @@ final class HttpFixture implements AutoCloseable {
     /** Whether ETag and Last-Modified are sent. */
     volatile boolean versions = true;
 
+    private final String scheme;
+
     HttpFixture() {
+        this(null);
+    }
+
+    /** An HTTPS server when {@code tls} is not null. */
+    HttpFixture(javax.net.ssl.SSLContext tls) {
         try {
-            server = HttpServer.create(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 64);
+            InetSocketAddress at = new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0);
+            if (tls == null) {
+                server = HttpServer.create(at, 64);
+            } else {
+                com.sun.net.httpserver.HttpsServer https = com.sun.net.httpserver.HttpsServer.create(at, 64);
+                https.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(tls));
+                server = https;
+            }
         } catch (IOException e) {
             throw new AssertionError("cannot start the JDK HttpServer on 127.0.0.1: " + e, e);
         }
+        scheme = tls == null ? "http" : "https";
         server.setExecutor(pool);
         server.createContext("/", this::handle);
         server.start();
@@ -75,12 +90,12 @@ final class HttpFixture implements AutoCloseable {
 
     /** http://127.0.0.1:port + rawPath. */
     String url(String rawPath) {
-        return "http://127.0.0.1:" + port() + rawPath;
+        return scheme + "://127.0.0.1:" + port() + rawPath;
     }
 
     /** The same server under the host name "localhost": another host for the client. */
     String otherHostUrl(String rawPath) {
-        return "http://localhost:" + port() + rawPath;
+        return scheme + "://localhost:" + port() + rawPath;
     }
 
     void put(String rawPath, byte[] content) {
