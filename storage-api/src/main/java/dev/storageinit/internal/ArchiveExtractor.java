@@ -358,7 +358,7 @@ public final class ArchiveExtractor {
                         }
                         int mode = e.getPlatform() == ZipArchiveEntry.PLATFORM_UNIX ? e.getUnixMode() : 0;
                         int type = mode & 0170000;
-                        if (e.isDirectory()) {
+                        if (e.isDirectory() || type == 0040000) {
                             directory(e.getName());
                         } else if (e.isUnixSymlink()) {
                             try (InputStream in = zip.getInputStream(e)) {
@@ -380,7 +380,7 @@ public final class ArchiveExtractor {
             try (InputStream raw = new BufferedInputStream(Files.newInputStream(archive), 64 << 10)) {
                 TarArchiveInputStream tar;
                 try {
-                    tar = new TarArchiveInputStream(decompressor(kind, raw));
+                    tar = new TarArchiveInputStream(decompressor(kind, raw), "UTF-8");
                 } catch (IOException e) {
                     throw corrupt(e);
                 }
