@@ -182,7 +182,7 @@ final class HttpObjectSource implements ObjectSource {
         if (p.ranges() && !whole) {
             extra.put("Range", "bytes=" + offset + "-" + (offset + length - 1));
         }
-        String what = "GET " + (whole ? "" : "bytes " + offset + "-" + (offset + length - 1) + " of ") + key();
+        String what = "GET " + (whole ? "" : "bytes " + offset + "-" + (offset + length - 1) + " of ") + "/" + key();
         Exchange ex;
         try {
             ex = send("GET", p.location(), extra);
@@ -275,7 +275,7 @@ final class HttpObjectSource implements ObjectSource {
                         h.firstValue("Last-Modified").orElse(null), ranges.equals("bytes"), head.location());
             }
         } else if (s == 401 || s == 404 || s == 410 || s == 429 || s >= 500 && s != 501) {
-            orThrow(head, "HEAD " + key());
+            orThrow(head, "HEAD /" + key());
         }
         // HEAD refused (405, 501, a signed GET-only URL's 403) or silent about ranges: ask for one byte
         Exchange get = send("GET", target, Map.of("Range", "bytes=0-0"));
@@ -308,8 +308,8 @@ final class HttpObjectSource implements ObjectSource {
             }
             return new Probe(size.getAsLong(), etag, lastModified, false, get.location());
         }
-        orThrow(get, "GET " + key());
-        throw new TransferException(shown, "unexpected HTTP status " + gs + " for GET " + key(), false, null);
+        orThrow(get, "GET /" + key());
+        throw new TransferException(shown, "unexpected HTTP status " + gs + " for GET /" + key(), false, null);
     }
 
     private void checkSameVersion(Probe p, HttpHeaders h, String what,
