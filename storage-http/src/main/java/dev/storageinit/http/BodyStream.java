@@ -89,13 +89,33 @@ final class BodyStream extends InputStream implements Flow.Subscriber<List<ByteB
         if (len == 0) {
             return 0;
         }
-        if (remaining <= 0 || !fill()) {
+        if (remaining <= 0) {
+            settleEnd();
+            return -1;
+        }
+        if (!fill()) {
             return -1;
         }
         int n = (int) Math.min(Math.min(len, current.remaining()), remaining);
         current.get(b, off, n);
         remaining -= n;
         return n;
+    }
+
+    /**
+     * After the last wanted byte: takes the end-of-body signal that normally follows at once, so the exchange
+     * completes and the client can reuse the connection instead of closing it on {@link #close()}.
+     */
+    private void settleEnd() {
+        boolean buffered = (current != null && current.hasRemaining()) || (pending != null && pending.hasNext());
+        if (done || buffered) {
+            return;
+        }
+        try {
+            fill();
+        } catch (IOException e) {
+            // a late failure after every wanted byte arrived changes nothing; close() drops the connection
+        }
     }
 
     /** Reads and drops exactly {@code n} bytes (the server sent the whole object, we need a later part). */

@@ -193,6 +193,8 @@ final class HttpObjectSource implements ObjectSource {
             }
             // a redirect target (a signed URL) may have expired: start again from the URL we were given
             ex = orThrow(send("GET", target, extra), what);
+            Probe renewed = new Probe(p.size(), p.etag(), p.lastModified(), p.ranges(), ex.location());
+            probe = renewed; // later reads go to the fresh target
         }
         HttpResponse<Flow.Publisher<List<ByteBuffer>>> r = ex.response();
         checkSameVersion(p, r.headers(), what, r);

@@ -29,7 +29,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class HttpFixture implements AutoCloseable {
 
     /** One request as the server saw it; header names lower-case. */
-    record Request(String method, String rawPath, Map<String, String> headers) {
+    record Request(String method, String rawPath, Map<String, String> headers, int clientPort) {
         String header(String name) {
             return headers.get(name.toLowerCase(Locale.ROOT));
         }
@@ -150,7 +150,7 @@ final class HttpFixture implements AutoCloseable {
             for (Map.Entry<String, List<String>> e : ex.getRequestHeaders().entrySet()) {
                 headers.put(e.getKey().toLowerCase(Locale.ROOT), e.getValue().get(0));
             }
-            requests.add(new Request(ex.getRequestMethod(), path, headers));
+            requests.add(new Request(ex.getRequestMethod(), path, headers, ex.getRemoteAddress().getPort()));
             boolean head = ex.getRequestMethod().equals("HEAD");
             Headers out = ex.getResponseHeaders();
 

@@ -194,6 +194,22 @@ class HttpProviderTest {
     }
 
     @Test
+    void rangedReadsReuseTheirConnection() throws Exception {
+        byte[] content = bytes((2 << 20) + 1, 22);
+        server.put("/files/reuse.bin", content);
+        Path dest = temp.resolve("reuse");
+        try (Storage s = storage().concurrency(1).partSize(256 << 10).multipartThreshold(256 << 10).build()) {
+            s.download(DownloadRequest.builder(server.url("/files/reuse.bin"), dest)
+                    .credentials(CredentialSource.none()).build());
+        }
+        assertThat(Files.readAllBytes(dest.resolve("reuse.bin"))).isEqualTo(content);
+        List<HttpFixture.Request> all = server.requests();
+        assertThat(all).hasSize(1 + 9);
+        assertThat(all.stream().map(HttpFixture.Request::clientPort).distinct().count())
+                .as("HEAD and nine ranged GETs over one kept-alive connection").isEqualTo(1);
+    }
+
+    @Test
     void aFileChangedDuringTheDownloadIsAnIntegrityError() throws Exception {
         byte[] content = bytes(3 << 20, 8);
         server.put("/files/moving.bin", content);
