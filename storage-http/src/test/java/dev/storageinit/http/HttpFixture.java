@@ -102,6 +102,10 @@ final class HttpFixture implements AutoCloseable {
         files.put(rawPath, content);
     }
 
+    void remove(String rawPath) {
+        files.remove(rawPath);
+    }
+
     void redirect(String rawPath, String location) {
         redirects.put(rawPath, location);
     }

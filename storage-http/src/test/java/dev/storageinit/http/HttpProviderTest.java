@@ -422,6 +422,33 @@ class HttpProviderTest {
     }
 
     @Test
+    void anExpiredRedirectTargetIsResolvedAgain() throws Exception {
+        byte[] content = bytes((2 << 20) + 5, 23);
+        server.put("/signed/v1", content);
+        server.redirect("/r/big.bin", "/signed/v1");
+        Path dest = temp.resolve("expired");
+        AtomicBoolean expired = new AtomicBoolean();
+        TransferListener expirer = new TransferListener() {
+            @Override
+            public void bytes(long count) {
+                if (expired.compareAndSet(false, true)) { // the signed URL expires, the origin now signs v2
+                    server.put("/signed/v2", content);
+                    server.redirect("/r/big.bin", "/signed/v2");
+                    server.remove("/signed/v1");
+                }
+            }
+        };
+        try (Storage s = storage().concurrency(1).listener(expirer).partSize(512 << 10)
+                .multipartThreshold(512 << 10).build()) {
+            s.download(DownloadRequest.builder(server.url("/r/big.bin"), dest).credentials(CredentialSource.none())
+                    .build());
+        }
+        assertThat(Files.readAllBytes(dest.resolve("big.bin"))).isEqualTo(content);
+        assertThat(server.requests("GET", "/signed/v1")).hasSize(2); // one part, then one 404
+        assertThat(server.requests("GET", "/signed/v2")).hasSize(4); // the other parts, straight to v2
+    }
+
+    @Test
     void redirectLoopStopsAfterFive() {
         server.redirect("/loop/a", "/loop/b");
         server.redirect("/loop/b", "/loop/a");
