@@ -20,6 +20,8 @@ import java.util.concurrent.TimeUnit;
  */
 final class BodyStream extends InputStream implements Flow.Subscriber<List<ByteBuffer>> {
     private static final Object END = new Object();
+    /** Buffer lists requested ahead of the reader: enough to keep the socket busy, bounded memory per stream. */
+    static final int WINDOW = 16;
 
     private final BlockingQueue<Object> queue = new LinkedBlockingQueue<>();
     private final String uri;
@@ -53,7 +55,7 @@ final class BodyStream extends InputStream implements Flow.Subscriber<List<ByteB
         if (closed) {
             s.cancel();
         } else {
-            s.request(1);
+            s.request(WINDOW);
         }
     }
 
@@ -93,13 +95,27 @@ final class BodyStream extends InputStream implements Flow.Subscriber<List<ByteB
             settleEnd();
             return -1;
         }
-        if (!fill()) {
-            return -1;
+        // fill the caller's buffer with what has arrived, waiting only for the first bytes: fewer, larger writes
+        int total = 0;
+        while (total < len && remaining > 0) {
+            if (total > 0 && !availableNow()) {
+                break;
+            }
+            if (!fill()) {
+                break;
+            }
+            int n = (int) Math.min(Math.min(len - total, current.remaining()), remaining);
+            current.get(b, off + total, n);
+            remaining -= n;
+            total += n;
         }
-        int n = (int) Math.min(Math.min(len, current.remaining()), remaining);
-        current.get(b, off, n);
-        remaining -= n;
-        return n;
+        return total == 0 ? -1 : total;
+    }
+
+    /** Whether {@link #fill()} would return data without waiting. */
+    private boolean availableNow() {
+        return (current != null && current.hasRemaining()) || (pending != null && pending.hasNext())
+                || (!done && queue.peek() instanceof List);
     }
 
     /**

@@ -42,6 +42,7 @@ final class HttpFixture implements AutoCloseable {
         return t;
     });
     private final Map<String, byte[]> files = new ConcurrentHashMap<>();
+    private final Map<byte[], String> etags = java.util.Collections.synchronizedMap(new java.util.IdentityHashMap<>());
     private final Map<String, String> redirects = new ConcurrentHashMap<>();
     private final Map<String, String[]> required = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> failures = new ConcurrentHashMap<>();
@@ -99,6 +100,7 @@ final class HttpFixture implements AutoCloseable {
     }
 
     void put(String rawPath, byte[] content) {
+        etags.put(content, etagOf(content)); // hashing a large file per request would slow every request down
         files.put(rawPath, content);
     }
 
@@ -187,7 +189,7 @@ final class HttpFixture implements AutoCloseable {
                 ex.sendResponseHeaders(405, -1);
                 return;
             }
-            String etag = etagOf(content);
+            String etag = etags.get(content);
             if (versions) {
                 out.set("ETag", etag);
                 out.set("Last-Modified", "Wed, 21 Oct 2026 07:28:00 GMT");
