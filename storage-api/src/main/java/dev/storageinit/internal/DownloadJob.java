@@ -65,6 +65,7 @@ final class DownloadJob {
     private Manifest previous;
     private Manifest manifest;
     private String prefix;
+    private volatile boolean singleObject;
 
     private final AtomicInteger outstandingUnits = new AtomicInteger();
     private final AtomicReference<StorageException> failure = new AtomicReference<>();
@@ -233,6 +234,7 @@ final class DownloadJob {
         if (single.isEmpty()) {
             throw new NotFoundException(shown, "no object under folder '" + prefix + "' and no object named '" + key + "'");
         }
+        singleObject = true;
         accept(single.get(), basename(key));
     }
 
@@ -401,7 +403,7 @@ final class DownloadJob {
             this.localFile = source instanceof LocalObjectSource ? ((LocalObjectSource) source).localFile(object) : null;
             this.linking = localFile != null && request.linkMode() != LinkMode.COPY
                     && localFile.getFileSystem() == target.getFileSystem();
-            this.ranged = !linking && object.size() > settings.multipartThreshold();
+            this.ranged = !linking && object.size() > settings.multipartThreshold() && source.supportsRanges(object);
         }
 
         void schedule() {
@@ -493,6 +495,9 @@ final class DownloadJob {
             manifestDirty = true;
             filesTransferred.incrementAndGet();
             notifyListener(() -> listener.fileDone(request.source(), relative, object.size(), false));
+            if (singleObject && request.extractArchives()) {
+                ArchiveExtractor.extractIfArchive(shown, target, guard.root(), staging, request.credentials());
+            }
         }
 
         /** Null when the checksum matches or the store gave none; otherwise what differs. */
