@@ -30,6 +30,7 @@ import java.util.Collection;
 import java.util.Locale;
 import java.util.Map;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocketFactory;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
@@ -41,9 +42,32 @@ final class GcsClients {
 
     private GcsClients() {}
 
-    /** A JSON-API client on {@code settings.endpoint}, with a connection pool of at least {@code concurrency}. */
-    static Storage create(ModelUri uri, GcsSettings settings, int concurrency) throws ConfigurationException {
-        HttpTransportFactory transport = transportFactory(uri, settings, concurrency);
+    /**
+     * What a source needs: the JSON-API client (listing, metadata), the credentials (also for the media reads the
+     * source makes itself) and the socket factory that trusts the CA bundle (null: the JDK default).
+     */
+    static final class Clients {
+        final Storage storage;
+        /** Null for anonymous access. */
+        final Credentials credentials;
+        final SSLSocketFactory sslSocketFactory;
+
+        Clients(Storage storage, Credentials credentials, SSLSocketFactory sslSocketFactory) {
+            this.storage = storage;
+            this.credentials = credentials;
+            this.sslSocketFactory = sslSocketFactory;
+        }
+    }
+
+    /** A JSON-API client on {@code settings.endpoint}, its credentials, and the TLS trust to use beside it. */
+    static Clients create(ModelUri uri, GcsSettings settings) throws ConfigurationException {
+        SSLSocketFactory ssl = settings.caBundle == null ? null : sslContext(uri, settings).getSocketFactory();
+        NetHttpTransport.Builder tb = new NetHttpTransport.Builder();
+        if (ssl != null) {
+            tb.setSslSocketFactory(ssl);
+        }
+        HttpTransport shared = tb.build();
+        HttpTransportFactory transport = () -> shared;
         Credentials credentials = credentials(uri, settings, transport);
         StorageOptions.Builder b = StorageOptions.http()
                 .setHost(settings.endpoint)
@@ -67,7 +91,11 @@ final class GcsClients {
                         .setRpcTimeoutMultiplier(1.0)
                         .build());
         try {
-            return b.build().getService();
+            StorageOptions options = b.build();
+            // the scoped credentials the client itself uses (an unscoped service account would sign self-issued
+            // JWTs instead of asking the token endpoint); null for anonymous
+            Credentials scoped = credentials instanceof NoCredentials ? null : options.getScopedCredentials();
+            return new Clients(options.getService(), scoped, ssl);
         } catch (RuntimeException e) {
             throw new ConfigurationException(uri.redacted(), "cannot create the GCS client for " + settings.endpoint
                     + ": " + e.getMessage(), e);
@@ -179,22 +207,6 @@ final class GcsClients {
         String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         m = m.replaceAll("-----BEGIN[^-]*-----[\\s\\S]*", "<key material>");
         return m.length() > 200 ? m.substring(0, 200) + "..." : m;
-    }
-
-    /**
-     * One transport per source, trusting the CA bundle when one is configured. The JDK's HttpURLConnection
-     * (google-http-client's NetHttpTransport) rather than Apache HttpClient: no extra dependencies and fewer classes
-     * to load at startup. Its keep-alive cache holds {@code http.maxConnections} (default 5) idle connections per
-     * host; a process that runs many more requests at once can raise that system property.
-     */
-    static HttpTransportFactory transportFactory(ModelUri uri, GcsSettings settings, int concurrency)
-            throws ConfigurationException {
-        NetHttpTransport.Builder builder = new NetHttpTransport.Builder();
-        if (settings.caBundle != null) {
-            builder.setSslSocketFactory(sslContext(uri, settings).getSocketFactory());
-        }
-        HttpTransport transport = builder.build();
-        return () -> transport;
     }
 
     private static SSLContext sslContext(ModelUri uri, GcsSettings settings) throws ConfigurationException {

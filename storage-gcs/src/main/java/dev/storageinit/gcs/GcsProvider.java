@@ -67,6 +67,6 @@ public final class GcsProvider implements StorageProvider {
         LOG.log(System.Logger.Level.INFO, "gcs: {0}: credentials: {1}; endpoint {2} ({3})", uri.redacted(),
                 settings.credentialSource, settings.endpoint, settings.endpointSource);
         return new GcsObjectSource(uri, bucket, uri.path(), settings,
-                GcsClients.create(uri, settings, context.concurrency()));
+                GcsClients.create(uri, settings));
     }
 }
