@@ -48,8 +48,9 @@ while True:
     if not token: break
 PY
 cfg=\$(mktemp); rj=\$(mktemp)
+[[ \${DISCARD:-0} == 1 ]] || awk -v o="\$OUT" '{ n = split(\$3, p, "/"); d = ""; for (i = 1; i < n; i++) d = d "/" p[i]; print o d }' /tmp/gcs-curl-list.txt | sort -u | xargs mkdir -p
 while read -r size enc rel; do
-  dst="\$OUT/\$rel"; [[ \${DISCARD:-0} == 1 ]] && dst=/dev/null || mkdir -p "\$(dirname "\$dst")"
+  dst="\$OUT/\$rel"; [[ \${DISCARD:-0} == 1 ]] && dst=/dev/null
   if (( size > PART )); then
     [[ \${DISCARD:-0} == 1 ]] || truncate -s "\$size" "\$dst"
     for ((s = 0; s < size; s += PART)); do e=\$(( s + PART - 1 )); (( e >= size )) && e=\$(( size - 1 )); echo "\$enc \$s \$e \$dst" >> "\$rj"; done

@@ -124,6 +124,9 @@ final class GcsObjectSource implements ObjectSource {
     @Override
     public InputStream read(RemoteObject object, long offset, long length) throws StorageException {
         String what = "reading gs://" + bucket + "/" + object.key();
+        if (length <= 0) {
+            return InputStream.nullInputStream();
+        }
         StringBuilder url = new StringBuilder(settings.endpoint).append("/storage/v1/b/").append(encode(bucket))
                 .append("/o/").append(encode(object.key())).append("?alt=media");
         if (object.version() != null) {
@@ -154,12 +157,14 @@ final class GcsObjectSource implements ObjectSource {
                     }
                 }
                 int status = c.getResponseCode();
-                if (status == 206 || status == 200) {
+                if (status == 206) {
+                    return new MediaStream(c.getInputStream(), what, Long.MAX_VALUE);
+                }
+                if (status == 200) {
+                    // a server that ignores Range sends the whole object: skip to the part asked for, stop after it
                     InputStream body = c.getInputStream();
-                    if (status == 200 && offset > 0) {
-                        body.skipNBytes(offset); // a server that ignores Range: skip to the part asked for
-                    }
-                    return new MediaStream(body, what);
+                    body.skipNBytes(offset);
+                    return new MediaStream(body, what, length);
                 }
                 String reason = errorMessage(c);
                 c.disconnect();
@@ -235,31 +240,52 @@ final class GcsObjectSource implements ObjectSource {
         }
     }
 
-    /** The body of a media GET; read errors come out as retryable transfer errors. */
+    /** The body of a media GET, at most {@code limit} bytes; read errors come out as retryable transfer errors. */
     private final class MediaStream extends FilterInputStream {
         private final String what;
+        private long left;
 
-        MediaStream(InputStream in, String what) {
+        MediaStream(InputStream in, String what, long limit) {
             super(in);
             this.what = what;
+            this.left = limit;
         }
 
         @Override
         public int read() throws IOException {
+            byte[] one = new byte[1];
+            int n = read(one, 0, 1);
+            return n < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (left <= 0) {
+                return -1;
+            }
             try {
-                return super.read();
+                int n = super.read(b, off, (int) Math.min(len, left));
+                if (n > 0) {
+                    left -= n;
+                }
+                return n;
             } catch (IOException e) {
                 throw translate(e, what);
             }
         }
 
         @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            try {
-                return super.read(b, off, len);
-            } catch (IOException e) {
-                throw translate(e, what);
+        public long skip(long n) throws IOException {
+            byte[] buf = new byte[8192];
+            long skipped = 0;
+            while (skipped < n) {
+                int r = read(buf, 0, (int) Math.min(buf.length, n - skipped));
+                if (r < 0) {
+                    break;
+                }
+                skipped += r;
             }
+            return skipped;
         }
     }
 
