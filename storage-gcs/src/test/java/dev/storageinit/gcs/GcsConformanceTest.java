@@ -54,7 +54,7 @@ class GcsConformanceTest extends ConformanceSuite {
             }
 
             @Override
-            public void close() throws Exception {
+            public void close() throws java.io.IOException {
                 server.close();
                 Files.deleteIfExists(key);
                 Files.deleteIfExists(dir);
