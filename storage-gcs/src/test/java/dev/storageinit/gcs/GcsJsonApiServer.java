@@ -53,7 +53,8 @@ import java.util.zip.CRC32C;
  *       checked against the keys registered with {@link #trustServiceAccount});
  *   <li>errors as GCS sends them: a JSON body {@code {"error":{"code":..,"message":..,"errors":[..]}}} with 401
  *       (no or unknown bearer token on a bucket that requires one), 403 (a valid token the bucket does not allow),
- *       404, 412 and 416.
+ *       404, 412 and 416;
+ *   <li>partial responses: the {@code fields} parameter limits the object fields returned.
  * </ul>
  * Switches: {@link Bucket#requireToken}, {@link #corruptDownloads} (served bytes no longer match the advertised
  * checksums), {@link #failNextMedia} (answer the next media requests with a status such as 503 or 429).
@@ -262,6 +263,11 @@ public final class GcsJsonApiServer implements AutoCloseable {
         }
 
         String json(String endpoint) {
+            return json(endpoint, null);
+        }
+
+        /** The metadata, limited to {@code fields} (a partial response) when not null. */
+        String json(String endpoint, Set<String> fields) {
             String enc = pathEncode(name);
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("kind", "storage#object");
@@ -282,6 +288,9 @@ public final class GcsJsonApiServer implements AutoCloseable {
             m.put("timeCreated", created.toString());
             m.put("updated", created.toString());
             m.put("timeStorageClassUpdated", created.toString());
+            if (fields != null) {
+                m.keySet().retainAll(fields);
+            }
             return Json.write(m);
         }
     }
@@ -436,7 +445,7 @@ public final class GcsJsonApiServer implements AutoCloseable {
             }
             StoredObject o = b.objects.get(key);
             if (o != null) {
-                items.add(o.json(endpoint()));
+                items.add(o.json(endpoint(), itemFields(q.get("fields"))));
                 count++;
             }
             key = b.objects.higherKey(key);
@@ -481,10 +490,46 @@ public final class GcsJsonApiServer implements AutoCloseable {
         return o;
     }
 
+    /**
+     * The object fields a {@code fields} parameter asks for, as GCS's partial responses do: {@code name,size} for
+     * one object, {@code items(name,size),nextPageToken,prefixes} for a listing; null for all.
+     */
+    static Set<String> itemFields(String fields) {
+        if (fields == null || fields.isBlank()) {
+            return null;
+        }
+        Set<String> out = new java.util.HashSet<>();
+        boolean listing = fields.contains("items");
+        // top-level comma-separated selectors: "items(a,b)", "items/a" (the Java client's form) or "a"
+        int depth = 0;
+        int start = 0;
+        for (int i = 0; i <= fields.length(); i++) {
+            char c = i < fields.length() ? fields.charAt(i) : ',';
+            if (c == '(') {
+                depth++;
+            } else if (c == ')') {
+                depth--;
+            } else if (c == ',' && depth == 0) {
+                String sel = fields.substring(start, i).trim();
+                start = i + 1;
+                if (sel.startsWith("items(") && sel.endsWith(")")) {
+                    for (String f : sel.substring(6, sel.length() - 1).split(",")) {
+                        out.add(f.trim().split("[/(]")[0]);
+                    }
+                } else if (sel.startsWith("items/")) {
+                    out.add(sel.substring(6).split("[/(]")[0]);
+                } else if (!listing && !sel.isEmpty()) {
+                    out.add(sel.split("[/(]")[0]);
+                }
+            }
+        }
+        return out;
+    }
+
     private void metadata(HttpExchange ex, Bucket b, String name, Map<String, String> q) throws IOException {
         StoredObject o = object(ex, b, name, q);
         if (o != null) {
-            sendJson(ex, 200, o.json(endpoint()));
+            sendJson(ex, 200, o.json(endpoint(), itemFields(q.get("fields"))));
         }
     }
 
