@@ -24,6 +24,8 @@ import java.io.InputStream;
 import java.net.HttpURLConnection;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.security.cert.CertPathValidatorException;
+import java.security.cert.CertificateException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -32,6 +34,7 @@ import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.net.ssl.HttpsURLConnection;
+import javax.net.ssl.SSLPeerUnverifiedException;
 
 /** One bucket, read through google-cloud-storage's JSON API client. */
 final class GcsObjectSource implements ObjectSource {
@@ -150,7 +153,8 @@ final class GcsObjectSource implements ObjectSource {
                 c.setRequestProperty("Accept-Encoding", "gzip");
                 c.setRequestProperty("Range", "bytes=" + offset + "-" + (offset + length - 1));
                 if (clients.credentials != null) {
-                    for (Map.Entry<String, List<String>> h : clients.credentials.getRequestMetadata(target).entrySet()) {
+                    Map<String, List<String>> headers = clients.credentials.getRequestMetadata(target);
+                    for (Map.Entry<String, List<String>> h : headers.entrySet()) {
                         for (String v : h.getValue()) {
                             c.addRequestProperty(h.getKey(), v);
                         }
@@ -308,6 +312,15 @@ final class GcsObjectSource implements ObjectSource {
             if (t instanceof BaseServiceException) {
                 service = (BaseServiceException) t;
                 break;
+            }
+        }
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (t instanceof CertificateException || t instanceof CertPathValidatorException
+                    || t instanceof SSLPeerUnverifiedException) {
+                // not worth retrying: the trust store, not the network, has to change
+                return new TransferException(shown, what + ": the server's TLS certificate is not trusted ("
+                        + firstLine(t.getMessage()) + "); for a private CA set " + GcsSettings.CA_BUNDLE_CONFIGMAP_NAME
+                        + " and " + GcsSettings.CA_BUNDLE_VOLUME_MOUNT_POINT, false, error);
             }
         }
         Throwable auth = authFailure(error);

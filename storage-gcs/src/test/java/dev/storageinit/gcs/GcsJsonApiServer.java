@@ -77,21 +77,36 @@ public final class GcsJsonApiServer implements AutoCloseable {
 
     /** Starts a server on 127.0.0.1 and a free port. */
     public static GcsJsonApiServer start() throws IOException {
-        return new GcsJsonApiServer(0);
+        return new GcsJsonApiServer(0, null);
     }
 
     /** Starts a server on 127.0.0.1 and {@code port} (0 for a free one). */
     public static GcsJsonApiServer start(int port) throws IOException {
-        return new GcsJsonApiServer(port);
+        return new GcsJsonApiServer(port, null);
     }
 
-    private GcsJsonApiServer(int port) throws IOException {
+    /** Starts an HTTPS server on 127.0.0.1 and a free port, presenting the key of {@code tls}. */
+    public static GcsJsonApiServer startTls(javax.net.ssl.SSLContext tls) throws IOException {
+        return new GcsJsonApiServer(0, tls);
+    }
+
+    private final boolean https;
+
+    private GcsJsonApiServer(int port, javax.net.ssl.SSLContext tls) throws IOException {
+        https = tls != null;
         // the JDK server writes headers and body separately: without TCP_NODELAY every small response waits for
         // the client's delayed ACK (~40 ms)
         if (System.getProperty("sun.net.httpserver.nodelay") == null) {
             System.setProperty("sun.net.httpserver.nodelay", "true");
         }
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 128);
+        InetSocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
+        if (tls != null) {
+            com.sun.net.httpserver.HttpsServer secure = com.sun.net.httpserver.HttpsServer.create(address, 128);
+            secure.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(tls));
+            server = secure;
+        } else {
+            server = HttpServer.create(address, 128);
+        }
         AtomicInteger n = new AtomicInteger();
         executor = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "gcs-fixture-" + n.incrementAndGet());
@@ -103,9 +118,9 @@ public final class GcsJsonApiServer implements AutoCloseable {
         server.start();
     }
 
-    /** {@code http://127.0.0.1:PORT}: the value for {@code STORAGE_EMULATOR_HOST} or {@code GCS_ENDPOINT}. */
+    /** {@code http[s]://127.0.0.1:PORT}: the value for {@code STORAGE_EMULATOR_HOST} or {@code GCS_ENDPOINT}. */
     public String endpoint() {
-        return "http://127.0.0.1:" + server.getAddress().getPort();
+        return (https ? "https" : "http") + "://127.0.0.1:" + server.getAddress().getPort();
     }
 
     /** The OAuth token endpoint, for a service-account JSON's {@code token_uri}. */

@@ -303,7 +303,8 @@ class GcsProviderTest {
         assertThat(p.match(ModelUri.parse("my-remote://b/x"),
                 CredentialSource.of(Map.of("RCLONE_CONFIG_MY_REMOTE_TYPE", "Google Cloud Storage"))))
                 .isEqualTo(StorageProvider.Match.EXACT);
-        assertThat(p.match(ModelUri.parse("minio://b/x"), CredentialSource.of(Map.of("RCLONE_CONFIG_MINIO_TYPE", "s3"))))
+        assertThat(p.match(ModelUri.parse("minio://b/x"),
+                CredentialSource.of(Map.of("RCLONE_CONFIG_MINIO_TYPE", "s3"))))
                 .isEqualTo(StorageProvider.Match.NONE);
     }
 
@@ -431,7 +432,8 @@ class GcsProviderTest {
                 .iterateAll()) {
             dirs.add(blob.getName() + (blob.isDirectory() ? " (dir)" : ""));
         }
-        assertThat(dirs).containsExactlyInAnyOrder("deep/d0/ (dir)", "deep/d1/ (dir)", "deep/d2/ (dir)", "deep/top.txt");
+        assertThat(dirs)
+                .containsExactlyInAnyOrder("deep/d0/ (dir)", "deep/d1/ (dir)", "deep/d2/ (dir)", "deep/top.txt");
 
         var page = client.list("paging", BlobListOption.prefix("deep/"), BlobListOption.pageSize(5000));
         int pages = 0;
