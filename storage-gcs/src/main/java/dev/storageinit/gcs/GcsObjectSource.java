@@ -44,7 +44,6 @@ final class GcsObjectSource implements ObjectSource {
         BlobField.NAME, BlobField.SIZE, BlobField.GENERATION, BlobField.CRC32C, BlobField.MD5HASH
     };
 
-    private final ModelUri uri;
     private final String shown;
     private final String bucket;
     private final String key;
@@ -53,7 +52,6 @@ final class GcsObjectSource implements ObjectSource {
     private final Storage storage;
 
     GcsObjectSource(ModelUri uri, String bucket, String key, GcsSettings settings, GcsClients.Clients clients) {
-        this.uri = uri;
         this.shown = uri.redacted();
         this.bucket = bucket;
         this.key = key;
@@ -75,16 +73,28 @@ final class GcsObjectSource implements ObjectSource {
         }
         options.add(BlobListOption.pageSize(PAGE_SIZE));
         options.add(BlobListOption.fields(FIELDS));
+        String what = "listing gs://" + bucket + "/" + prefix;
+        Page<Blob> page;
         try {
-            Page<Blob> page = storage.list(bucket, options.toArray(new BlobListOption[0]));
-            while (page != null) {
-                for (Blob blob : page.getValues()) {
-                    sink.accept(toRemote(blob));
-                }
-                page = page.hasNextPage() ? page.getNextPage() : null;
-            }
+            page = storage.list(bucket, options.toArray(new BlobListOption[0]));
         } catch (RuntimeException e) {
-            throw translate(e, "listing gs://" + bucket + "/" + prefix);
+            throw translate(e, what);
+        }
+        while (page != null) {
+            List<RemoteObject> batch = new ArrayList<>(PAGE_SIZE);
+            try {
+                for (Blob blob : page.getValues()) {
+                    batch.add(toRemote(blob));
+                }
+            } catch (RuntimeException e) {
+                throw translate(e, what);
+            }
+            batch.forEach(sink); // outside the try: the engine's own failures pass through untouched
+            try {
+                page = page.hasNextPage() ? page.getNextPage() : null;
+            } catch (RuntimeException e) {
+                throw translate(e, what);
+            }
         }
     }
 
