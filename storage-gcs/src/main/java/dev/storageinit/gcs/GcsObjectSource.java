@@ -36,7 +36,10 @@ import java.util.regex.Pattern;
 import javax.net.ssl.HttpsURLConnection;
 import javax.net.ssl.SSLPeerUnverifiedException;
 
-/** One bucket, read through google-cloud-storage's JSON API client. */
+/**
+ * One bucket: listing and metadata through google-cloud-storage's JSON-API client, media as direct ranged GETs of
+ * the same API with the client's credentials (see {@link #read}).
+ */
 final class GcsObjectSource implements ObjectSource {
     /** GCS's largest page. */
     static final int PAGE_SIZE = 1000;

@@ -175,6 +175,10 @@ class GcsProviderTest {
         assertThat(files(dest)).containsExactly("config.json", "weights/model.bin");
         assertThat(log).anySatisfy(l -> assertThat(l).contains("RCLONE_CONFIG_GS_SERVICE_ACCOUNT_CREDENTIALS"));
         assertThat(String.join("\n", log)).doesNotContain("PRIVATE KEY");
+        GcsSettings parsed = GcsSettings.parse(ModelUri.parse("gs://private-models/llama"), CredentialSource.of(Map.of(
+                "RCLONE_CONFIG_GS_SERVICE_ACCOUNT_CREDENTIALS", json, "RCLONE_CONFIG_GS_ACCESS_TOKEN", "ya29.secret")));
+        assertThat(parsed.toString()).doesNotContain("PRIVATE KEY").doesNotContain("ya29.secret")
+                .contains("RCLONE_CONFIG_GS_SERVICE_ACCOUNT_CREDENTIALS");
     }
 
     @Test
