@@ -14,26 +14,18 @@ import com.google.cloud.storage.Storage;
 import com.google.cloud.storage.StorageOptions;
 import dev.storageinit.ConfigurationException;
 import dev.storageinit.ModelUri;
+import dev.storageinit.spi.TrustBundles;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
-import java.security.GeneralSecurityException;
-import java.security.KeyStore;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
-import java.util.Collection;
-import java.util.Locale;
+import java.util.List;
 import java.util.Map;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocketFactory;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.TrustManagerFactory;
-import javax.net.ssl.X509TrustManager;
 
 /** Builds the google-cloud-storage client for a {@link GcsSettings}. The only class that touches Google's auth. */
 final class GcsClients {
@@ -210,41 +202,7 @@ final class GcsClients {
     }
 
     private static SSLContext sslContext(ModelUri uri, GcsSettings settings) throws ConfigurationException {
-        try {
-            KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
-            store.load(null, null);
-            TrustManagerFactory defaults = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            defaults.init((KeyStore) null);
-            int i = 0;
-            for (TrustManager tm : defaults.getTrustManagers()) {
-                if (tm instanceof X509TrustManager) {
-                    for (X509Certificate c : ((X509TrustManager) tm).getAcceptedIssuers()) {
-                        store.setCertificateEntry("default-" + i++, c);
-                    }
-                }
-            }
-            Collection<? extends Certificate> extra;
-            try (InputStream in = Files.newInputStream(settings.caBundle)) {
-                extra = CertificateFactory.getInstance("X.509").generateCertificates(in);
-            }
-            if (extra.isEmpty()) {
-                throw new ConfigurationException(uri.redacted(), "CA bundle " + settings.caBundle
-                        + " holds no certificate");
-            }
-            for (Certificate c : extra) {
-                store.setCertificateEntry("bundle-" + i++, c);
-            }
-            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            tmf.init(store);
-            SSLContext ctx = SSLContext.getInstance("TLS");
-            ctx.init(null, tmf.getTrustManagers(), null);
-            return ctx;
-        } catch (NoSuchFileException e) {
-            throw new ConfigurationException(uri.redacted(), "CA bundle " + settings.caBundle + " does not exist ("
-                    + GcsSettings.CA_BUNDLE_CONFIGMAP_NAME + " is set)", null);
-        } catch (IOException | GeneralSecurityException e) {
-            throw new ConfigurationException(uri.redacted(), "cannot load CA bundle " + settings.caBundle + ": "
-                    + e.getMessage().toLowerCase(Locale.ROOT), e);
-        }
+        return TrustBundles.trustingDefaultsAnd(uri.redacted(), List.of(settings.caBundle),
+                GcsSettings.CA_BUNDLE_CONFIGMAP_NAME + " is set");
     }
 }

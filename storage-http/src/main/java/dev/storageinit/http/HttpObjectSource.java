@@ -13,6 +13,7 @@ import dev.storageinit.internal.Json;
 import dev.storageinit.spi.ObjectSource;
 import dev.storageinit.spi.RemoteObject;
 import dev.storageinit.spi.SourceContext;
+import dev.storageinit.spi.TrustBundles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.System.Logger.Level;
@@ -27,13 +28,7 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
-import java.security.KeyStore;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.Collection;
@@ -49,9 +44,6 @@ import java.util.concurrent.Flow;
 import java.util.function.Consumer;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.TrustManagerFactory;
-import javax.net.ssl.X509TrustManager;
 
 /**
  * The single file an http(s) URI names. {@link #key()} is the URI's path; listing yields nothing, so the engine
@@ -616,45 +608,15 @@ final class HttpObjectSource implements ObjectSource {
 
     /** Trusts the CA bundle KServe mounts when {@code CA_BUNDLE_CONFIGMAP_NAME} is set, besides the JDK's. */
     private static SSLContext customTrust(CredentialSource settings, String shown) throws ConfigurationException {
-        if (settings.get("CA_BUNDLE_CONFIGMAP_NAME").isEmpty()) {
+        Optional<Path> bundle = TrustBundles.clusterBundle(settings);
+        if (bundle.isEmpty()) {
             return null;
         }
-        Path bundle = Path.of(settings.get("CA_BUNDLE_VOLUME_MOUNT_POINT").orElse("/etc/ssl/custom-certs"),
-                "cabundle.crt");
-        try {
-            KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
-            ks.load(null, null);
-            TrustManagerFactory defaults = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            defaults.init((KeyStore) null);
-            int i = 0;
-            for (TrustManager tm : defaults.getTrustManagers()) {
-                if (tm instanceof X509TrustManager) {
-                    for (X509Certificate c : ((X509TrustManager) tm).getAcceptedIssuers()) {
-                        ks.setCertificateEntry("default-" + i++, c);
-                    }
-                }
-            }
-            Collection<? extends Certificate> extra;
-            try (InputStream in = Files.newInputStream(bundle)) {
-                extra = CertificateFactory.getInstance("X.509").generateCertificates(in);
-            }
-            if (extra.isEmpty()) {
-                throw new ConfigurationException(shown, "CA bundle " + bundle + " holds no certificate");
-            }
-            for (Certificate c : extra) {
-                ks.setCertificateEntry("bundle-" + i++, c);
-            }
-            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            tmf.init(ks);
-            SSLContext ctx = SSLContext.getInstance("TLS");
-            ctx.init(null, tmf.getTrustManagers(), null);
-            LOG.log(Level.INFO, "{0}: trusting {1} extra certificates from {2} (CA_BUNDLE_CONFIGMAP_NAME is set)",
-                    shown, extra.size(), bundle);
-            return ctx;
-        } catch (IOException | GeneralSecurityException e) {
-            throw new ConfigurationException(shown, "cannot load the CA bundle " + bundle
-                    + " (CA_BUNDLE_CONFIGMAP_NAME is set): " + e.getMessage(), e);
-        }
+        SSLContext ctx = TrustBundles.trustingDefaultsAnd(shown, List.of(bundle.get()),
+                TrustBundles.CONFIGMAP_NAME + " is set");
+        LOG.log(Level.INFO, "{0}: trusting the certificates in {1} besides the default ones ({2} is set)",
+                shown, bundle.get(), TrustBundles.CONFIGMAP_NAME);
+        return ctx;
     }
 
     // ------------------------------------------------------------ URL text
