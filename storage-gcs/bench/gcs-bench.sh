@@ -24,7 +24,7 @@ mvn -B -q -pl storage-gcs,storage-initializer -am test-compile dependency:build-
 CP="$ROOT/storage-initializer/target/classes:$ROOT/storage-gcs/target/classes:$ROOT/storage-gcs/target/test-classes:$(cat "$ROOT/storage-gcs/target/bench-cp.txt")"
 
 log=/tmp/gcs-bench-server.log
-java -Xmx512m -cp "$CP" dev.storageinit.gcs.GcsFixtureMain "$MODEL" models/synth-v1 "$PORT" > "$log" 2>&1 &
+java -Xmx512m -cp "$CP" dev.storageinit.testkit.gcs.GcsFixtureMain "$MODEL" models/synth-v1 "$PORT" > "$log" 2>&1 &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true' EXIT
 for _ in $(seq 1 600); do grep -q '^ready' "$log" && break; kill -0 $SERVER || { cat "$log" >&2; exit 1; }; sleep 0.1; done

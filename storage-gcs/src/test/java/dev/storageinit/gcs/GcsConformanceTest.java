@@ -1,5 +1,8 @@
 package dev.storageinit.gcs;
 
+import dev.storageinit.testkit.gcs.GcsJsonApiServer;
+import dev.storageinit.testkit.gcs.ServiceAccountKeys;
+
 import dev.storageinit.CredentialSource;
 import dev.storageinit.testkit.ConformanceSuite;
 import dev.storageinit.testkit.StoreFixture;

@@ -1,5 +1,8 @@
 package dev.storageinit.gcs;
 
+import dev.storageinit.testkit.gcs.GcsJsonApiServer;
+import dev.storageinit.testkit.gcs.ServiceAccountKeys;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,4 +1,4 @@
-package dev.storageinit.gcs;
+package dev.storageinit.testkit.gcs;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -10,10 +10,10 @@ import java.security.NoSuchAlgorithmException;
 import java.util.Base64;
 
 /** Service-account key files for tests: a fresh RSA key, its JSON pointing at the fixture's token endpoint. */
-final class ServiceAccountKeys {
+public final class ServiceAccountKeys {
     private ServiceAccountKeys() {}
 
-    static KeyPair rsa() {
+    public static KeyPair rsa() {
         try {
             KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
             g.initialize(2048);
@@ -24,7 +24,7 @@ final class ServiceAccountKeys {
     }
 
     /** The JSON of a service-account key for {@code email}, with {@code token_uri} at {@code tokenUri}. */
-    static String json(String email, KeyPair key, String tokenUri) {
+    public static String json(String email, KeyPair key, String tokenUri) {
         String pem = "-----BEGIN PRIVATE KEY-----\n"
                 + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
                         .encodeToString(key.getPrivate().getEncoded())
@@ -42,7 +42,7 @@ final class ServiceAccountKeys {
     }
 
     /** Writes a key file for {@code email} trusted by {@code server}. */
-    static Path trusted(GcsJsonApiServer server, Path dir, String email) throws IOException {
+    public static Path trusted(GcsJsonApiServer server, Path dir, String email) throws IOException {
         KeyPair key = rsa();
         server.trustServiceAccount(email, key.getPublic());
         Path file = dir.resolve(email.replaceAll("[^A-Za-z0-9.-]", "_") + ".json");

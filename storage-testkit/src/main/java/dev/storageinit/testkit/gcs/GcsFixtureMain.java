@@ -1,4 +1,4 @@
-package dev.storageinit.gcs;
+package dev.storageinit.testkit.gcs;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

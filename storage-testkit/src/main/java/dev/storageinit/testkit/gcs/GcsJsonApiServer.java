@@ -1,4 +1,4 @@
-package dev.storageinit.gcs;
+package dev.storageinit.testkit.gcs;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -509,7 +509,7 @@ public final class GcsJsonApiServer implements AutoCloseable {
      * The object fields a {@code fields} parameter asks for, as GCS's partial responses do: {@code name,size} for
      * one object, {@code items(name,size),nextPageToken,prefixes} for a listing; null for all.
      */
-    static Set<String> itemFields(String fields) {
+    public static Set<String> itemFields(String fields) {
         if (fields == null || fields.isBlank()) {
             return null;
         }
@@ -758,7 +758,7 @@ public final class GcsJsonApiServer implements AutoCloseable {
     }
 
     /** Percent-decoding of a path segment: '+' stays '+'. */
-    static String pathDecode(String s) {
+    public static String pathDecode(String s) {
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(s.length());
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
@@ -774,7 +774,7 @@ public final class GcsJsonApiServer implements AutoCloseable {
     }
 
     /** Percent-encoding of an object name as one path segment. */
-    static String pathEncode(String s) {
+    public static String pathEncode(String s) {
         StringBuilder sb = new StringBuilder();
         for (byte b : s.getBytes(StandardCharsets.UTF_8)) {
             int c = b & 0xff;
@@ -795,26 +795,26 @@ public final class GcsJsonApiServer implements AutoCloseable {
         }
     }
 
-    static String md5(byte[] content) {
+    public static String md5(byte[] content) {
         return Base64.getEncoder().encodeToString(messageDigest().digest(content));
     }
 
-    static String crc32c(byte[] content) {
+    public static String crc32c(byte[] content) {
         CRC32C crc = new CRC32C();
         crc.update(content);
         return crc32cBase64(crc.getValue());
     }
 
     /** GCS sends the CRC32C as base64 of its 4 big-endian bytes. */
-    static String crc32cBase64(long value) {
+    public static String crc32cBase64(long value) {
         return Base64.getEncoder().encodeToString(ByteBuffer.allocate(4).putInt((int) value).array());
     }
 
     /** The little JSON the fixture writes and reads. */
-    static final class Json {
+    public static final class Json {
         private Json() {}
 
-        static String quote(String s) {
+        public static String quote(String s) {
             StringBuilder sb = new StringBuilder("\"");
             for (int i = 0; i < s.length(); i++) {
                 char c = s.charAt(i);
