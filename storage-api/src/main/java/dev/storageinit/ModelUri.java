@@ -136,7 +136,7 @@ public record ModelUri(String text, String scheme, String authority, String path
             }
         }
         int q = out.indexOf('?');
-        if (q < 0 || !(out.regionMatches(true, 0, "http", 0, 4))) {
+        if (q < 0) {
             return out;
         }
         StringBuilder sb = new StringBuilder(out.substring(0, q + 1));

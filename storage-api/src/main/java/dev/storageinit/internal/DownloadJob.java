@@ -49,6 +49,7 @@ final class DownloadJob {
     private static final ThreadLocal<byte[]> BUFFER = new ThreadLocal<>();
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(10);
     private static final int MAX_WHOLE_FILE_RETRIES = 2;
+    private static final long LOCAL_COPY_SLICE = 8L << 20;
     private static final long MANIFEST_FLUSH_NANOS = Duration.ofSeconds(1).toNanos();
 
     private final TransferEngine engine;
@@ -577,6 +578,10 @@ final class DownloadJob {
         }
 
         private void transfer() throws IOException {
+            if (source instanceof LocalObjectSource && file.streamDigest == null) {
+                copyLocal(((LocalObjectSource) source).localFile(file.object));
+                return;
+            }
             byte[] buffer = BUFFER.get();
             if (buffer == null || buffer.length != settings.bufferSize()) {
                 buffer = new byte[settings.bufferSize()];
@@ -627,6 +632,29 @@ final class DownloadJob {
                                 + " attempts: " + e.getMessage(), true, e);
                     }
                     sleepBackoff(attempt++);
+                }
+            }
+        }
+
+        /**
+         * Files already on a local file system are copied by the kernel ({@code transferTo}: sendfile or
+         * copy_file_range), in slices so that an abort is noticed and progress reported.
+         */
+        private void copyLocal(Path local) throws IOException {
+            try (FileChannel in = FileChannel.open(local, StandardOpenOption.READ);
+                    FileChannel out = FileChannel.open(file.stagingFile, StandardOpenOption.CREATE,
+                            StandardOpenOption.WRITE)) {
+                long position = offset;
+                long end = offset + length;
+                out.position(position);
+                while (position < end && !aborted) {
+                    long n = in.transferTo(position, Math.min(end - position, LOCAL_COPY_SLICE), out);
+                    if (n <= 0) {
+                        throw new EOFException(local + " ended " + (end - position) + " bytes early");
+                    }
+                    position += n;
+                    bytesTransferred.addAndGet(n);
+                    notifyListener(() -> listener.bytes(n));
                 }
             }
         }

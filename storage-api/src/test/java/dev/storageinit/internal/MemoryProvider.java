@@ -1,0 +1,113 @@
+package dev.storageinit.internal;
+
+import dev.storageinit.ModelUri;
+import dev.storageinit.StorageException;
+import dev.storageinit.TransferException;
+import dev.storageinit.spi.Checksum;
+import dev.storageinit.spi.ObjectSource;
+import dev.storageinit.spi.RemoteObject;
+import dev.storageinit.spi.SourceContext;
+import dev.storageinit.spi.StorageProvider;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+
+/**
+ * An in-memory store for engine tests ({@code mem://bucket/key}) with injectable faults. Provider tests use real
+ * servers; this exists to drive the engine into states a healthy server never shows.
+ */
+final class MemoryProvider implements StorageProvider {
+    final Map<String, byte[]> objects = new TreeMap<>();
+    final Map<String, Checksum> checksums = new ConcurrentHashMap<>();
+    final AtomicInteger reads = new AtomicInteger();
+    /** Reads that fail before sending a byte, with a retryable IOException. */
+    final AtomicInteger failNextReads = new AtomicInteger();
+    /** Reads that end after this many bytes with an IOException (cut connection); 0 = off. */
+    volatile int cutAfter;
+    final AtomicInteger cutsLeft = new AtomicInteger();
+    /** Reads whose first byte is flipped. */
+    final AtomicInteger corruptNextReads = new AtomicInteger();
+    /** When set, every read fails with this (non-retryable) error. */
+    volatile StorageException readError;
+
+    @Override
+    public String name() {
+        return "memory";
+    }
+
+    @Override
+    public Set<String> schemes() {
+        return Set.of("mem");
+    }
+
+    void put(String key, byte[] content) {
+        objects.put(key, content);
+    }
+
+    @Override
+    public ObjectSource open(ModelUri uri, SourceContext context) {
+        return new ObjectSource() {
+            @Override
+            public String key() {
+                return uri.path();
+            }
+
+            @Override
+            public void list(String prefix, Consumer<RemoteObject> sink) {
+                for (Map.Entry<String, byte[]> e : Map.copyOf(objects).entrySet()) {
+                    if (e.getKey().startsWith(prefix)) {
+                        sink.accept(object(e.getKey()));
+                    }
+                }
+            }
+
+            @Override
+            public Optional<RemoteObject> stat(String key) {
+                return objects.containsKey(key) ? Optional.of(object(key)) : Optional.empty();
+            }
+
+            @Override
+            public InputStream read(RemoteObject object, long offset, long length) throws StorageException {
+                reads.incrementAndGet();
+                if (readError != null) {
+                    throw readError;
+                }
+                if (failNextReads.getAndDecrement() > 0) {
+                    throw new TransferException(uri.redacted(), "503 slow down", true, null);
+                }
+                byte[] all = objects.get(object.key());
+                byte[] slice = java.util.Arrays.copyOfRange(all, (int) offset, (int) (offset + length));
+                if (corruptNextReads.getAndDecrement() > 0 && slice.length > 0) {
+                    slice[0] ^= 0x55;
+                }
+                int cut = cutAfter;
+                if (cut > 0 && cutsLeft.getAndDecrement() > 0 && slice.length > cut) {
+                    return new InputStream() {
+                        int pos;
+
+                        @Override
+                        public int read() throws IOException {
+                            if (pos >= cut) {
+                                throw new IOException("connection reset");
+                            }
+                            return slice[pos++] & 0xff;
+                        }
+                    };
+                }
+                return new ByteArrayInputStream(slice);
+            }
+        };
+    }
+
+    private RemoteObject object(String key) {
+        byte[] b = objects.get(key);
+        return new RemoteObject(key, b.length, "v" + java.util.Arrays.hashCode(b), checksums.get(key));
+    }
+}

@@ -1,0 +1,208 @@
+package dev.storageinit.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.storageinit.AccessDeniedException;
+import dev.storageinit.CredentialSource;
+import dev.storageinit.DownloadRequest;
+import dev.storageinit.DownloadResult;
+import dev.storageinit.IntegrityException;
+import dev.storageinit.Storage;
+import dev.storageinit.StorageException;
+import dev.storageinit.TransferException;
+import dev.storageinit.UnsafePathException;
+import dev.storageinit.spi.Checksum;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TransferEngineTest {
+    @TempDir
+    Path temp;
+
+    private final MemoryProvider store = new MemoryProvider();
+
+    private static byte[] bytes(int n, long seed) {
+        byte[] b = new byte[n];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+
+    private Storage.Builder storage() {
+        return Storage.builder().providers(List.of(store)).concurrency(4).partSize(64 << 10)
+                .multipartThreshold(64 << 10).retryBackoff(Duration.ofMillis(1));
+    }
+
+    private DownloadResult download(Storage.Builder b, String uri, Path dest) throws StorageException {
+        try (Storage s = b.build()) {
+            return s.download(DownloadRequest.builder(uri, dest).credentials(CredentialSource.none()).build());
+        }
+    }
+
+    private static Checksum md5(byte[] b) throws Exception {
+        return Checksum.ofHex(Checksum.Algorithm.MD5,
+                java.util.HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(b)));
+    }
+
+    @Test
+    void cutConnectionsAreResumedFromWhereTheyStopped() throws Exception {
+        byte[] big = bytes(1 << 20, 1);
+        store.put("m/big.bin", big);
+        store.cutAfter = 10_000;
+        store.cutsLeft.set(6);
+        Path dest = temp.resolve("d");
+        DownloadResult r = download(storage(), "mem://b/m", dest);
+        assertThat(Files.readAllBytes(dest.resolve("big.bin"))).isEqualTo(big);
+        assertThat(r.bytesTransferred()).isEqualTo(big.length);
+        assertThat(store.reads.get()).isEqualTo(16 + 6);
+    }
+
+    @Test
+    void retryableFailuresAreRetriedThenReported() throws Exception {
+        store.put("m/a.bin", bytes(100, 2));
+        store.failNextReads.set(2);
+        assertThat(download(storage(), "mem://b/m", temp.resolve("ok")).filesTransferred()).isEqualTo(1);
+
+        store.failNextReads.set(100);
+        Path dest = temp.resolve("fail");
+        assertThatThrownBy(() -> download(storage().maxAttempts(3), "mem://b/m", dest))
+                .isInstanceOf(TransferException.class)
+                .hasMessageStartingWith("mem://b/m: a.bin: failed after 3 attempts")
+                .satisfies(e -> assertThat(((StorageException) e).isRetryable()).isTrue());
+        assertThat(dest.resolve("a.bin")).doesNotExist();
+    }
+
+    @Test
+    void finalErrorsAreNotRetried() {
+        store.put("m/a.bin", bytes(100, 2));
+        store.readError = new AccessDeniedException("mem://b/m", "403 from test");
+        assertThatThrownBy(() -> download(storage(), "mem://b/m", temp.resolve("d")))
+                .isInstanceOf(AccessDeniedException.class);
+        assertThat(store.reads.get()).isEqualTo(1);
+    }
+
+    @Test
+    void checksumMismatchIsRefetchedThenRefusedAndNothingPublished() throws Exception {
+        byte[] content = bytes(5000, 3);
+        store.put("m/w.bin", content);
+        store.checksums.put("m/w.bin", md5(content));
+        store.corruptNextReads.set(1);
+        Path ok = temp.resolve("ok");
+        download(storage(), "mem://b/m", ok);
+        assertThat(Files.readAllBytes(ok.resolve("w.bin"))).isEqualTo(content);
+
+        store.corruptNextReads.set(100);
+        Path bad = temp.resolve("bad");
+        assertThatThrownBy(() -> download(storage(), "mem://b/m", bad))
+                .isInstanceOf(IntegrityException.class)
+                .hasMessageContaining("MD5 mismatch");
+        assertThat(bad.resolve("w.bin")).doesNotExist();
+        assertThat(Files.readString(bad.resolve(Manifest.FILE_NAME))).contains("\"complete\":false");
+        assertThat(bad.resolve(DownloadJob.STAGING_DIR)).doesNotExist();
+    }
+
+    @Test
+    void rangedObjectsAreVerifiedAfterAssembly() throws Exception {
+        byte[] content = bytes(300_000, 4);
+        store.put("m/big.bin", content);
+        store.checksums.put("m/big.bin", Checksum.ofHex(Checksum.Algorithm.CRC32C, crc32c(content)));
+        Path dest = temp.resolve("d");
+        download(storage(), "mem://b/m", dest);
+        assertThat(Files.readAllBytes(dest.resolve("big.bin"))).isEqualTo(content);
+
+        store.checksums.put("m/big.bin", Checksum.ofHex(Checksum.Algorithm.CRC32C, "00000000"));
+        assertThatThrownBy(() -> download(storage(), "mem://b/m", temp.resolve("e")))
+                .isInstanceOf(IntegrityException.class).hasMessageContaining("CRC32C mismatch");
+    }
+
+    private static String crc32c(byte[] b) {
+        java.util.zip.CRC32C c = new java.util.zip.CRC32C();
+        c.update(b);
+        return String.format("%08x", c.getValue());
+    }
+
+    @Test
+    void keysOntoTheManifestOrOutsideAreRefused() {
+        store.put("m/.storage-initializer.json", new byte[1]);
+        assertThatThrownBy(() -> download(storage(), "mem://b/m", temp.resolve("d")))
+                .isInstanceOf(UnsafePathException.class).hasMessageContaining("reserved");
+        store.objects.clear();
+        store.put("m/a/../../../x", new byte[1]);
+        assertThatThrownBy(() -> download(storage(), "mem://b/m", temp.resolve("e")))
+                .isInstanceOf(UnsafePathException.class).hasMessageContaining("outside the destination");
+    }
+
+    @Test
+    void aDestinationThatIsAFileIsAClearError() throws Exception {
+        store.put("m/a", new byte[1]);
+        Path file = Files.writeString(temp.resolve("file"), "x");
+        assertThatThrownBy(() -> download(storage(), "mem://b/m", file))
+                .isInstanceOf(dev.storageinit.ConfigurationException.class)
+                .hasMessageContaining("is not a directory");
+    }
+
+    @Test
+    void interruptingTheCallerAbortsAndCleansUp() throws Exception {
+        for (int i = 0; i < 50; i++) {
+            store.put("m/f" + i, bytes(200_000, i));
+        }
+        CountDownLatch firstBytes = new CountDownLatch(1);
+        AtomicReference<Throwable> thrown = new AtomicReference<>();
+        Path dest = temp.resolve("d");
+        Storage.Builder slow = storage().concurrency(1).listener(new dev.storageinit.TransferListener() {
+            @Override
+            public void bytes(long count) {
+                firstBytes.countDown();
+                try {
+                    Thread.sleep(5);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        });
+        Thread t = new Thread(() -> {
+            try {
+                download(slow, "mem://b/m", dest);
+            } catch (Throwable e) {
+                thrown.set(e);
+            }
+        });
+        t.start();
+        firstBytes.await();
+        t.interrupt();
+        t.join(10_000);
+        assertThat(t.isAlive()).isFalse();
+        assertThat(thrown.get()).isInstanceOf(TransferException.class).hasMessageContaining("interrupted");
+        assertThat(dest.resolve(DownloadJob.STAGING_DIR)).doesNotExist();
+        assertThat(Files.readString(dest.resolve(Manifest.FILE_NAME))).contains("\"complete\":false");
+    }
+
+    @Test
+    void filtersFromSettingsApplyWhenTheRequestHasNone() throws Exception {
+        store.put("m/a.json", new byte[1]);
+        store.put("m/b.bin", new byte[1]);
+        store.put("m/c/d.bin", new byte[1]);
+        Path dest = temp.resolve("d");
+        try (Storage s = storage().build()) {
+            DownloadResult r = s.download(DownloadRequest.builder("mem://b/m", dest)
+                    .credentials(CredentialSource.of(Map.of("STORAGE_IGNORE_PATTERNS", "[\"*.bin\"]"))).build());
+            assertThat(r.filesTransferred()).isEqualTo(1);
+            assertThat(r.filesFiltered()).isEqualTo(2);
+        }
+        try (Storage s = storage().build()) {
+            assertThatThrownBy(() -> s.download(DownloadRequest.builder("mem://b/m", temp.resolve("e"))
+                    .credentials(CredentialSource.of(Map.of("STORAGE_ALLOW_PATTERNS", "*.txt"))).build()))
+                    .isInstanceOf(dev.storageinit.NotFoundException.class)
+                    .hasMessageContaining("no file matched the allow/ignore patterns (3 objects listed)");
+        }
+    }
+}

@@ -1,0 +1,328 @@
+package dev.storageinit.cli;
+
+import dev.storageinit.AccessDeniedException;
+import dev.storageinit.ConfigurationException;
+import dev.storageinit.CredentialSource;
+import dev.storageinit.DownloadRequest;
+import dev.storageinit.DownloadResult;
+import dev.storageinit.IntegrityException;
+import dev.storageinit.InvalidUriException;
+import dev.storageinit.LinkMode;
+import dev.storageinit.ModelUri;
+import dev.storageinit.NotFoundException;
+import dev.storageinit.Storage;
+import dev.storageinit.StorageException;
+import dev.storageinit.UnsafePathException;
+import java.io.BufferedOutputStream;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The init-container entry point: {@code java -jar storage-initializer.jar [options] SRC_URI DEST_DIR [SRC DEST ...]},
+ * the same positional arguments as KServe's initializer. Exit 0 on success; otherwise one readable line per failed
+ * source on stderr and the exit code of the first failure (see {@link #exitCode(StorageException)}).
+ */
+public final class Main {
+    static final int OK = 0;
+    static final int FAILED = 1;
+    static final int USAGE = 2;
+    static final int NOT_FOUND = 3;
+    static final int ACCESS_DENIED = 4;
+    static final int INVALID = 5;
+    static final int INTEGRITY = 6;
+    static final int UNSAFE = 7;
+
+    private static final String USAGE_TEXT = String.join("\n",
+            "Usage: storage-initializer [options] SRC_URI DEST_DIR [SRC_URI DEST_DIR ...]",
+            "",
+            "Downloads each SRC_URI into DEST_DIR (pairs run concurrently, sharing one scheduler).",
+            "  SRC_URI  s3://bucket/path, gs://bucket/path, https://<account>.blob.core.windows.net/<container>/<path>,",
+            "           pvc://<claim>/<path>, file:///path, a local path, http(s)://host/file",
+            "",
+            "Options:",
+            "  --concurrency N     requests in flight over all downloads (default 16)",
+            "  --part-size MIB     size of the byte ranges large objects are fetched in (default 16)",
+            "  --allow GLOB        only download relative paths matching GLOB (repeatable; fnmatch: * matches /)",
+            "  --ignore GLOB       skip relative paths matching GLOB (repeatable)",
+            "  --link MODE         for volumes and local paths: copy (default), hardlink or symlink",
+            "  --quiet, -q         print errors only",
+            "  --verbose, -v       print every file and stack traces of errors",
+            "  --version           print the version and the installed providers",
+            "  --help, -h          print this help",
+            "",
+            "Credentials and settings come from the environment (KServe's and Seldon's variables; see README).",
+            "Exit codes: 0 ok, 1 transfer failed, 2 usage, 3 not found, 4 access denied, 5 invalid URI or",
+            "settings, 6 integrity (size/checksum), 7 unsafe path refused.");
+
+    private Main() {}
+
+    public static void main(String[] args) {
+        System.setProperty("java.util.logging.SimpleFormatter.format", "%4$s %5$s%6$s%n");
+        PrintStream out = new PrintStream(new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16),
+                false, StandardCharsets.UTF_8);
+        int code = run(args, out, System.err, CredentialSource.environment(), System.console() != null);
+        out.flush();
+        System.exit(code);
+    }
+
+    /** Parsed command line. */
+    record Options(List<String[]> pairs, int concurrency, long partSize, List<String> allow, List<String> ignore,
+            LinkMode link, boolean quiet, boolean verbose) {}
+
+    /** Thrown for a bad command line. */
+    static final class UsageException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        UsageException(String message) {
+            super(message);
+        }
+    }
+
+    static Options parse(String[] args) throws UsageException {
+        List<String> positional = new ArrayList<>();
+        List<String> allow = new ArrayList<>();
+        List<String> ignore = new ArrayList<>();
+        int concurrency = 16;
+        long partSize = 16L << 20;
+        LinkMode link = LinkMode.COPY;
+        boolean quiet = false;
+        boolean verbose = false;
+        boolean options = true;
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (!options || !a.startsWith("-") || a.equals("-")) {
+                positional.add(a);
+                continue;
+            }
+            switch (a) {
+                case "--":
+                    options = false;
+                    break;
+                case "--quiet":
+                case "-q":
+                    quiet = true;
+                    break;
+                case "--verbose":
+                case "-v":
+                    verbose = true;
+                    break;
+                case "--concurrency":
+                    concurrency = positiveInt(a, value(args, ++i, a));
+                    break;
+                case "--part-size":
+                    partSize = (long) positiveInt(a, value(args, ++i, a)) << 20;
+                    break;
+                case "--allow":
+                    allow.add(value(args, ++i, a));
+                    break;
+                case "--ignore":
+                    ignore.add(value(args, ++i, a));
+                    break;
+                case "--link":
+                    link = linkMode(value(args, ++i, a));
+                    break;
+                default:
+                    throw new UsageException("unknown option " + a);
+            }
+        }
+        if (positional.isEmpty()) {
+            throw new UsageException("missing SRC_URI DEST_DIR");
+        }
+        if (positional.size() % 2 != 0) {
+            throw new UsageException("arguments come in pairs SRC_URI DEST_DIR; '"
+                    + ModelUri.redact(positional.get(positional.size() - 1)) + "' has no destination");
+        }
+        List<String[]> pairs = new ArrayList<>();
+        for (int i = 0; i < positional.size(); i += 2) {
+            pairs.add(new String[] {positional.get(i), positional.get(i + 1)});
+        }
+        return new Options(pairs, concurrency, partSize, allow, ignore, link, quiet, verbose);
+    }
+
+    private static String value(String[] args, int i, String option) throws UsageException {
+        if (i >= args.length) {
+            throw new UsageException(option + " needs a value");
+        }
+        return args[i];
+    }
+
+    private static int positiveInt(String option, String value) throws UsageException {
+        try {
+            int n = Integer.parseInt(value);
+            if (n > 0) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // fall through
+        }
+        throw new UsageException(option + " needs a positive whole number, not '" + value + "'");
+    }
+
+    private static LinkMode linkMode(String value) throws UsageException {
+        switch (value.toLowerCase(Locale.ROOT)) {
+            case "copy":
+                return LinkMode.COPY;
+            case "hardlink":
+            case "hard":
+                return LinkMode.HARD_LINK;
+            case "symlink":
+            case "sym":
+                return LinkMode.SYMLINK;
+            default:
+                throw new UsageException("--link takes copy, hardlink or symlink, not '" + value + "'");
+        }
+    }
+
+    /** Runs the tool; returns the exit code. */
+    static int run(String[] args, PrintStream out, PrintStream err, CredentialSource settings, boolean terminal) {
+        for (String a : args) {
+            if (a.equals("--help") || a.equals("-h")) {
+                out.println(USAGE_TEXT);
+                return OK;
+            }
+            if (a.equals("--version")) {
+                try (Storage storage = Storage.builder().build()) {
+                    out.println("storage-initializer " + version() + " (Java " + Runtime.version() + ")");
+                    out.println("providers: " + String.join(", ", storage.providers()));
+                }
+                return OK;
+            }
+        }
+        Options options;
+        try {
+            options = parse(args);
+        } catch (UsageException e) {
+            err.println("storage-initializer: " + e.getMessage() + " (try --help)");
+            return USAGE;
+        }
+        Logger.getLogger("").setLevel(options.quiet() ? Level.WARNING : Level.INFO);
+        ConsoleListener listener = new ConsoleListener(out, options.quiet(), options.verbose() || !terminal,
+                terminal && !options.quiet() ? err : null);
+        List<DownloadRequest> requests = new ArrayList<>();
+        int code = OK;
+        for (String[] pair : options.pairs()) {
+            try {
+                requests.add(DownloadRequest.builder(pair[0], Path.of(pair[1]))
+                        .credentials(settings)
+                        .allow(options.allow())
+                        .ignore(options.ignore())
+                        .linkMode(options.link())
+                        .build());
+            } catch (StorageException e) {
+                code = report(err, e, options.verbose(), code);
+            } catch (java.nio.file.InvalidPathException e) {
+                err.println("storage-initializer: invalid destination '" + pair[1] + "': " + e.getReason());
+                code = code == OK ? USAGE : code;
+            }
+        }
+        if (code != OK) {
+            return code;
+        }
+        try (Storage storage = Storage.builder().concurrency(options.concurrency()).partSize(options.partSize())
+                .multipartThreshold(options.partSize() * 2).listener(listener).build()) {
+            code = downloadAll(storage, requests, err, options.verbose());
+        } finally {
+            listener.close();
+        }
+        return code;
+    }
+
+    private static int downloadAll(Storage storage, List<DownloadRequest> requests, PrintStream err, boolean verbose) {
+        if (requests.size() == 1) {
+            try {
+                storage.download(requests.get(0));
+                return OK;
+            } catch (StorageException e) {
+                return report(err, e, verbose, OK);
+            }
+        }
+        ExecutorService coordinators = Executors.newFixedThreadPool(requests.size(), r -> {
+            Thread t = new Thread(r, "storage-download");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<Future<DownloadResult>> futures = new ArrayList<>();
+            for (DownloadRequest r : requests) {
+                futures.add(coordinators.submit(() -> storage.download(r)));
+            }
+            int code = OK;
+            for (Future<DownloadResult> f : futures) {
+                try {
+                    f.get();
+                } catch (ExecutionException e) {
+                    Throwable cause = e.getCause();
+                    StorageException se = cause instanceof StorageException ? (StorageException) cause
+                            : new StorageException("", "unexpected error: " + cause, false, cause);
+                    code = report(err, se, verbose, code);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    err.println("storage-initializer: interrupted");
+                    return FAILED;
+                }
+            }
+            return code;
+        } finally {
+            coordinators.shutdownNow();
+        }
+    }
+
+    /** Prints one line (plus the stack trace when verbose) and returns the exit code to use. */
+    private static int report(PrintStream err, StorageException e, boolean verbose, int codeSoFar) {
+        err.println("storage-initializer: " + kind(e) + ": " + e.getMessage());
+        if (verbose) {
+            e.printStackTrace(err);
+        }
+        return codeSoFar == OK ? exitCode(e) : codeSoFar;
+    }
+
+    private static String kind(StorageException e) {
+        if (e instanceof NotFoundException) {
+            return "not found";
+        } else if (e instanceof AccessDeniedException) {
+            return "access denied";
+        } else if (e instanceof InvalidUriException) {
+            return "invalid URI";
+        } else if (e instanceof ConfigurationException) {
+            return "configuration error";
+        } else if (e instanceof IntegrityException) {
+            return "integrity error";
+        } else if (e instanceof UnsafePathException) {
+            return "unsafe path";
+        }
+        return "download failed";
+    }
+
+    /** The exit code for a failure type. */
+    static int exitCode(StorageException e) {
+        if (e instanceof NotFoundException) {
+            return NOT_FOUND;
+        } else if (e instanceof AccessDeniedException) {
+            return ACCESS_DENIED;
+        } else if (e instanceof InvalidUriException || e instanceof ConfigurationException) {
+            return INVALID;
+        } else if (e instanceof IntegrityException) {
+            return INTEGRITY;
+        } else if (e instanceof UnsafePathException) {
+            return UNSAFE;
+        }
+        return FAILED;
+    }
+
+    private static String version() {
+        String v = Main.class.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
+    }
+}

@@ -1,0 +1,141 @@
+package dev.storageinit.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.storageinit.CredentialSource;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class MainTest {
+    private static final Path EXAMPLES = Path.of(System.getProperty("user.dir")).resolve("../examples").normalize();
+
+    @TempDir
+    Path temp;
+
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    private int run(Map<String, String> env, String... args) {
+        return Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8), CredentialSource.of(env), false);
+    }
+
+    private String err() {
+        return err.toString(StandardCharsets.UTF_8);
+    }
+
+    private String out() {
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    private Map<String, String> volumes() {
+        return Map.of("STORAGE_PVC_MOUNT_ROOT", EXAMPLES.resolve("volumes").toString());
+    }
+
+    @Test
+    void downloadsTheSampleModelFromAVolume() throws Exception {
+        Path dest = temp.resolve("models");
+        assertThat(run(volumes(), "pvc://demo-claim/sample-model", dest.toString())).isZero();
+        assertThat(dest.resolve("weights/model-00001-of-00002.bin")).hasSize(65536);
+        assertThat(dest.resolve("config.json")).exists();
+        assertThat(out()).contains("done pvc://demo-claim/sample-model").contains("6 files");
+        assertThat(err()).isEmpty();
+    }
+
+    @Test
+    void aLocalDirectoryPathIsASource() {
+        Path dest = temp.resolve("models");
+        String src = EXAMPLES.resolve("volumes/demo-claim/sample-model").toString();
+        assertThat(run(Map.of(), src, dest.toString())).isZero();
+        assertThat(dest.resolve("tokenizer/tokenizer.json")).exists();
+    }
+
+    @Test
+    void traversalKeyIsOneLineAndExitSeven() throws Exception {
+        Path outer = temp.resolve("outer");
+        Path dest = outer.resolve("dest");
+        assertThat(run(Map.of(), "evil://bucket/model", dest.toString())).isEqualTo(Main.UNSAFE);
+        assertThat(err().lines()).hasSize(1);
+        assertThat(err()).startsWith("storage-initializer: unsafe path: evil://bucket/model: refused key '../../escape.txt'");
+        try (Stream<Path> walk = Files.walk(temp)) {
+            assertThat(walk.filter(p -> p.getFileName().toString().equals("escape.txt"))).isEmpty();
+        }
+    }
+
+    @Test
+    void unknownSchemeIsOneLineListingProviders() {
+        assertThat(run(Map.of(), "ftp://host/model", temp.toString())).isEqualTo(Main.INVALID);
+        assertThat(err().lines()).hasSize(1);
+        assertThat(err()).contains("no installed provider handles scheme 'ftp'").contains("pvc (file, pvc)");
+    }
+
+    @Test
+    void secretsInUrisAreRedacted() {
+        run(Map.of(), "ftp://user:hunter2@host/model?sig=SECRETSIG&sv=2020", temp.toString());
+        assertThat(err()).doesNotContain("hunter2").doesNotContain("SECRETSIG").contains("sig=***");
+    }
+
+    @Test
+    void missingSourceIsNotFound() {
+        String src = temp.resolve("nothing-here").toString();
+        assertThat(run(Map.of(), src, temp.resolve("d").toString())).isEqualTo(Main.NOT_FOUND);
+        assertThat(err()).startsWith("storage-initializer: not found: ").contains(src);
+    }
+
+    @Test
+    void severalPairsRunAndOneFailureMakesTheExitNonZero() throws Exception {
+        Path a = temp.resolve("a");
+        Path b = temp.resolve("b");
+        int code = run(volumes(), "pvc://demo-claim/sample-model", a.toString(), "pvc://demo-claim/missing",
+                b.toString());
+        assertThat(code).isEqualTo(Main.NOT_FOUND);
+        assertThat(a.resolve("config.json")).exists();
+        assertThat(err()).contains("pvc://demo-claim/missing");
+    }
+
+    @Test
+    void usageErrors() {
+        assertThat(run(Map.of())).isEqualTo(Main.USAGE);
+        assertThat(run(Map.of(), "s3://b/m")).isEqualTo(Main.USAGE);
+        assertThat(run(Map.of(), "--concurrency", "zero", "a", "b")).isEqualTo(Main.USAGE);
+        assertThat(run(Map.of(), "--bogus", "a", "b")).isEqualTo(Main.USAGE);
+        assertThat(err()).contains("--concurrency needs a positive whole number").contains("unknown option --bogus");
+    }
+
+    @Test
+    void helpAndVersion() {
+        assertThat(run(Map.of(), "--help")).isZero();
+        assertThat(out()).contains("Usage: storage-initializer");
+        assertThat(run(Map.of(), "--version")).isZero();
+        assertThat(out()).contains("providers: ").contains("pvc (file, pvc)");
+    }
+
+    @Test
+    void filtersAndQuiet() throws Exception {
+        Path dest = temp.resolve("f");
+        assertThat(run(volumes(), "--quiet", "--allow", "*.json", "pvc://demo-claim/sample-model",
+                dest.toString())).isZero();
+        assertThat(out()).isEmpty();
+        try (Stream<Path> walk = Files.walk(dest)) {
+            assertThat(walk.filter(Files::isRegularFile).map(p -> p.getFileName().toString())
+                    .filter(n -> !n.startsWith(".storage")))
+                    .containsExactlyInAnyOrder("config.json", "tokenizer.json", "index.json");
+        }
+    }
+
+    @Test
+    void symlinkModeLinksIntoTheVolume() throws Exception {
+        Path dest = temp.resolve("links");
+        assertThat(run(volumes(), "--link", "symlink", "pvc://demo-claim/sample-model", dest.toString())).isZero();
+        Path link = dest.resolve("weights/model-00002-of-00002.bin");
+        assertThat(Files.isSymbolicLink(link)).isTrue();
+        assertThat(Files.size(link)).isEqualTo(40000);
+    }
+}
