@@ -17,7 +17,6 @@ import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.SdkHttpConfigurationOption;
-import software.amazon.awssdk.http.apache.ApacheHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
@@ -47,7 +46,9 @@ final class S3Clients {
     }
 
     static Built build(S3Settings settings, String shownUri, int concurrency) throws ConfigurationException {
-        TrustManager[] trust = settings.caBundles.isEmpty() || !settings.verifySsl ? null
+        // the extra CA bundles only matter for https: a plain-http endpoint does not pay for parsing them
+        boolean https = settings.endpoint == null || "https".equalsIgnoreCase(settings.endpoint.getScheme());
+        TrustManager[] trust = settings.caBundles.isEmpty() || !settings.verifySsl || !https ? null
                 : TrustBundles.withBundles(shownUri, settings.caBundles);
         SdkHttpClient http = httpClient(settings, trust, concurrency);
         AwsCredentialsProvider credentials = credentials(settings);
@@ -104,21 +105,13 @@ final class S3Clients {
     }
 
     private static SdkHttpClient httpClient(S3Settings s, TrustManager[] trust, int concurrency) {
-        String which = System.getProperty(HTTP_CLIENT_PROPERTY, "apache").toLowerCase(Locale.ROOT);
+        String which = System.getProperty(HTTP_CLIENT_PROPERTY, "urlconnection").toLowerCase(Locale.ROOT);
         AttributeMap defaults = s.verifySsl ? AttributeMap.empty()
                 : AttributeMap.builder().put(SdkHttpConfigurationOption.TRUST_ALL_CERTIFICATES, Boolean.TRUE).build();
         Duration connect = s.connectTimeout;
         Duration read = s.readTimeout;
         int pool = Math.max(concurrency, 1) + 4; // the engine's workers plus the listing thread and a margin
         switch (which) {
-            case "urlconnection":
-                software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.Builder u =
-                        software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.builder()
-                                .connectionTimeout(connect).socketTimeout(read);
-                if (trust != null) {
-                    u.tlsTrustManagersProvider(() -> trust);
-                }
-                return u.buildWithDefaults(defaults);
             case "apache5":
                 software.amazon.awssdk.http.apache5.Apache5HttpClient.Builder a5 =
                         software.amazon.awssdk.http.apache5.Apache5HttpClient.builder()
@@ -129,14 +122,16 @@ final class S3Clients {
                 }
                 return a5.buildWithDefaults(defaults);
             case "apache":
-            default:
-                ApacheHttpClient.Builder a = ApacheHttpClient.builder()
+                software.amazon.awssdk.http.apache.ApacheHttpClient.Builder a =
+                        software.amazon.awssdk.http.apache.ApacheHttpClient.builder()
                         .connectionTimeout(connect).socketTimeout(read).maxConnections(pool)
                         .expectContinueEnabled(false).useIdleConnectionReaper(false);
                 if (trust != null) {
                     a.tlsTrustManagersProvider(() -> trust);
                 }
                 return a.buildWithDefaults(defaults);
+            default:
+                return UrlConnections.client(s, trust, pool);
         }
     }
 
