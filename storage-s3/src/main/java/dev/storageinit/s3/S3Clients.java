@@ -2,8 +2,6 @@ package dev.storageinit.s3;
 
 import dev.storageinit.ConfigurationException;
 import java.net.URI;
-import java.time.Duration;
-import java.util.Locale;
 import javax.net.ssl.TrustManager;
 import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -16,17 +14,12 @@ import software.amazon.awssdk.auth.credentials.WebIdentityTokenFileCredentialsPr
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.http.SdkHttpClient;
-import software.amazon.awssdk.http.SdkHttpConfigurationOption;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
-import software.amazon.awssdk.utils.AttributeMap;
 
 /** Builds the SDK client for a set of {@link S3Settings}. */
 final class S3Clients {
-    /** Which HTTP client backs the sync S3 client; see the README for the measurement behind the default. */
-    static final String HTTP_CLIENT_PROPERTY = "storageinit.s3.httpClient";
-
     private S3Clients() {}
 
     /** The client and what must be closed with it. */
@@ -105,34 +98,8 @@ final class S3Clients {
     }
 
     private static SdkHttpClient httpClient(S3Settings s, TrustManager[] trust, int concurrency) {
-        String which = System.getProperty(HTTP_CLIENT_PROPERTY, "urlconnection").toLowerCase(Locale.ROOT);
-        AttributeMap defaults = s.verifySsl ? AttributeMap.empty()
-                : AttributeMap.builder().put(SdkHttpConfigurationOption.TRUST_ALL_CERTIFICATES, Boolean.TRUE).build();
-        Duration connect = s.connectTimeout;
-        Duration read = s.readTimeout;
         int pool = Math.max(concurrency, 1) + 4; // the engine's workers plus the listing thread and a margin
-        switch (which) {
-            case "apache5":
-                software.amazon.awssdk.http.apache5.Apache5HttpClient.Builder a5 =
-                        software.amazon.awssdk.http.apache5.Apache5HttpClient.builder()
-                                .connectionTimeout(connect).socketTimeout(read).maxConnections(pool)
-                                .expectContinueEnabled(false).useIdleConnectionReaper(false);
-                if (trust != null) {
-                    a5.tlsTrustManagersProvider(() -> trust);
-                }
-                return a5.buildWithDefaults(defaults);
-            case "apache":
-                software.amazon.awssdk.http.apache.ApacheHttpClient.Builder a =
-                        software.amazon.awssdk.http.apache.ApacheHttpClient.builder()
-                        .connectionTimeout(connect).socketTimeout(read).maxConnections(pool)
-                        .expectContinueEnabled(false).useIdleConnectionReaper(false);
-                if (trust != null) {
-                    a.tlsTrustManagersProvider(() -> trust);
-                }
-                return a.buildWithDefaults(defaults);
-            default:
-                return UrlConnections.client(s, trust, pool);
-        }
+        return UrlConnections.client(s, trust, pool);
     }
 
     static String endpointText(URI endpoint) {
