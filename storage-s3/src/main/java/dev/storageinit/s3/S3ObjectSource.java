@@ -193,8 +193,9 @@ final class S3ObjectSource implements ObjectSource {
                 .bucket(settings.bucket)
                 .key(object.key())
                 .range("bytes=" + offset + "-" + (offset + length - 1));
-        if (object.version() != null) {
-            b.ifMatch(object.version());
+        String pin = ifMatch(object.version());
+        if (pin != null) {
+            b.ifMatch(pin);
         }
         ResponseInputStream<GetObjectResponse> in;
         try {
@@ -224,6 +225,17 @@ final class S3ObjectSource implements ObjectSource {
     @Override
     public void close() {
         client.close();
+    }
+
+    /**
+     * The If-Match value for a listed ETag: quoted as HTTP wants it even when the store listed it bare; none for
+     * a weak ETag, which never matches under If-Match's strong comparison.
+     */
+    static String ifMatch(String etag) {
+        if (etag == null || etag.isBlank() || etag.trim().startsWith("W/")) {
+            return null;
+        }
+        return "\"" + unquote(etag) + "\"";
     }
 
     static String unquote(String etag) {

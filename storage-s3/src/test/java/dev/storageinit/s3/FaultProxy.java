@@ -34,6 +34,7 @@ final class FaultProxy implements AutoCloseable {
     /** Connections still to cut, and after how many response bytes. */
     private final AtomicInteger cutsLeft = new AtomicInteger();
     private volatile long cutAfter = Long.MAX_VALUE;
+    private volatile boolean stallInsteadOfCut;
     private final AtomicInteger cutsDone = new AtomicInteger();
 
     /** Requests still to answer with {@link #cannedResponse}. */
@@ -57,6 +58,14 @@ final class FaultProxy implements AutoCloseable {
     /** Cuts the next {@code connections} connections once each has carried {@code bytes} response bytes. */
     void cutAfter(long bytes, int connections) {
         cutAfter = bytes;
+        stallInsteadOfCut = false;
+        cutsLeft.set(connections);
+    }
+
+    /** Stops forwarding on the next {@code connections} connections after {@code bytes} response bytes, socket open. */
+    void stallAfter(long bytes, int connections) {
+        cutAfter = bytes;
+        stallInsteadOfCut = true;
         cutsLeft.set(connections);
     }
 
@@ -116,6 +125,14 @@ final class FaultProxy implements AutoCloseable {
                 if (sent >= limit) {
                     out.flush();
                     cutsDone.incrementAndGet();
+                    if (stallInsteadOfCut) {
+                        try {
+                            Thread.sleep(30_000); // the client's read timeout fires first and it closes the socket
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                        return;
+                    }
                     client.setSoLinger(true, 0); // RST: the client sees a broken connection mid-body
                     return;
                 }

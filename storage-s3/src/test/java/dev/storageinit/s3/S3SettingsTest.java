@@ -158,4 +158,12 @@ class S3SettingsTest {
         assertThat(S3Settings.remoteName("minio")).isEqualTo("MINIO");
         assertThat(S3Settings.remoteName("my-s3.x")).isEqualTo("MY_S3_X");
     }
+
+    @Test
+    void ifMatchIsAlwaysAQuotedStrongEtag() {
+        assertThat(S3ObjectSource.ifMatch("\"0123abc\"")).isEqualTo("\"0123abc\"");
+        assertThat(S3ObjectSource.ifMatch("0123abc-2")).isEqualTo("\"0123abc-2\"");
+        assertThat(S3ObjectSource.ifMatch("W/\"weak\"")).isNull();
+        assertThat(S3ObjectSource.ifMatch(null)).isNull();
+    }
 }
