@@ -14,6 +14,9 @@ import java.util.Objects;
  * @param allowPatterns when not empty, only relative paths matching one of these globs are downloaded
  * @param ignorePatterns relative paths matching one of these globs are not downloaded
  * @param linkMode for local sources: copy, hard-link or symlink
+ * @param extractArchives when the source names a single object that is a {@code .zip}, {@code .tar},
+ *     {@code .tar.gz}/{@code .tgz}, {@code .tar.bz2} or {@code .tar.xz} archive, extract it into the destination
+ *     and remove it (default true)
  */
 public record DownloadRequest(
         ModelUri source,
@@ -21,7 +24,8 @@ public record DownloadRequest(
         CredentialSource credentials,
         List<String> allowPatterns,
         List<String> ignorePatterns,
-        LinkMode linkMode) {
+        LinkMode linkMode,
+        boolean extractArchives) {
 
     /** Validates and copies the lists. */
     public DownloadRequest {
@@ -31,6 +35,12 @@ public record DownloadRequest(
         allowPatterns = List.copyOf(allowPatterns);
         ignorePatterns = List.copyOf(ignorePatterns);
         Objects.requireNonNull(linkMode, "linkMode");
+    }
+
+    /** A request that extracts archives (the form before {@code extractArchives} existed). */
+    public DownloadRequest(ModelUri source, Path destination, CredentialSource credentials, List<String> allowPatterns,
+            List<String> ignorePatterns, LinkMode linkMode) {
+        this(source, destination, credentials, allowPatterns, ignorePatterns, linkMode, true);
     }
 
     /** A request with the environment as credential source and no filters. */
@@ -56,6 +66,7 @@ public record DownloadRequest(
         private final List<String> allow = new ArrayList<>();
         private final List<String> ignore = new ArrayList<>();
         private LinkMode linkMode = LinkMode.COPY;
+        private boolean extractArchives = true;
 
         private Builder(ModelUri source, Path destination) {
             this.source = source;
@@ -91,9 +102,19 @@ public record DownloadRequest(
             return this;
         }
 
+        /**
+         * Whether a single archive object ({@code .zip}, {@code .tar}, {@code .tar.gz}/{@code .tgz},
+         * {@code .tar.bz2}, {@code .tar.xz}, or an extension-less name whose content is one of those) is extracted
+         * into the destination and then removed; default true.
+         */
+        public Builder extractArchives(boolean extract) {
+            this.extractArchives = extract;
+            return this;
+        }
+
         /** The request. */
         public DownloadRequest build() {
-            return new DownloadRequest(source, destination, credentials, allow, ignore, linkMode);
+            return new DownloadRequest(source, destination, credentials, allow, ignore, linkMode, extractArchives);
         }
     }
 }

@@ -7,7 +7,8 @@ import java.util.regex.Pattern;
 /**
  * A source URI, parsed by hand so that object keys keep every character they may legally hold ({@code #},
  * {@code %}, spaces, unicode): {@code scheme://authority/path}. Plain local paths ({@code /mnt/models},
- * {@code ./model}) become {@code file} URIs. For {@code http} and {@code https} the query is split off the path
+ * {@code ./model}) become {@code file} URIs; rclone's {@code remote:bucket/path} (Seldon's form) is read as
+ * {@code remote://bucket/path}. For {@code http} and {@code https} the query is split off the path
  * and a fragment is dropped; for every other scheme everything after the authority is the path, as written.
  *
  * <p>{@link #toString()} is {@link #redacted()}: query secrets (SAS signatures, tokens) and passwords never print.
@@ -21,6 +22,8 @@ import java.util.regex.Pattern;
  */
 public record ModelUri(String text, String scheme, String authority, String path, String query) {
     private static final Pattern SCHEME = Pattern.compile("([A-Za-z][A-Za-z0-9+.-]*)://(.*)", Pattern.DOTALL);
+    /** rclone's {@code remote:bucket/path}; a one-letter "remote" would be a Windows drive, so two or more. */
+    private static final Pattern RCLONE_REMOTE = Pattern.compile("([A-Za-z][A-Za-z0-9_-]+):(?!//)(.+)", Pattern.DOTALL);
     private static final Pattern SECRET_PARAM =
             Pattern.compile("(?i)(sig|signature|token|secret|password|passwd|key|credential|code|auth)");
     private static final String FORMS = "expected <scheme>://<bucket>/<path> (s3, gs, pvc, ...), "
@@ -49,14 +52,22 @@ public record ModelUri(String text, String scheme, String authority, String path
             }
         }
         Matcher m = SCHEME.matcher(text);
-        if (!m.matches()) {
-            if (text.matches("[A-Za-z][A-Za-z0-9+.-]*:.*") && !text.startsWith("/") && text.indexOf(':') > 1) {
+        Matcher remote = RCLONE_REMOTE.matcher(text);
+        String scheme;
+        String rest;
+        if (m.matches()) {
+            scheme = m.group(1).toLowerCase(Locale.ROOT);
+            rest = m.group(2);
+        } else if (remote.matches()) {
+            // Seldon's rclone initializer form, remote:bucket/path, read as remote://bucket/path
+            scheme = remote.group(1).toLowerCase(Locale.ROOT);
+            rest = stripLeadingSlashes(remote.group(2));
+            if (scheme.equals("file") || scheme.equals("http") || scheme.equals("https")) {
                 throw new InvalidUriException(redact(text), "missing '//' after the scheme; " + FORMS);
             }
+        } else {
             return new ModelUri(text, "file", "", stripLeadingSlashes(text.startsWith("/") ? text : absolute(text)), "");
         }
-        String scheme = m.group(1).toLowerCase(Locale.ROOT);
-        String rest = m.group(2);
         if (scheme.equals("file")) {
             if (!rest.startsWith("/")) {
                 if (rest.startsWith("localhost/")) {

@@ -26,6 +26,17 @@ class ModelUriTest {
     }
 
     @Test
+    void rcloneRemoteFormIsAccepted() throws Exception {
+        ModelUri u = ModelUri.parse("s3:sklearn/iris");
+        assertThat(u.scheme()).isEqualTo("s3");
+        assertThat(u.authority()).isEqualTo("sklearn");
+        assertThat(u.path()).isEqualTo("iris");
+        assertThat(u.text()).isEqualTo("s3:sklearn/iris");
+        assertThat(ModelUri.parse("minio:/models/a b").path()).isEqualTo("a b");
+        assertThat(ModelUri.parse("gcs:bucket").path()).isEmpty();
+    }
+
+    @Test
     void localPathsAreFileUris() throws Exception {
         assertThat(ModelUri.parse("/mnt/pvc/model").path()).isEqualTo("mnt/pvc/model");
         assertThat(ModelUri.parse("/mnt/pvc/model").scheme()).isEqualTo("file");
@@ -40,7 +51,7 @@ class ModelUriTest {
         assertThatThrownBy(() -> ModelUri.parse("s3:///path")).isInstanceOf(InvalidUriException.class)
                 .hasMessageContaining("missing bucket or host after 's3://'").hasMessageContaining("expected");
         assertThatThrownBy(() -> ModelUri.parse("")).isInstanceOf(InvalidUriException.class);
-        assertThatThrownBy(() -> ModelUri.parse("s3:bucket/x")).hasMessageContaining("missing '//'");
+        assertThatThrownBy(() -> ModelUri.parse("https:host/x")).hasMessageContaining("missing '//'");
         assertThatThrownBy(() -> ModelUri.parse("s3://b/x\ny")).hasMessageContaining("control character");
         assertThatThrownBy(() -> ModelUri.parse("file://host/x")).hasMessageContaining("file:///<path>");
     }

@@ -65,6 +65,7 @@ final class DownloadJob {
     private Manifest previous;
     private Manifest manifest;
     private String prefix;
+    private volatile boolean singleObject;
 
     private final AtomicInteger outstandingUnits = new AtomicInteger();
     private final AtomicReference<StorageException> failure = new AtomicReference<>();
@@ -233,6 +234,7 @@ final class DownloadJob {
         if (single.isEmpty()) {
             throw new NotFoundException(shown, "no object under folder '" + prefix + "' and no object named '" + key + "'");
         }
+        singleObject = true;
         accept(single.get(), basename(key));
     }
 
@@ -289,7 +291,7 @@ final class DownloadJob {
         }
         try {
             if (!Files.isRegularFile(target) || Files.size(target) != e.size()
-                    || Files.getLastModifiedTime(target).toMillis() != e.localModifiedMillis()) {
+                    || Files.getLastModifiedTime(target, LinkOption.NOFOLLOW_LINKS).toMillis() != e.localModifiedMillis()) {
                 return false;
             }
         } catch (IOException ex) {
@@ -383,6 +385,10 @@ final class DownloadJob {
         final Path target;
         final RemoteObject object;
         final boolean ranged;
+        /** The object's file when the source is local, else null. */
+        final Path localFile;
+        /** Link instead of copying (a local source on the destination's file system, and a link mode asked for). */
+        final boolean linking;
         final AtomicInteger unitsLeft = new AtomicInteger();
         volatile boolean partFailed;
         int wholeFileRetries;
@@ -394,7 +400,10 @@ final class DownloadJob {
             this.relative = relative;
             this.target = target;
             this.object = object;
-            this.ranged = object.size() > settings.multipartThreshold();
+            this.localFile = source instanceof LocalObjectSource ? ((LocalObjectSource) source).localFile(object) : null;
+            this.linking = localFile != null && request.linkMode() != LinkMode.COPY
+                    && localFile.getFileSystem() == target.getFileSystem();
+            this.ranged = !linking && object.size() > settings.multipartThreshold() && source.supportsRanges(object);
         }
 
         void schedule() {
@@ -453,11 +462,10 @@ final class DownloadJob {
         }
 
         private void complete() throws IOException {
-            boolean linked = tryLink();
-            if (!linked) {
-                if (!Files.exists(stagingFile)) {
-                    Files.createFile(stagingFile); // zero-byte object
-                }
+            if (!Files.exists(stagingFile, LinkOption.NOFOLLOW_LINKS)) {
+                Files.createFile(stagingFile); // zero-byte object
+            }
+            if (!Files.isSymbolicLink(stagingFile)) {
                 long actual = Files.size(stagingFile);
                 if (actual != object.size()) {
                     throw new IntegrityException(shown, relative + ": got " + actual + " bytes, the store listed "
@@ -487,6 +495,9 @@ final class DownloadJob {
             manifestDirty = true;
             filesTransferred.incrementAndGet();
             notifyListener(() -> listener.fileDone(request.source(), relative, object.size(), false));
+            if (singleObject && request.extractArchives()) {
+                ArchiveExtractor.extractIfArchive(shown, target, guard.root(), staging, request.credentials());
+            }
         }
 
         /** Null when the checksum matches or the store gave none; otherwise what differs. */
@@ -499,28 +510,6 @@ final class DownloadJob {
                     : Digests.ofFile(stagingFile, expected.algorithm(), settings.bufferSize());
             return actual.equals(expected.hex()) ? null
                     : expected.algorithm() + " mismatch: store says " + expected.hex() + ", got " + actual;
-        }
-
-        /** Links instead of copying when asked and possible; false to copy. */
-        private boolean tryLink() throws IOException {
-            if (!(source instanceof LocalObjectSource) || request.linkMode() == LinkMode.COPY) {
-                return false;
-            }
-            Path local = ((LocalObjectSource) source).localFile(object);
-            if (local.getFileSystem() != stagingFile.getFileSystem()) {
-                return false;
-            }
-            Files.deleteIfExists(stagingFile);
-            try {
-                if (request.linkMode() == LinkMode.SYMLINK) {
-                    Files.createSymbolicLink(stagingFile, local.toAbsolutePath());
-                } else {
-                    Files.createLink(stagingFile, local);
-                }
-                return true;
-            } catch (UnsupportedOperationException | FileSystemException e) {
-                return false;
-            }
         }
     }
 
@@ -549,7 +538,9 @@ final class DownloadJob {
             boolean ok = false;
             try {
                 if (!aborted) {
-                    if (length > 0 && !linkInstead()) {
+                    if (file.linking) {
+                        linkOrCopy();
+                    } else if (length > 0) {
                         transfer();
                     }
                     ok = true;
@@ -573,13 +564,22 @@ final class DownloadJob {
             unitEnded();
         }
 
-        private boolean linkInstead() {
-            return source instanceof LocalObjectSource && request.linkMode() != LinkMode.COPY;
+        /** Hard-links or symlinks the local file into staging; copies when the file system refuses the link. */
+        private void linkOrCopy() throws IOException {
+            try {
+                if (request.linkMode() == LinkMode.SYMLINK) {
+                    Files.createSymbolicLink(file.stagingFile, file.localFile.toAbsolutePath());
+                } else {
+                    Files.createLink(file.stagingFile, file.localFile);
+                }
+            } catch (UnsupportedOperationException | FileSystemException e) {
+                copyLocal(file.localFile);
+            }
         }
 
         private void transfer() throws IOException {
-            if (source instanceof LocalObjectSource && file.streamDigest == null) {
-                copyLocal(((LocalObjectSource) source).localFile(file.object));
+            if (file.localFile != null && file.streamDigest == null) {
+                copyLocal(file.localFile);
                 return;
             }
             byte[] buffer = BUFFER.get();

@@ -42,6 +42,16 @@ public interface ObjectSource extends Closeable {
      */
     InputStream read(RemoteObject object, long offset, long length) throws StorageException;
 
+    /**
+     * Whether {@code object} can be read in byte ranges; the default is true. When false (a plain HTTP server
+     * without {@code Range} support) the engine reads the object as one unit from offset 0 instead of splitting
+     * it. A retry after a cut connection may still ask for {@code read(object, offset > 0, ...)}: such a source
+     * serves it by reading from the start and skipping {@code offset} bytes.
+     */
+    default boolean supportsRanges(RemoteObject object) {
+        return true;
+    }
+
     /** Releases clients and connections; the default does nothing. */
     @Override
     default void close() {}

@@ -57,6 +57,7 @@ public final class Main {
             "  --allow GLOB        only download relative paths matching GLOB (repeatable; fnmatch: * matches /)",
             "  --ignore GLOB       skip relative paths matching GLOB (repeatable)",
             "  --link MODE         for volumes and local paths: copy (default), hardlink or symlink",
+            "  --no-extract        keep a single .zip/.tar[.gz|.bz2|.xz] object as it is (default: extract it)",
             "  --quiet, -q         print errors only",
             "  --verbose, -v       print every file and stack traces of errors",
             "  --version           print the version and the installed providers",
@@ -79,7 +80,7 @@ public final class Main {
 
     /** Parsed command line. */
     record Options(List<String[]> pairs, int concurrency, long partSize, List<String> allow, List<String> ignore,
-            LinkMode link, boolean quiet, boolean verbose) {}
+            LinkMode link, boolean extract, boolean quiet, boolean verbose) {}
 
     /** Thrown for a bad command line. */
     static final class UsageException extends Exception {
@@ -97,6 +98,7 @@ public final class Main {
         int concurrency = 16;
         long partSize = 16L << 20;
         LinkMode link = LinkMode.COPY;
+        boolean extract = true;
         boolean quiet = false;
         boolean verbose = false;
         boolean options = true;
@@ -133,6 +135,9 @@ public final class Main {
                 case "--link":
                     link = linkMode(value(args, ++i, a));
                     break;
+                case "--no-extract":
+                    extract = false;
+                    break;
                 default:
                     throw new UsageException("unknown option " + a);
             }
@@ -148,7 +153,7 @@ public final class Main {
         for (int i = 0; i < positional.size(); i += 2) {
             pairs.add(new String[] {positional.get(i), positional.get(i + 1)});
         }
-        return new Options(pairs, concurrency, partSize, allow, ignore, link, quiet, verbose);
+        return new Options(pairs, concurrency, partSize, allow, ignore, link, extract, quiet, verbose);
     }
 
     private static String value(String[] args, int i, String option) throws UsageException {
@@ -219,6 +224,7 @@ public final class Main {
                         .allow(options.allow())
                         .ignore(options.ignore())
                         .linkMode(options.link())
+                        .extractArchives(options.extract())
                         .build());
             } catch (StorageException e) {
                 code = report(err, e, options.verbose(), code);

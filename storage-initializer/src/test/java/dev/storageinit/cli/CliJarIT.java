@@ -57,6 +57,7 @@ class CliJarIT {
     void versionListsTheBundledProviders() throws Exception {
         Run r = java("--version");
         assertThat(r.code()).isZero();
-        assertThat(r.out()).contains("storage-initializer 0.1.0").contains("pvc (file, pvc)");
+        assertThat(r.out()).contains("storage-initializer 0.1.0").contains("pvc (file, pvc)")
+                .contains("http (http, https)").contains("azure (https)").contains("gcs (gs)");
     }
 }

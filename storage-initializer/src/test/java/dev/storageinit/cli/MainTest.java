@@ -114,7 +114,7 @@ class MainTest {
         assertThat(run(Map.of(), "--help")).isZero();
         assertThat(out()).contains("Usage: storage-initializer");
         assertThat(run(Map.of(), "--version")).isZero();
-        assertThat(out()).contains("providers: ").contains("pvc (file, pvc)");
+        assertThat(out()).contains("providers: ").contains("pvc (file, pvc)").contains("http (http, https)");
     }
 
     @Test
@@ -128,6 +128,23 @@ class MainTest {
                     .filter(n -> !n.startsWith(".storage")))
                     .containsExactlyInAnyOrder("config.json", "tokenizer.json", "index.json");
         }
+    }
+
+    @Test
+    void archivesAreExtractedUnlessAskedNotTo() throws Exception {
+        Path archive = temp.resolve("model.zip");
+        try (var zip = new java.util.zip.ZipOutputStream(Files.newOutputStream(archive))) {
+            zip.putNextEntry(new java.util.zip.ZipEntry("model/config.json"));
+            zip.write("{}".getBytes(StandardCharsets.UTF_8));
+            zip.closeEntry();
+        }
+        Path extracted = temp.resolve("x");
+        assertThat(run(Map.of(), archive.toString(), extracted.toString())).isZero();
+        assertThat(extracted.resolve("model/config.json")).hasContent("{}");
+        assertThat(extracted.resolve("model.zip")).doesNotExist();
+        Path kept = temp.resolve("k");
+        assertThat(run(Map.of(), "--no-extract", archive.toString(), kept.toString())).isZero();
+        assertThat(kept.resolve("model.zip")).exists();
     }
 
     @Test

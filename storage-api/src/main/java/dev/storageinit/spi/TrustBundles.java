@@ -1,0 +1,100 @@
+package dev.storageinit.spi;
+
+import dev.storageinit.ConfigurationException;
+import dev.storageinit.CredentialSource;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509TrustManager;
+
+/**
+ * Extra certificate authorities for https providers, so that every provider honours the same settings the same
+ * way: KServe's cluster-wide bundle ({@code CA_BUNDLE_CONFIGMAP_NAME} set means trust
+ * {@code $CA_BUNDLE_VOLUME_MOUNT_POINT/cabundle.crt}, default mount {@code /etc/ssl/custom-certs}) and any
+ * provider-specific bundle (S3's {@code AWS_CA_BUNDLE}), always in addition to the JDK's default trust store.
+ */
+public final class TrustBundles {
+    /** Setting whose presence turns the cluster CA bundle on. */
+    public static final String CONFIGMAP_NAME = "CA_BUNDLE_CONFIGMAP_NAME";
+    /** Setting naming the directory the cluster CA bundle is mounted in. */
+    public static final String VOLUME_MOUNT_POINT = "CA_BUNDLE_VOLUME_MOUNT_POINT";
+    /** Default mount of the cluster CA bundle. */
+    public static final String DEFAULT_MOUNT_POINT = "/etc/ssl/custom-certs";
+
+    private TrustBundles() {}
+
+    /** The cluster CA bundle file when {@value #CONFIGMAP_NAME} is set, else empty. */
+    public static Optional<Path> clusterBundle(CredentialSource settings) {
+        if (settings.get(CONFIGMAP_NAME).isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(Path.of(settings.get(VOLUME_MOUNT_POINT).orElse(DEFAULT_MOUNT_POINT), "cabundle.crt"));
+    }
+
+    /**
+     * A TLS context trusting the JDK's default authorities plus every certificate in {@code bundles} (PEM or DER
+     * files).
+     *
+     * @param uri the redacted source URI, for messages
+     * @param origin why these bundles are used, for messages (e.g. "AWS_CA_BUNDLE is set")
+     * @throws ConfigurationException naming the file when one is missing, unreadable or holds no certificate
+     */
+    public static SSLContext trustingDefaultsAnd(String uri, List<Path> bundles, String origin)
+            throws ConfigurationException {
+        try {
+            KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
+            store.load(null, null);
+            TrustManagerFactory defaults = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            defaults.init((KeyStore) null);
+            int i = 0;
+            for (TrustManager tm : defaults.getTrustManagers()) {
+                if (tm instanceof X509TrustManager) {
+                    for (X509Certificate c : ((X509TrustManager) tm).getAcceptedIssuers()) {
+                        store.setCertificateEntry("default-" + i++, c);
+                    }
+                }
+            }
+            for (Path bundle : bundles) {
+                for (Certificate c : certificates(uri, bundle, origin)) {
+                    store.setCertificateEntry("bundle-" + i++, c);
+                }
+            }
+            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(store);
+            SSLContext ctx = SSLContext.getInstance("TLS");
+            ctx.init(null, tmf.getTrustManagers(), null);
+            return ctx;
+        } catch (IOException | GeneralSecurityException e) {
+            throw new ConfigurationException(uri, "cannot set up TLS trust: " + e.getMessage(), e);
+        }
+    }
+
+    private static Collection<? extends Certificate> certificates(String uri, Path bundle, String origin)
+            throws ConfigurationException {
+        try (InputStream in = Files.newInputStream(bundle)) {
+            Collection<? extends Certificate> certs = CertificateFactory.getInstance("X.509").generateCertificates(in);
+            if (certs.isEmpty()) {
+                throw new ConfigurationException(uri, "CA bundle " + bundle + " holds no certificate (" + origin + ")");
+            }
+            return certs;
+        } catch (NoSuchFileException e) {
+            throw new ConfigurationException(uri, "CA bundle " + bundle + " does not exist (" + origin + ")");
+        } catch (IOException | GeneralSecurityException e) {
+            throw new ConfigurationException(uri, "cannot load CA bundle " + bundle + " (" + origin + "): " + e.getMessage(),
+                    e);
+        }
+    }
+}

@@ -1,0 +1,390 @@
+package dev.storageinit.gcs;
+
+import com.google.api.gax.paging.Page;
+import com.google.auth.Retryable;
+import com.google.cloud.BaseServiceException;
+import com.google.cloud.storage.Blob;
+import com.google.cloud.storage.BlobId;
+import com.google.cloud.storage.Storage;
+import com.google.cloud.storage.Storage.BlobField;
+import com.google.cloud.storage.Storage.BlobGetOption;
+import com.google.cloud.storage.Storage.BlobListOption;
+import dev.storageinit.AccessDeniedException;
+import dev.storageinit.IntegrityException;
+import dev.storageinit.ModelUri;
+import dev.storageinit.NotFoundException;
+import dev.storageinit.StorageException;
+import dev.storageinit.TransferException;
+import dev.storageinit.spi.Checksum;
+import dev.storageinit.spi.ObjectSource;
+import dev.storageinit.spi.RemoteObject;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.HttpURLConnection;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.cert.CertPathValidatorException;
+import java.security.cert.CertificateException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.net.ssl.HttpsURLConnection;
+import javax.net.ssl.SSLPeerUnverifiedException;
+
+/**
+ * One bucket: listing and metadata through google-cloud-storage's JSON-API client, media as direct ranged GETs of
+ * the same API with the client's credentials (see {@link #read}).
+ */
+final class GcsObjectSource implements ObjectSource {
+    /** GCS's largest page. */
+    static final int PAGE_SIZE = 1000;
+    private static final BlobField[] FIELDS = {
+        BlobField.NAME, BlobField.SIZE, BlobField.GENERATION, BlobField.CRC32C, BlobField.MD5HASH
+    };
+
+    private final String shown;
+    private final String bucket;
+    private final String key;
+    private final GcsSettings settings;
+    private final GcsClients.Clients clients;
+    private final Storage storage;
+
+    GcsObjectSource(ModelUri uri, String bucket, String key, GcsSettings settings, GcsClients.Clients clients) {
+        this.shown = uri.redacted();
+        this.bucket = bucket;
+        this.key = key;
+        this.settings = settings;
+        this.clients = clients;
+        this.storage = clients.storage;
+    }
+
+    @Override
+    public String key() {
+        return key;
+    }
+
+    @Override
+    public void list(String prefix, Consumer<RemoteObject> sink) throws StorageException {
+        List<BlobListOption> options = new ArrayList<>();
+        if (!prefix.isEmpty()) {
+            options.add(BlobListOption.prefix(prefix));
+        }
+        options.add(BlobListOption.pageSize(PAGE_SIZE));
+        options.add(BlobListOption.fields(FIELDS));
+        String what = "listing gs://" + bucket + "/" + prefix;
+        Page<Blob> page;
+        try {
+            page = storage.list(bucket, options.toArray(new BlobListOption[0]));
+        } catch (RuntimeException e) {
+            throw translate(e, what);
+        }
+        while (page != null) {
+            List<RemoteObject> batch = new ArrayList<>(PAGE_SIZE);
+            try {
+                for (Blob blob : page.getValues()) {
+                    batch.add(toRemote(blob));
+                }
+            } catch (RuntimeException e) {
+                throw translate(e, what);
+            }
+            batch.forEach(sink); // outside the try: the engine's own failures pass through untouched
+            try {
+                page = page.hasNextPage() ? page.getNextPage() : null;
+            } catch (RuntimeException e) {
+                throw translate(e, what);
+            }
+        }
+    }
+
+    @Override
+    public Optional<RemoteObject> stat(String objectKey) throws StorageException {
+        if (objectKey.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            Blob blob = storage.get(BlobId.of(bucket, objectKey), BlobGetOption.fields(FIELDS));
+            return blob == null ? Optional.empty() : Optional.of(toRemote(blob));
+        } catch (RuntimeException e) {
+            throw translate(e, "reading the metadata of gs://" + bucket + "/" + objectKey);
+        }
+    }
+
+    static RemoteObject toRemote(Blob blob) {
+        Long size = blob.getSize();
+        Long generation = blob.getGeneration();
+        Checksum checksum = null;
+        // one checksum per object: CRC32C is always there (also for composite objects) and cheap to compute;
+        // MD5 only when a store gives no CRC32C
+        if (blob.getCrc32c() != null) {
+            checksum = Checksum.ofBase64(Checksum.Algorithm.CRC32C, blob.getCrc32c());
+        } else if (blob.getMd5() != null) {
+            checksum = Checksum.ofBase64(Checksum.Algorithm.MD5, blob.getMd5());
+        }
+        return new RemoteObject(blob.getName(), size == null ? 0 : size,
+                generation == null ? null : generation.toString(), checksum);
+    }
+
+    /**
+     * A ranged media GET ({@code GET <endpoint>/storage/v1/b/<bucket>/o/<object>?alt=media&ifGenerationMatch=<g>},
+     * {@code Range: bytes=a-b}), made with the JDK's HttpURLConnection and the client's credentials rather than
+     * through the client's read channel: on a cold JVM the channel costs about four times the CPU per request
+     * (retrier, invocation ids, tracing, URL templating), which dominates models made of many small files.
+     * {@code Accept-Encoding: gzip} keeps gzip-stored objects as stored (no decompressive transcoding, ranges
+     * honoured), as the client's raw-stream mode does.
+     */
+    @Override
+    public InputStream read(RemoteObject object, long offset, long length) throws StorageException {
+        String what = "reading gs://" + bucket + "/" + object.key();
+        if (length <= 0) {
+            return InputStream.nullInputStream();
+        }
+        StringBuilder url = new StringBuilder(settings.endpoint).append("/storage/v1/b/").append(encode(bucket))
+                .append("/o/").append(encode(object.key())).append("?alt=media");
+        if (object.version() != null) {
+            if (!object.version().chars().allMatch(Character::isDigit)) {
+                throw new IntegrityException(shown, what + ": generation '" + object.version() + "' is not a number");
+            }
+            url.append("&ifGenerationMatch=").append(object.version());
+        }
+        URI target = URI.create(url.toString());
+        for (int attempt = 1;; attempt++) {
+            HttpURLConnection c = null;
+            try {
+                c = (HttpURLConnection) target.toURL().openConnection();
+                if (c instanceof HttpsURLConnection && clients.sslSocketFactory != null) {
+                    ((HttpsURLConnection) c).setSSLSocketFactory(clients.sslSocketFactory);
+                }
+                c.setConnectTimeout(GcsClients.CONNECT_TIMEOUT_MS);
+                c.setReadTimeout(GcsClients.READ_TIMEOUT_MS);
+                c.setInstanceFollowRedirects(false);
+                c.setRequestProperty("User-Agent", USER_AGENT);
+                c.setRequestProperty("Accept-Encoding", "gzip");
+                c.setRequestProperty("Range", "bytes=" + offset + "-" + (offset + length - 1));
+                if (clients.credentials != null) {
+                    Map<String, List<String>> headers = clients.credentials.getRequestMetadata(target);
+                    for (Map.Entry<String, List<String>> h : headers.entrySet()) {
+                        for (String v : h.getValue()) {
+                            c.addRequestProperty(h.getKey(), v);
+                        }
+                    }
+                }
+                int status = c.getResponseCode();
+                if (status == 206) {
+                    return new MediaStream(c.getInputStream(), what, Long.MAX_VALUE);
+                }
+                if (status == 200) {
+                    // a server that ignores Range sends the whole object: skip to the part asked for, stop after it
+                    InputStream body = c.getInputStream();
+                    body.skipNBytes(offset);
+                    return new MediaStream(body, what, length);
+                }
+                String reason = errorMessage(c);
+                c.disconnect();
+                if (status == 401 && attempt == 1 && clients.credentials != null) {
+                    clients.credentials.refresh(); // an expired or revoked token: one more try with a fresh one
+                    continue;
+                }
+                throw httpError(status, reason, what);
+            } catch (StorageException e) {
+                throw e;
+            } catch (IOException | RuntimeException e) {
+                if (c != null) {
+                    c.disconnect();
+                }
+                throw translate(e, what);
+            }
+        }
+    }
+
+    private static final String USER_AGENT = "storage-initializer-java gcs";
+
+    /** Percent-encodes one path segment (an object name keeps its '/' as %2F), as the JSON API wants. */
+    static String encode(String segment) {
+        byte[] bytes = segment.getBytes(StandardCharsets.UTF_8);
+        StringBuilder sb = new StringBuilder(bytes.length + 16);
+        for (byte b : bytes) {
+            int ch = b & 0xff;
+            if (ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z' || ch >= '0' && ch <= '9' || ch == '-' || ch == '.'
+                    || ch == '_' || ch == '~') {
+                sb.append((char) ch);
+            } else {
+                sb.append('%').append(HEX[ch >> 4]).append(HEX[ch & 15]);
+            }
+        }
+        return sb.toString();
+    }
+
+    private static final char[] HEX = "0123456789ABCDEF".toCharArray();
+    private static final Pattern MESSAGE = Pattern.compile("\"message\"\\s*:\\s*\"((?:[^\"\\\\]|\\\\.)*)\"");
+
+    /** The {@code error.message} of a JSON error body, or the HTTP reason phrase. */
+    private static String errorMessage(HttpURLConnection c) {
+        try (InputStream err = c.getErrorStream()) {
+            if (err != null) {
+                String body = new String(err.readNBytes(8192), StandardCharsets.UTF_8);
+                Matcher m = MESSAGE.matcher(body);
+                if (m.find()) {
+                    return firstLine(m.group(1).replace("\\\"", "\""));
+                }
+            }
+            return c.getResponseMessage() == null ? "" : c.getResponseMessage();
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    private StorageException httpError(int code, String reason, String what) {
+        switch (code) {
+            case 404:
+                return new NotFoundException(shown, what + ": not found (404" + reasonSuffix(reason) + ")");
+            case 401:
+            case 403:
+                return new AccessDeniedException(shown, what + ": access denied (" + code + reasonSuffix(reason)
+                        + ") using " + settings.credentialSource);
+            case 412:
+                return new IntegrityException(shown, what + ": the object changed while it was read (412 "
+                        + "generation precondition failed)");
+            case 416:
+                return new IntegrityException(shown, what + ": the object is shorter than listed (416)");
+            default:
+                boolean retryable = code == 408 || code == 429 || code >= 500;
+                return new TransferException(shown, what + ": HTTP " + code + reasonSuffix(reason), retryable, null);
+        }
+    }
+
+    /** The body of a media GET, at most {@code limit} bytes; read errors come out as retryable transfer errors. */
+    private final class MediaStream extends FilterInputStream {
+        private final String what;
+        private long left;
+
+        MediaStream(InputStream in, String what, long limit) {
+            super(in);
+            this.what = what;
+            this.left = limit;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            int n = read(one, 0, 1);
+            return n < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (left <= 0) {
+                return -1;
+            }
+            try {
+                int n = super.read(b, off, (int) Math.min(len, left));
+                if (n > 0) {
+                    left -= n;
+                }
+                return n;
+            } catch (IOException e) {
+                throw translate(e, what);
+            }
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            byte[] buf = new byte[8192];
+            long skipped = 0;
+            while (skipped < n) {
+                int r = read(buf, 0, (int) Math.min(buf.length, n - skipped));
+                if (r < 0) {
+                    break;
+                }
+                skipped += r;
+            }
+            return skipped;
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            storage.close();
+        } catch (Exception e) {
+            // nothing useful to do
+        }
+    }
+
+    /** Maps a client error to the library's typed errors. */
+    StorageException translate(Throwable error, String what) {
+        BaseServiceException service = null;
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (t instanceof StorageException) {
+                return (StorageException) t;
+            }
+            if (t instanceof BaseServiceException) {
+                service = (BaseServiceException) t;
+                break;
+            }
+        }
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (t instanceof CertificateException || t instanceof CertPathValidatorException
+                    || t instanceof SSLPeerUnverifiedException) {
+                // not worth retrying: the trust store, not the network, has to change
+                return new TransferException(shown, what + ": the server's TLS certificate is not trusted ("
+                        + firstLine(t.getMessage()) + "); for a private CA set " + GcsSettings.CA_BUNDLE_CONFIGMAP_NAME
+                        + " and " + GcsSettings.CA_BUNDLE_VOLUME_MOUNT_POINT, false, error);
+            }
+        }
+        Throwable auth = authFailure(error);
+        if (auth != null) {
+            if (((Retryable) auth).isRetryable()) {
+                return new TransferException(shown, what + ": could not get an access token (" + firstLine(
+                        auth.getMessage()) + ") using " + settings.credentialSource, true, error);
+            }
+            return new AccessDeniedException(shown, what + ": the token endpoint refused the credentials ("
+                    + firstLine(auth.getMessage()) + ") using " + settings.credentialSource, error);
+        }
+        int code = service == null ? 0 : service.getCode();
+        String reason = firstLine(service != null ? service.getMessage() : String.valueOf(error));
+        switch (code) {
+            case 404:
+                return new NotFoundException(shown, what + ": not found (404" + reasonSuffix(reason) + ")", error);
+            case 401:
+            case 403:
+                return new AccessDeniedException(shown, what + ": access denied (" + code + reasonSuffix(reason)
+                        + ") using " + settings.credentialSource, error);
+            case 412:
+                return new IntegrityException(shown, what + ": the object changed while it was read (412 "
+                        + "generation precondition failed)", error);
+            case 0:
+                return new TransferException(shown, what + ": " + reason, true, error);
+            default:
+                boolean retryable = code == 408 || code == 429 || code >= 500;
+                return new TransferException(shown, what + ": HTTP " + code + reasonSuffix(reason), retryable, error);
+        }
+    }
+
+    /** The auth library's error (token endpoint refused or unreachable), or null. */
+    private static Throwable authFailure(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (t instanceof Retryable && t.getClass().getName().startsWith("com.google.auth.")) {
+                return t;
+            }
+        }
+        return null;
+    }
+
+    private static String reasonSuffix(String reason) {
+        return reason.isEmpty() ? "" : ": " + reason;
+    }
+
+    private static String firstLine(String message) {
+        if (message == null) {
+            return "";
+        }
+        int nl = message.indexOf('\n');
+        String m = nl < 0 ? message : message.substring(0, nl);
+        return m.length() > 300 ? m.substring(0, 300) + "..." : m;
+    }
+}

@@ -1,0 +1,85 @@
+package dev.storageinit.gcs;
+
+import dev.storageinit.CredentialSource;
+import dev.storageinit.InvalidUriException;
+import dev.storageinit.ModelUri;
+import dev.storageinit.StorageException;
+import dev.storageinit.spi.ObjectSource;
+import dev.storageinit.spi.SourceContext;
+import dev.storageinit.spi.StorageProvider;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Google Cloud Storage: {@code gs://<bucket>/<path>}, and rclone remotes of type {@code google cloud storage}
+ * ({@code <remote>://<bucket>/<path>} with {@code RCLONE_CONFIG_<REMOTE>_TYPE=google cloud storage}, as Seldon
+ * configures them). Settings and their precedence are described in {@link GcsSettings} and the module's README.
+ *
+ * <p>Construction and {@link #match} load no Google class; the client is created in {@link #open}.
+ */
+public final class GcsProvider implements StorageProvider {
+    private static final System.Logger LOG = System.getLogger("dev.storageinit.gcs");
+    /** Bucket names as GCS allows them: 3-222 characters of lower-case letters, digits, '-', '_' and '.'. */
+    private static final Pattern BUCKET = Pattern.compile("[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]");
+    private static final String FORM = "expected gs://<bucket>/<path> (or <remote>://<bucket>/<path> for an rclone "
+            + "remote with RCLONE_CONFIG_<REMOTE>_TYPE=google cloud storage)";
+
+    /** For ServiceLoader. */
+    public GcsProvider() {}
+
+    @Override
+    public String name() {
+        return "gcs";
+    }
+
+    @Override
+    public Set<String> schemes() {
+        return Set.of("gs");
+    }
+
+    @Override
+    public Match match(ModelUri uri, CredentialSource settings) {
+        Optional<String> type;
+        try {
+            type = settings.get(GcsSettings.rclonePrefix(uri.scheme()) + "TYPE");
+        } catch (RuntimeException e) {
+            type = Optional.empty();
+        }
+        if (uri.scheme().equals("gs")) {
+            // an rclone remote named "gs" of another type (s3, ...) belongs to that type's provider
+            return type.isEmpty() || GcsSettings.isGcsType(type.get()) ? Match.EXACT : Match.NONE;
+        }
+        if (uri.scheme().equals("file") || uri.scheme().equals("http") || uri.scheme().equals("https")) {
+            return Match.NONE;
+        }
+        return type.isPresent() && GcsSettings.isGcsType(type.get()) ? Match.EXACT : Match.NONE;
+    }
+
+    /**
+     * The JDK's HttpURLConnection (used by the client and by the media reads) keeps at most
+     * {@code http.maxConnections} idle connections per host, 5 unless set, read once when the first connection is
+     * pooled. With more requests in flight every extra connection would be closed after use and opened again (a TLS
+     * handshake each against storage.googleapis.com), so raise it to the concurrency when nobody has set it.
+     */
+    static void keepEnoughConnectionsAlive(int concurrency) {
+        if (System.getProperty("http.maxConnections") == null && concurrency > 5) {
+            System.setProperty("http.maxConnections", Integer.toString(Math.min(concurrency, 256)));
+        }
+    }
+
+    @Override
+    public ObjectSource open(ModelUri uri, SourceContext context) throws StorageException {
+        String bucket = uri.authority();
+        if (!BUCKET.matcher(bucket).matches()) {
+            throw new InvalidUriException(uri.redacted(), "'" + bucket + "' is not a GCS bucket name (3-222 "
+                    + "lower-case letters, digits, '-', '_', '.'); " + FORM);
+        }
+        GcsSettings settings = GcsSettings.parse(uri, context.settings());
+        keepEnoughConnectionsAlive(context.concurrency());
+        LOG.log(System.Logger.Level.INFO, "gcs: {0}: credentials: {1}; endpoint {2} ({3})", uri.redacted(),
+                settings.credentialSource, settings.endpoint, settings.endpointSource);
+        return new GcsObjectSource(uri, bucket, uri.path(), settings,
+                GcsClients.create(uri, settings));
+    }
+}
