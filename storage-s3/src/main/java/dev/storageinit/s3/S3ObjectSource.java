@@ -1,0 +1,312 @@
+package dev.storageinit.s3;
+
+import dev.storageinit.StorageException;
+import dev.storageinit.TransferException;
+import dev.storageinit.spi.Checksum;
+import dev.storageinit.spi.ObjectSource;
+import dev.storageinit.spi.RemoteObject;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.regex.Pattern;
+import software.amazon.awssdk.core.ResponseInputStream;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.ChecksumAlgorithm;
+import software.amazon.awssdk.services.s3.model.ChecksumMode;
+import software.amazon.awssdk.services.s3.model.ChecksumType;
+import software.amazon.awssdk.services.s3.model.EncodingType;
+import software.amazon.awssdk.services.s3.model.GetObjectRequest;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.HeadObjectRequest;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+/**
+ * One bucket, read through the sync S3 client: ListObjectsV2 page by page, HeadObject, and ranged GetObject
+ * pinned with If-Match to the ETag the object was listed with. Thread-safe.
+ */
+final class S3ObjectSource implements ObjectSource {
+    private static final Pattern MD5_ETAG = Pattern.compile("[0-9a-fA-F]{32}");
+
+    private final S3Clients.Built client;
+    private final S3Client s3;
+    private final S3Settings settings;
+    private final S3Errors errors;
+    private final String shown;
+    /** False once we know the bucket's ETags are not MD5s (SSE-KMS or SSE-C objects). */
+    private volatile boolean etagIsMd5 = true;
+    private volatile boolean probed;
+
+    S3ObjectSource(S3Clients.Built client, S3Settings settings, String shown) {
+        this.client = client;
+        this.s3 = client.s3();
+        this.settings = settings;
+        this.errors = new S3Errors(shown, settings);
+        this.shown = shown;
+    }
+
+    @Override
+    public String key() {
+        return settings.key;
+    }
+
+    @Override
+    public void list(String prefix, Consumer<RemoteObject> sink) throws StorageException {
+        ListObjectsV2Request request = ListObjectsV2Request.builder()
+                .bucket(settings.bucket)
+                .prefix(prefix)
+                .encodingType(EncodingType.URL)
+                .build();
+        String what = "listing prefix '" + prefix + "'";
+        try {
+            for (ListObjectsV2Response page : s3.listObjectsV2Paginator(request)) {
+                List<S3Object> contents = page.contents();
+                if (!probed && !contents.isEmpty()) {
+                    probeEncryption(contents);
+                }
+                for (S3Object o : contents) {
+                    sink.accept(toRemote(o));
+                }
+            }
+        } catch (SdkException e) {
+            throw errors.map(what, e);
+        }
+    }
+
+    private RemoteObject toRemote(S3Object o) throws SdkException {
+        String etag = o.eTag();
+        long size = o.size() == null ? 0 : o.size();
+        Checksum checksum = etagChecksum(etag);
+        if (checksum == null && size > 0 && o.checksumType() == ChecksumType.FULL_OBJECT
+                && (o.checksumAlgorithm().contains(ChecksumAlgorithm.CRC32_C)
+                || o.checksumAlgorithm().contains(ChecksumAlgorithm.CRC32)
+                || o.checksumAlgorithm().contains(ChecksumAlgorithm.SHA256))) {
+            // a multipart object with a full-object checksum we can verify: one HEAD to learn its value
+            checksum = storeChecksum(head(o.key(), true));
+        }
+        return new RemoteObject(o.key(), size, etag, checksum);
+    }
+
+    /** A single-part ETag is the MD5 of the content (unless SSE-KMS/SSE-C made it opaque). */
+    private Checksum etagChecksum(String etag) {
+        if (etag == null || !etagIsMd5) {
+            return null;
+        }
+        String bare = unquote(etag);
+        return MD5_ETAG.matcher(bare).matches() ? Checksum.ofHex(Checksum.Algorithm.MD5, bare) : null;
+    }
+
+    /**
+     * One HEAD on the first single-part object: SSE-KMS and SSE-C objects have ETags that are not MD5s, and a
+     * bucket usually encrypts all its objects alike.
+     */
+    private void probeEncryption(List<S3Object> contents) {
+        probed = true;
+        for (S3Object o : contents) {
+            if (o.size() != null && o.size() > 0 && etagChecksum(o.eTag()) != null) {
+                try {
+                    noteEncryption(head(o.key(), false));
+                } catch (SdkException e) {
+                    // no information: the reads will report any real problem
+                }
+                return;
+            }
+        }
+    }
+
+    private void noteEncryption(HeadObjectResponse h) {
+        if (h == null) {
+            return;
+        }
+        String sse = h.serverSideEncryptionAsString();
+        if (h.sseCustomerAlgorithm() != null || (sse != null && sse.startsWith("aws:kms"))) {
+            etagIsMd5 = false;
+        }
+    }
+
+    private HeadObjectResponse head(String key, boolean withChecksums) throws SdkException {
+        HeadObjectRequest.Builder b = HeadObjectRequest.builder().bucket(settings.bucket).key(key);
+        if (withChecksums) {
+            b.checksumMode(ChecksumMode.ENABLED);
+        }
+        try {
+            return s3.headObject(b.build());
+        } catch (NoSuchKeyException e) {
+            return null;
+        } catch (S3Exception e) {
+            if (e.statusCode() == 404) {
+                return null;
+            }
+            throw e;
+        }
+    }
+
+    /** The best full-object checksum a HEAD reported: SHA-256, CRC32C, CRC32, then an MD5 ETag. */
+    private Checksum storeChecksum(HeadObjectResponse h) {
+        if (h == null) {
+            return null;
+        }
+        if (h.checksumType() != ChecksumType.COMPOSITE) {
+            if (full(h.checksumSHA256())) {
+                return Checksum.ofBase64(Checksum.Algorithm.SHA256, h.checksumSHA256());
+            }
+            if (full(h.checksumCRC32C())) {
+                return Checksum.ofBase64(Checksum.Algorithm.CRC32C, h.checksumCRC32C());
+            }
+            if (full(h.checksumCRC32())) {
+                return Checksum.ofBase64(Checksum.Algorithm.CRC32, h.checksumCRC32());
+            }
+        }
+        noteEncryption(h);
+        return etagChecksum(h.eTag());
+    }
+
+    private static boolean full(String value) {
+        return value != null && !value.isEmpty() && value.indexOf('-') < 0; // "xxx-3" is a composite of parts
+    }
+
+    @Override
+    public Optional<RemoteObject> stat(String key) throws StorageException {
+        try {
+            HeadObjectResponse h = head(key, true);
+            if (h == null) {
+                return Optional.empty();
+            }
+            long size = h.contentLength() == null ? 0 : h.contentLength();
+            return Optional.of(new RemoteObject(key, size, h.eTag(), storeChecksum(h)));
+        } catch (SdkException e) {
+            throw errors.map("reading the metadata of '" + key + "'", e);
+        }
+    }
+
+    @Override
+    public InputStream read(RemoteObject object, long offset, long length) throws StorageException {
+        String what = "reading '" + object.key() + "' bytes " + offset + "-" + (offset + length - 1);
+        GetObjectRequest.Builder b = GetObjectRequest.builder()
+                .bucket(settings.bucket)
+                .key(object.key())
+                .range("bytes=" + offset + "-" + (offset + length - 1));
+        String pin = ifMatch(object.version());
+        if (pin != null) {
+            b.ifMatch(pin);
+        }
+        ResponseInputStream<GetObjectResponse> in;
+        try {
+            in = s3.getObject(b.build());
+        } catch (NoSuchKeyException e) {
+            throw new dev.storageinit.IntegrityException(shown, "object changed while downloading: '"
+                    + object.key() + "' was deleted after it was listed", e);
+        } catch (SdkException e) {
+            throw errors.map(what, e);
+        }
+        GetObjectResponse r = in.response();
+        String sse = r.serverSideEncryptionAsString();
+        if (r.sseCustomerAlgorithm() != null || (sse != null && sse.startsWith("aws:kms"))) {
+            etagIsMd5 = false; // for objects listed from now on
+        }
+        Long got = r.contentLength();
+        boolean rangeHonoured = r.contentRange() != null || (offset == 0 && (got == null || got == length));
+        if (!rangeHonoured || (got != null && got != length)) {
+            in.abort();
+            throw new TransferException(shown, what + ": the server answered " + got + " bytes"
+                    + (r.contentRange() == null ? " without a Content-Range" : " (" + r.contentRange() + ")")
+                    + " to a ranged GET", false, null);
+        }
+        return new RangeStream(in, length, what);
+    }
+
+    @Override
+    public void close() {
+        client.close();
+    }
+
+    /**
+     * The If-Match value for a listed ETag: quoted as HTTP wants it even when the store listed it bare; none for
+     * a weak ETag, which never matches under If-Match's strong comparison.
+     */
+    static String ifMatch(String etag) {
+        if (etag == null || etag.isBlank() || etag.trim().startsWith("W/")) {
+            return null;
+        }
+        return "\"" + unquote(etag) + "\"";
+    }
+
+    static String unquote(String etag) {
+        String e = etag.trim();
+        if (e.startsWith("W/")) {
+            e = e.substring(2);
+        }
+        if (e.length() >= 2 && e.startsWith("\"") && e.endsWith("\"")) {
+            e = e.substring(1, e.length() - 1);
+        }
+        return e;
+    }
+
+    /**
+     * The body of one ranged GET. Closing it before its end aborts the connection instead of draining the rest of
+     * the range; read failures come out as retryable {@link TransferException}s naming the URI.
+     */
+    private final class RangeStream extends InputStream {
+        private final ResponseInputStream<GetObjectResponse> in;
+        private final String what;
+        private long remaining;
+        private boolean closed;
+
+        RangeStream(ResponseInputStream<GetObjectResponse> in, long length, String what) {
+            this.in = in;
+            this.remaining = length;
+            this.what = what;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            int n = read(one, 0, 1);
+            return n < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (len == 0) {
+                return 0;
+            }
+            int n;
+            try {
+                n = in.read(b, off, len);
+            } catch (IOException e) {
+                throw errors.streamFailure(what, e);
+            } catch (SdkException e) {
+                throw errors.map(what, e);
+            } catch (RuntimeException e) {
+                throw errors.streamFailure(what, new IOException(e.toString(), e));
+            }
+            if (n > 0) {
+                remaining -= n;
+            }
+            return n;
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            if (remaining > 0) {
+                in.abort(); // do not drain the rest of a large range just to reuse the connection
+            }
+            try {
+                in.close();
+            } catch (IOException | RuntimeException e) {
+                // an aborted stream may complain on close; nothing was lost
+            }
+        }
+    }
+}

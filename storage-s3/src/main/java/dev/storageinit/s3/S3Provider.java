@@ -1,0 +1,61 @@
+package dev.storageinit.s3;
+
+import dev.storageinit.CredentialSource;
+import dev.storageinit.InvalidUriException;
+import dev.storageinit.ModelUri;
+import dev.storageinit.StorageException;
+import dev.storageinit.spi.ObjectSource;
+import dev.storageinit.spi.SourceContext;
+import dev.storageinit.spi.StorageProvider;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Amazon S3 and S3-compatible stores (MinIO, Ceph RGW, s3proxy, ...): {@code s3://bucket/path}, and
+ * {@code <remote>://bucket/path} for any rclone remote declared with {@code RCLONE_CONFIG_<REMOTE>_TYPE=s3}.
+ * Settings come from the {@link CredentialSource} only (KServe's {@code AWS_*}/{@code S3_*} variables and
+ * Seldon's {@code RCLONE_CONFIG_*}); see the module README for their precedence.
+ */
+public final class S3Provider implements StorageProvider {
+    private static final System.Logger LOG = System.getLogger("dev.storageinit.s3");
+    private static final Pattern BUCKET = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,254}");
+    private static final Set<String> NOT_REMOTES = Set.of("file", "http", "https");
+
+    /** For {@link java.util.ServiceLoader}. */
+    public S3Provider() {}
+
+    @Override
+    public String name() {
+        return "s3";
+    }
+
+    @Override
+    public Set<String> schemes() {
+        return Set.of("s3");
+    }
+
+    @Override
+    public Match match(ModelUri uri, CredentialSource settings) {
+        if (uri.scheme().equals("s3")) {
+            return Match.EXACT;
+        }
+        if (!NOT_REMOTES.contains(uri.scheme()) && S3Settings.isRcloneS3Remote(uri.scheme(), settings)) {
+            return Match.EXACT;
+        }
+        return Match.NONE;
+    }
+
+    @Override
+    public ObjectSource open(ModelUri uri, SourceContext context) throws StorageException {
+        String shown = uri.redacted();
+        if (!BUCKET.matcher(uri.authority()).matches()) {
+            throw new InvalidUriException(shown, "'" + uri.authority() + "' is not a bucket name; expected "
+                    + uri.scheme() + "://<bucket>/<path> (the endpoint comes from AWS_ENDPOINT_URL, S3_ENDPOINT or "
+                    + "RCLONE_CONFIG_" + S3Settings.remoteName(uri.scheme()) + "_ENDPOINT, not from the URI)");
+        }
+        S3Settings settings = S3Settings.from(uri, context.settings());
+        LOG.log(System.Logger.Level.INFO, () -> shown + ": " + settings.describe());
+        S3Clients.Built client = S3Clients.build(settings, shown, context.concurrency());
+        return new S3ObjectSource(client, settings, shown);
+    }
+}

@@ -1,0 +1,147 @@
+package dev.storageinit.s3;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.HttpURLConnection;
+import java.net.URI;
+import java.security.GeneralSecurityException;
+import java.security.cert.X509Certificate;
+import javax.net.ssl.HttpsURLConnection;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLSocketFactory;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
+import software.amazon.awssdk.http.SdkHttpClient;
+import software.amazon.awssdk.http.SdkHttpConfigurationOption;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.utils.AttributeMap;
+
+/**
+ * The SDK's {@code url-connection-client} (JDK {@link HttpURLConnection}) with connections we open ourselves, so
+ * that TLS is set up only when an https connection is actually made: the SDK's own factory loads the JDK trust
+ * store and initialises an SSLContext when the client is built, even for a plain-http endpoint (a good part of the
+ * client's start-up on this machine). With a proxy configured (system properties or the usual environment
+ * variables) the SDK's own factory is used, since it knows how to apply them.
+ */
+final class UrlConnections {
+    /** The JDK keeps at most this many idle connections per host unless told otherwise (default 5). */
+    static final String MAX_CONNECTIONS = "http.maxConnections";
+
+    private UrlConnections() {}
+
+    static SdkHttpClient client(S3Settings s, TrustManager[] trust, int pool) {
+        keepEnoughIdleConnections(pool);
+        if (proxyConfigured()) {
+            UrlConnectionHttpClient.Builder b = UrlConnectionHttpClient.builder()
+                    .connectionTimeout(s.connectTimeout).socketTimeout(s.readTimeout);
+            if (trust != null) {
+                b.tlsTrustManagersProvider(() -> trust);
+            }
+            return b.buildWithDefaults(s.verifySsl ? AttributeMap.empty() : AttributeMap.builder()
+                    .put(SdkHttpConfigurationOption.TRUST_ALL_CERTIFICATES, Boolean.TRUE).build());
+        }
+        int connectMillis = (int) Math.min(Integer.MAX_VALUE, s.connectTimeout.toMillis());
+        int readMillis = (int) Math.min(Integer.MAX_VALUE, s.readTimeout.toMillis());
+        LazyTls tls = new LazyTls(s.verifySsl ? trust : new TrustManager[] {TrustAll.INSTANCE});
+        return UrlConnectionHttpClient.create(uri -> {
+            try {
+                return open(uri, connectMillis, readMillis, tls, s.verifySsl);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+    }
+
+    private static HttpURLConnection open(URI uri, int connectMillis, int readMillis, LazyTls tls, boolean verify)
+            throws IOException {
+        HttpURLConnection c = (HttpURLConnection) uri.toURL().openConnection();
+        c.setConnectTimeout(connectMillis);
+        c.setReadTimeout(readMillis);
+        if (c instanceof HttpsURLConnection) {
+            HttpsURLConnection h = (HttpsURLConnection) c;
+            SSLSocketFactory f = tls.factory();
+            if (f != null) {
+                h.setSSLSocketFactory(f);
+            }
+            if (!verify) {
+                h.setHostnameVerifier((host, session) -> true);
+            }
+        }
+        return c;
+    }
+
+    /**
+     * HttpURLConnection closes every connection beyond {@code http.maxConnections} idle ones per host after use
+     * (default 5): with more workers than that, each request would open a new connection (a new TLS handshake).
+     * Raised once, before the JDK reads it, unless the application set it.
+     */
+    private static synchronized void keepEnoughIdleConnections(int pool) {
+        if (System.getProperty(MAX_CONNECTIONS) == null) {
+            System.setProperty(MAX_CONNECTIONS, Integer.toString(Math.max(pool, 32)));
+        }
+    }
+
+    private static boolean proxyConfigured() {
+        for (String p : new String[] {"http.proxyHost", "https.proxyHost", "socksProxyHost"}) {
+            if (System.getProperty(p) != null) {
+                return true;
+            }
+        }
+        for (String e : new String[] {"HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"}) {
+            String v = System.getenv(e);
+            if (v != null && !v.isBlank()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** An SSLSocketFactory made on first use; null means the JDK default. */
+    private static final class LazyTls {
+        private final TrustManager[] trust;
+        private volatile SSLSocketFactory factory;
+
+        LazyTls(TrustManager[] trust) {
+            this.trust = trust;
+        }
+
+        SSLSocketFactory factory() throws IOException {
+            if (trust == null) {
+                return null;
+            }
+            SSLSocketFactory f = factory;
+            if (f == null) {
+                synchronized (this) {
+                    f = factory;
+                    if (f == null) {
+                        try {
+                            SSLContext ctx = SSLContext.getInstance("TLS");
+                            ctx.init(null, trust, null);
+                            factory = f = ctx.getSocketFactory();
+                        } catch (GeneralSecurityException e) {
+                            throw new SSLException("cannot set up TLS: " + e, e);
+                        }
+                    }
+                }
+            }
+            return f;
+        }
+    }
+
+    /** For S3_VERIFY_SSL=0/false only. */
+    private static final class TrustAll implements X509TrustManager {
+        static final TrustAll INSTANCE = new TrustAll();
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType) {}
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType) {}
+
+        @Override
+        public X509Certificate[] getAcceptedIssuers() {
+            return new X509Certificate[0];
+        }
+    }
+}
