@@ -58,6 +58,6 @@ class CliJarIT {
         Run r = java("--version");
         assertThat(r.code()).isZero();
         assertThat(r.out()).contains("storage-initializer 0.1.0").contains("pvc (file, pvc)")
-                .contains("http (http, https)").contains("azure (https)").contains("gcs (gs)");
+                .contains("http (http, https)").contains("azure (https)").contains("gcs (gs)").contains("s3 (s3)");
     }
 }
