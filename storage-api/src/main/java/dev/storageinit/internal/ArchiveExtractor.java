@@ -163,7 +163,7 @@ public final class ArchiveExtractor {
         Path work = workDir.resolve("extract-" + WORK_DIRS.incrementAndGet());
         boolean published = false;
         try {
-            deleteTree(work);
+            DownloadJob.deleteTree(work);
             Files.createDirectories(work);
             Extraction x = new Extraction(uri, archive, work, limits);
             if (kind == Kind.ZIP) {
@@ -179,7 +179,7 @@ public final class ArchiveExtractor {
                     uri, kind, archive.getFileName(), x.entries, x.bytes, moved);
         } finally {
             try {
-                deleteTree(work);
+                DownloadJob.deleteTree(work);
             } finally {
                 if (!published) {
                     Files.deleteIfExists(archive);
@@ -670,19 +670,5 @@ public final class ArchiveExtractor {
                 }
             }
         }
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        if (Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
-            try (DirectoryStream<Path> children = Files.newDirectoryStream(dir)) {
-                for (Path child : children) {
-                    deleteTree(child);
-                }
-            }
-        }
-        Files.deleteIfExists(dir);
     }
 }

@@ -172,7 +172,8 @@ final class DownloadJob {
         }
     }
 
-    private static void deleteTree(Path dir) throws IOException {
+    /** Deletes a file or directory tree without following links; nothing when it does not exist. */
+    static void deleteTree(Path dir) throws IOException {
         if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
