@@ -2,8 +2,9 @@ package dev.storageinit.spi;
 
 import dev.storageinit.ConfigurationException;
 import dev.storageinit.CredentialSource;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -12,9 +13,12 @@ import java.security.KeyStore;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
-import java.util.Collection;
+import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
@@ -34,6 +38,9 @@ public final class TrustBundles {
     /** Default mount of the cluster CA bundle. */
     public static final String DEFAULT_MOUNT_POINT = "/etc/ssl/custom-certs";
 
+    private static final Pattern PEM =
+            Pattern.compile("-----BEGIN CERTIFICATE-----([A-Za-z0-9+/=\\s]+?)-----END CERTIFICATE-----");
+
     private TrustBundles() {}
 
     /** The cluster CA bundle file when {@value #CONFIGMAP_NAME} is set, else empty. */
@@ -45,14 +52,30 @@ public final class TrustBundles {
     }
 
     /**
-     * A TLS context trusting the JDK's default authorities plus every certificate in {@code bundles} (PEM or DER
-     * files).
+     * A TLS context trusting the JDK's default authorities plus every certificate in {@code bundles}.
      *
      * @param uri the redacted source URI, for messages
      * @param origin why these bundles are used, for messages (e.g. "AWS_CA_BUNDLE is set")
      * @throws ConfigurationException naming the file when one is missing, unreadable or holds no certificate
      */
     public static SSLContext trustingDefaultsAnd(String uri, List<Path> bundles, String origin)
+            throws ConfigurationException {
+        try {
+            SSLContext ctx = SSLContext.getInstance("TLS");
+            ctx.init(null, trustManagers(uri, bundles, origin), null);
+            return ctx;
+        } catch (GeneralSecurityException e) {
+            throw new ConfigurationException(uri, "cannot set up TLS: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Trust managers accepting the JDK's default authorities plus every certificate in {@code bundles}: PEM files
+     * (text around the {@code BEGIN/END CERTIFICATE} blocks is ignored, as in the system bundles) or DER files.
+     *
+     * @see #trustingDefaultsAnd(String, List, String)
+     */
+    public static TrustManager[] trustManagers(String uri, List<Path> bundles, String origin)
             throws ConfigurationException {
         try {
             KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
@@ -74,27 +97,40 @@ public final class TrustBundles {
             }
             TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
             tmf.init(store);
-            SSLContext ctx = SSLContext.getInstance("TLS");
-            ctx.init(null, tmf.getTrustManagers(), null);
-            return ctx;
+            return tmf.getTrustManagers();
         } catch (IOException | GeneralSecurityException e) {
             throw new ConfigurationException(uri, "cannot set up TLS trust: " + e.getMessage(), e);
         }
     }
 
-    private static Collection<? extends Certificate> certificates(String uri, Path bundle, String origin)
+    private static List<Certificate> certificates(String uri, Path bundle, String origin)
             throws ConfigurationException {
-        try (InputStream in = Files.newInputStream(bundle)) {
-            Collection<? extends Certificate> certs = CertificateFactory.getInstance("X.509").generateCertificates(in);
-            if (certs.isEmpty()) {
-                throw new ConfigurationException(uri, "CA bundle " + bundle + " holds no certificate (" + origin + ")");
-            }
-            return certs;
+        byte[] content;
+        try {
+            content = Files.readAllBytes(bundle);
         } catch (NoSuchFileException e) {
             throw new ConfigurationException(uri, "CA bundle " + bundle + " does not exist (" + origin + ")");
-        } catch (IOException | GeneralSecurityException e) {
-            throw new ConfigurationException(uri, "cannot load CA bundle " + bundle + " (" + origin + "): " + e.getMessage(),
-                    e);
+        } catch (IOException e) {
+            throw new ConfigurationException(uri, "cannot read CA bundle " + bundle + " (" + origin + "): " + e, e);
         }
+        List<Certificate> certs = new ArrayList<>();
+        try {
+            CertificateFactory factory = CertificateFactory.getInstance("X.509");
+            Matcher pem = PEM.matcher(new String(content, StandardCharsets.US_ASCII));
+            while (pem.find()) {
+                byte[] der = Base64.getMimeDecoder().decode(pem.group(1));
+                certs.add(factory.generateCertificate(new ByteArrayInputStream(der)));
+            }
+            if (certs.isEmpty()) {
+                certs.addAll(factory.generateCertificates(new ByteArrayInputStream(content)));
+            }
+        } catch (GeneralSecurityException | IllegalArgumentException e) {
+            throw new ConfigurationException(uri, "CA bundle " + bundle + " (" + origin
+                    + ") holds a certificate that cannot be parsed: " + e.getMessage(), e);
+        }
+        if (certs.isEmpty()) {
+            throw new ConfigurationException(uri, "CA bundle " + bundle + " holds no certificate (" + origin + ")");
+        }
+        return certs;
     }
 }

@@ -1,6 +1,7 @@
 package dev.storageinit.s3;
 
 import dev.storageinit.ConfigurationException;
+import dev.storageinit.spi.TrustBundles;
 import java.net.URI;
 import javax.net.ssl.TrustManager;
 import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
@@ -42,7 +43,8 @@ final class S3Clients {
         // the extra CA bundles only matter for https: a plain-http endpoint does not pay for parsing them
         boolean https = settings.endpoint == null || "https".equalsIgnoreCase(settings.endpoint.getScheme());
         TrustManager[] trust = settings.caBundles.isEmpty() || !settings.verifySsl || !https ? null
-                : TrustBundles.withBundles(shownUri, settings.caBundles);
+                : TrustBundles.trustManagers(shownUri, settings.caBundles,
+                        "AWS_CA_BUNDLE or CA_BUNDLE_CONFIGMAP_NAME");
         SdkHttpClient http = httpClient(settings, trust, concurrency);
         AwsCredentialsProvider credentials = credentials(settings);
         try {
