@@ -7,9 +7,13 @@ import dev.storageinit.StorageException;
 import dev.storageinit.spi.ObjectSource;
 import dev.storageinit.spi.SourceContext;
 import dev.storageinit.spi.StorageProvider;
+import dev.storageinit.spi.TrustBundles;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
+import javax.net.ssl.SSLContext;
 
 /**
  * Azure Blob Storage: {@code https://<account>.blob.core.windows.net/<container>/<path>},
@@ -71,7 +75,10 @@ public final class AzureProvider implements StorageProvider {
                     + dataPath + "'");
         }
         if (dataPath.equals("jdk") && RestObjectSource.serves(auth)) {
-            return RestObjectSource.open(location, auth);
+            Optional<Path> clusterBundle = TrustBundles.clusterBundle(context.settings());
+            SSLContext tls = clusterBundle.isEmpty() ? null : TrustBundles.trustingDefaultsAnd(uri.redacted(),
+                    List.of(clusterBundle.get()), TrustBundles.CONFIGMAP_NAME + " is set");
+            return RestObjectSource.open(location, auth, tls);
         }
         return AzureObjectSource.open(location, auth, context.concurrency());
     }

@@ -38,6 +38,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
+import javax.net.ssl.SSLContext;
 
 /**
  * One container read with the Blob REST API on the JDK's {@link HttpClient}, for account-key, SAS and anonymous
@@ -63,8 +64,10 @@ final class RestObjectSource implements ObjectSource {
     private final String containerUrl;
     private final String shown;
     private final byte[] key;
+    private final HttpClient http;
 
-    RestObjectSource(AzureLocation location, AzureAuth auth) {
+    RestObjectSource(AzureLocation location, AzureAuth auth, SSLContext tls) {
+        this.http = tls == null ? client() : newClient(tls);
         this.location = location;
         this.auth = auth;
         this.containerUrl = auth.endpoint + "/" + encode(location.container());
@@ -72,8 +75,11 @@ final class RestObjectSource implements ObjectSource {
         this.key = auth.kind == AzureAuth.Kind.ACCOUNT_KEY ? Base64.getDecoder().decode(auth.secret) : null;
     }
 
-    static RestObjectSource open(AzureLocation location, AzureAuth auth) {
-        RestObjectSource s = new RestObjectSource(location, auth);
+    /**
+     * @param tls trust for the cluster CA bundle, or null for the JDK defaults (the shared client)
+     */
+    static RestObjectSource open(AzureLocation location, AzureAuth auth, SSLContext tls) {
+        RestObjectSource s = new RestObjectSource(location, auth, tls);
         LOG.log(System.Logger.Level.INFO, "azure: {0}: using {1}; endpoint {2} ({3})", s.shown, auth.description(),
                 auth.endpoint, auth.endpointDescription());
         return s;
@@ -123,7 +129,7 @@ final class RestObjectSource implements ObjectSource {
     private <T> HttpResponse<T> send(HttpRequest request, HttpResponse.BodyHandler<T> handler, String what)
             throws StorageException {
         try {
-            return client().send(request, handler);
+            return http.send(request, handler);
         } catch (HttpTimeoutException e) {
             throw new TransferException(shown, what + ": no answer within " + STALL.toSeconds() + " s", true, e);
         } catch (IOException e) {
@@ -298,14 +304,24 @@ final class RestObjectSource implements ObjectSource {
                 || auth.kind == AzureAuth.Kind.ANONYMOUS;
     }
 
+    /** A client with {@code tls} (null: the JDK defaults); the stall watchdog runs for every client. */
+    private static HttpClient newClient(SSLContext tls) {
+        HttpClient.Builder b = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(15)).followRedirects(HttpClient.Redirect.NEVER);
+        if (tls != null) {
+            b.sslContext(tls);
+            client();
+        }
+        return b.build();
+    }
+
     private static HttpClient client() {
         HttpClient c = client;
         if (c == null) {
             synchronized (RestObjectSource.class) {
                 c = client;
                 if (c == null) {
-                    c = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                            .connectTimeout(Duration.ofSeconds(15)).followRedirects(HttpClient.Redirect.NEVER).build();
+                    c = newClient(null);
                     client = c;
                     ScheduledExecutorService w = Executors.newSingleThreadScheduledExecutor(r -> {
                         Thread t = new Thread(r, "storage-azure-stall-watchdog");
