@@ -41,14 +41,6 @@ public final class Manifest {
         this.source = source;
     }
 
-    public String source() {
-        return source;
-    }
-
-    public boolean complete() {
-        return complete;
-    }
-
     public void markComplete() {
         complete = true;
     }
@@ -59,10 +51,6 @@ public final class Manifest {
 
     public void put(String relativePath, Entry entry) {
         entries.put(relativePath, entry);
-    }
-
-    public int size() {
-        return entries.size();
     }
 
     /**
