@@ -24,7 +24,8 @@ final class S3Clients {
     private S3Clients() {}
 
     /** The client and what must be closed with it. */
-    record Built(S3Client s3, SdkHttpClient http, AwsCredentialsProvider credentials) implements AutoCloseable {
+    record Built(S3Client s3, SdkHttpClient http, AwsCredentialsProvider credentials, DirectGets direct)
+            implements AutoCloseable {
         @Override
         public void close() {
             s3.close();
@@ -47,6 +48,7 @@ final class S3Clients {
                         "AWS_CA_BUNDLE or CA_BUNDLE_CONFIGMAP_NAME");
         SdkHttpClient http = httpClient(settings, trust, concurrency);
         AwsCredentialsProvider credentials = credentials(settings);
+        DirectGets direct = new DirectGets(http, credentials);
         try {
             S3ClientBuilder b = S3Client.builder()
                     .httpClient(http)
@@ -57,7 +59,8 @@ final class S3Clients {
                     // add checksum headers some S3-compatible servers reject
                     .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
                     .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
-                    .overrideConfiguration(o -> o.retryStrategy(r -> r.maxAttempts(settings.maxAttempts)));
+                    .overrideConfiguration(o -> o.retryStrategy(r -> r.maxAttempts(settings.maxAttempts))
+                            .addExecutionInterceptor(direct));
             if (settings.endpoint != null) {
                 b.endpointOverride(settings.endpoint);
             }
@@ -67,7 +70,7 @@ final class S3Clients {
             if (settings.isAws() && settings.endpoint == null && !settings.regionExplicit) {
                 b.crossRegionAccessEnabled(true); // no region given: follow the bucket's region
             }
-            return new Built(b.build(), http, credentials);
+            return new Built(b.build(), http, credentials, direct);
         } catch (RuntimeException e) {
             http.close();
             throw new ConfigurationException(shownUri, "cannot build the S3 client (" + settings.describe() + "): "

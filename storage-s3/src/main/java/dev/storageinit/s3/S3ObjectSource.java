@@ -1,5 +1,6 @@
 package dev.storageinit.s3;
 
+import dev.storageinit.IntegrityException;
 import dev.storageinit.StorageException;
 import dev.storageinit.TransferException;
 import dev.storageinit.spi.Checksum;
@@ -7,12 +8,16 @@ import dev.storageinit.spi.ObjectSource;
 import dev.storageinit.spi.RemoteObject;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import software.amazon.awssdk.core.ResponseInputStream;
+import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.http.AbortableInputStream;
+import software.amazon.awssdk.http.SdkHttpResponse;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.ChecksumAlgorithm;
 import software.amazon.awssdk.services.s3.model.ChecksumMode;
@@ -29,8 +34,9 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
- * One bucket, read through the sync S3 client: ListObjectsV2 page by page, HeadObject, and ranged GetObject
- * pinned with If-Match to the ETag the object was listed with. Thread-safe.
+ * One bucket, read through the sync S3 client: ListObjectsV2 page by page, HeadObject, and ranged GETs pinned with
+ * If-Match to the ETag the object was listed with, sent by {@link DirectGets} once the listing taught it the
+ * bucket's address (through the S3 client's GetObject before that). Thread-safe.
  */
 final class S3ObjectSource implements ObjectSource {
     private static final Pattern MD5_ETAG = Pattern.compile("[0-9a-fA-F]{32}");
@@ -39,6 +45,7 @@ final class S3ObjectSource implements ObjectSource {
     private final S3Client s3;
     private final S3Settings settings;
     private final S3Errors errors;
+    private final DirectGets direct;
     private final String shown;
     /** False once we know the bucket's ETags are not MD5s (SSE-KMS or SSE-C objects). */
     private volatile boolean etagIsMd5 = true;
@@ -49,6 +56,7 @@ final class S3ObjectSource implements ObjectSource {
         this.s3 = client.s3();
         this.settings = settings;
         this.errors = new S3Errors(shown, settings);
+        this.direct = client.direct();
         this.shown = shown;
     }
 
@@ -189,37 +197,74 @@ final class S3ObjectSource implements ObjectSource {
     @Override
     public InputStream read(RemoteObject object, long offset, long length) throws StorageException {
         String what = "reading '" + object.key() + "' bytes " + offset + "-" + (offset + length - 1);
-        GetObjectRequest.Builder b = GetObjectRequest.builder()
-                .bucket(settings.bucket)
-                .key(object.key())
-                .range("bytes=" + offset + "-" + (offset + length - 1));
+        String range = "bytes=" + offset + "-" + (offset + length - 1);
         String pin = ifMatch(object.version());
-        if (pin != null) {
-            b.ifMatch(pin);
-        }
-        ResponseInputStream<GetObjectResponse> in;
+        Opened r;
         try {
-            in = s3.getObject(b.build());
-        } catch (NoSuchKeyException e) {
-            throw new dev.storageinit.IntegrityException(shown, "object changed while downloading: '"
-                    + object.key() + "' was deleted after it was listed", e);
+            r = direct.ready() ? directGet(object.key(), range, pin) : sdkGet(object.key(), range, pin);
         } catch (SdkException e) {
+            if (e instanceof S3Exception && ((S3Exception) e).statusCode() == 404
+                    && ((S3Exception) e).awsErrorDetails() != null
+                    && "NoSuchKey".equals(((S3Exception) e).awsErrorDetails().errorCode())) {
+                throw new IntegrityException(shown, "object changed while downloading: '" + object.key()
+                        + "' was deleted after it was listed", e);
+            }
             throw errors.map(what, e);
         }
-        GetObjectResponse r = in.response();
-        String sse = r.serverSideEncryptionAsString();
+        String sse = r.serverSideEncryption();
         if (r.sseCustomerAlgorithm() != null || (sse != null && sse.startsWith("aws:kms"))) {
             etagIsMd5 = false; // for objects listed from now on
         }
         Long got = r.contentLength();
         boolean rangeHonoured = r.contentRange() != null || (offset == 0 && (got == null || got == length));
         if (!rangeHonoured || (got != null && got != length)) {
-            in.abort();
+            r.body().abort();
+            closeQuietly(r.body());
             throw new TransferException(shown, what + ": the server answered " + got + " bytes"
                     + (r.contentRange() == null ? " without a Content-Range" : " (" + r.contentRange() + ")")
                     + " to a ranged GET", false, null);
         }
-        return new RangeStream(in, length, what);
+        return new RangeStream(r.body(), length, what);
+    }
+
+    /** A GET's body and the response headers {@link #read} looks at, whichever way it was sent. */
+    private record Opened(AbortableInputStream body, Long contentLength, String contentRange,
+                          String serverSideEncryption, String sseCustomerAlgorithm) {}
+
+    private Opened sdkGet(String key, String range, String pin) throws SdkException {
+        GetObjectRequest.Builder b = GetObjectRequest.builder().bucket(settings.bucket).key(key).range(range);
+        if (pin != null) {
+            b.ifMatch(pin);
+        }
+        ResponseInputStream<GetObjectResponse> in = s3.getObject(b.build());
+        GetObjectResponse g = in.response();
+        return new Opened(AbortableInputStream.create(in, in), g.contentLength(), g.contentRange(),
+                g.serverSideEncryptionAsString(), g.sseCustomerAlgorithm());
+    }
+
+    private Opened directGet(String key, String range, String pin) throws SdkException {
+        DirectGets.Response response;
+        try {
+            response = direct.get(key, range, pin);
+        } catch (IOException | UncheckedIOException e) {
+            throw SdkClientException.builder().message(e.toString()).cause(e).build();
+        }
+        SdkHttpResponse h = response.http();
+        if (!h.isSuccessful()) {
+            throw DirectGets.error(response);
+        }
+        Long length = h.firstMatchingHeader("Content-Length").map(Long::valueOf).orElse(null);
+        return new Opened(response.body(), length, h.firstMatchingHeader("Content-Range").orElse(null),
+                h.firstMatchingHeader("x-amz-server-side-encryption").orElse(null),
+                h.firstMatchingHeader("x-amz-server-side-encryption-customer-algorithm").orElse(null));
+    }
+
+    private static void closeQuietly(InputStream in) {
+        try {
+            in.close();
+        } catch (IOException | RuntimeException e) {
+            // an aborted stream may complain on close; nothing was lost
+        }
     }
 
     @Override
@@ -254,12 +299,12 @@ final class S3ObjectSource implements ObjectSource {
      * the range; read failures come out as retryable {@link TransferException}s naming the URI.
      */
     private final class RangeStream extends InputStream {
-        private final ResponseInputStream<GetObjectResponse> in;
+        private final AbortableInputStream in;
         private final String what;
         private long remaining;
         private boolean closed;
 
-        RangeStream(ResponseInputStream<GetObjectResponse> in, long length, String what) {
+        RangeStream(AbortableInputStream in, long length, String what) {
             this.in = in;
             this.remaining = length;
             this.what = what;
@@ -302,11 +347,7 @@ final class S3ObjectSource implements ObjectSource {
             if (remaining > 0) {
                 in.abort(); // do not drain the rest of a large range just to reuse the connection
             }
-            try {
-                in.close();
-            } catch (IOException | RuntimeException e) {
-                // an aborted stream may complain on close; nothing was lost
-            }
+            closeQuietly(in);
         }
     }
 }

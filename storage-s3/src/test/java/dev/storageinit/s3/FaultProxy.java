@@ -10,6 +10,7 @@ import java.net.Socket;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.function.Predicate;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -40,6 +41,7 @@ final class FaultProxy implements AutoCloseable {
     /** Requests still to answer with {@link #cannedResponse}. */
     private final AtomicInteger cannedLeft = new AtomicInteger();
     private volatile String cannedResponse;
+    private volatile Predicate<String> cannedFor = head -> true;
 
     FaultProxy(int upstreamPort) throws IOException {
         this.upstreamPort = upstreamPort;
@@ -75,6 +77,16 @@ final class FaultProxy implements AutoCloseable {
 
     /** Answers the next {@code times} requests with {@code status} and an S3 error body, without forwarding them. */
     void failNext(int times, int status, String reason, String code) {
+        failNext(times, status, reason, code, head -> true);
+    }
+
+    /** As {@link #failNext(int, int, String, String)}, for object reads only (not listings or HEADs). */
+    void failNextReads(int times, int status, String reason, String code) {
+        failNext(times, status, reason, code, head -> head.startsWith("GET ") && !head.contains("list-type=2"));
+    }
+
+    private void failNext(int times, int status, String reason, String code, Predicate<String> which) {
+        cannedFor = which;
         String body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>" + code + "</Code><Message>injected "
                 + code + "</Message><RequestId>fault</RequestId></Error>";
         cannedResponse = "HTTP/1.1 " + status + " " + reason + "\r\nContent-Type: application/xml\r\nContent-Length: "
@@ -165,7 +177,7 @@ final class FaultProxy implements AutoCloseable {
                         head.reset();
                         matched = 0;
                         requestHeads.add(h);
-                        if (cannedLeft.getAndDecrement() > 0) {
+                        if (cannedFor.test(h) && cannedLeft.getAndDecrement() > 0) {
                             OutputStream out = client.getOutputStream();
                             out.write(cannedResponse.getBytes(StandardCharsets.UTF_8));
                             out.flush();

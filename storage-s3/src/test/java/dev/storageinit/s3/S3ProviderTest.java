@@ -259,7 +259,29 @@ class S3ProviderTest {
             assertThat(ranged).allSatisfy(h -> assertThat(h.toLowerCase())
                     .containsPattern("range: bytes=\\d+-\\d+")
                     .containsPattern("if-match: \"?[0-9a-f]{32}")
-                    .contains("host: 127.0.0.1:" + proxy.port()));
+                    .contains("host: 127.0.0.1:" + proxy.port())
+                    // sent by DirectGets, signed for the region the listing was signed for, not by the S3 client
+                    .containsPattern("authorization: aws4-hmac-sha256 credential=[^/]+/\\d{8}/us-east-1/s3/aws4_request")
+                    .doesNotContain("amz-sdk-invocation-id"));
+        }
+    }
+
+    @Test
+    void aReadBeforeAnyListingGoesThroughTheS3Client() throws Exception {
+        byte[] one = bytes(70_000, 14);
+        store.put("unlisted/a.bin", one);
+        try (FaultProxy proxy = new FaultProxy(server.port)) {
+            Map<String, String> env = S3Fixture.kserveEnv(server);
+            env.put("AWS_ENDPOINT_URL", proxy.endpoint());
+            ModelUri uri = ModelUri.parse(store.uri("unlisted/a.bin"));
+            try (ObjectSource source = new S3Provider().open(uri, new SourceContext(CredentialSource.of(env), 4))) {
+                RemoteObject o = source.stat("unlisted/a.bin").orElseThrow();
+                try (InputStream in = source.read(o, 5, 1000)) {
+                    assertThat(in.readAllBytes()).isEqualTo(java.util.Arrays.copyOfRange(one, 5, 1005));
+                }
+            }
+            assertThat(proxy.requestHeads()).filteredOn(h -> h.startsWith("GET "))
+                    .singleElement().asString().containsIgnoringCase("amz-sdk-invocation-id");
         }
     }
 
@@ -329,6 +351,31 @@ class S3ProviderTest {
                     .isInstanceOf(AccessDeniedException.class)
                     .hasMessageContaining("ExpiredToken")
                     .hasMessageContaining("AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (settings map)");
+        }
+    }
+
+    @Test
+    void failedReadsAreMappedLikeFailedSdkCalls() throws Exception {
+        try (FaultProxy proxy = new FaultProxy(server.port)) {
+            Map<String, String> env = S3Fixture.kserveEnv(server);
+            env.put("AWS_ENDPOINT_URL", proxy.endpoint());
+            proxy.failNextReads(3, 503, "Slow Down", "SlowDown");
+            download(store.uri("model"), temp.resolve("read-slow-ok"), env); // the engine retries each read
+            assertModel(temp.resolve("read-slow-ok"));
+
+            proxy.failNextReads(1000, 503, "Slow Down", "SlowDown");
+            assertThatThrownBy(() -> download(store.uri("model"), temp.resolve("read-slow"), env))
+                    .isInstanceOf(TransferException.class)
+                    .hasMessageStartingWith(store.uri("model") + ": ")
+                    .hasMessageContaining("HTTP 503 SlowDown: injected SlowDown")
+                    .satisfies(e -> assertThat(((StorageException) e).isRetryable()).isTrue());
+
+            proxy.failNextReads(1, 403, "Forbidden", "AccessDenied");
+            assertThatThrownBy(() -> download(store.uri("model"), temp.resolve("read-denied"), env))
+                    .isInstanceOf(AccessDeniedException.class)
+                    .hasMessageContaining("HTTP 403 AccessDenied")
+                    .hasMessageContaining("AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (settings map)")
+                    .hasMessageNotContaining(S3ProxyServer.CREDENTIAL);
         }
     }
 

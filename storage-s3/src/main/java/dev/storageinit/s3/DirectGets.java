@@ -1,0 +1,172 @@
+package dev.storageinit.s3;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
+import software.amazon.awssdk.core.interceptor.Context;
+import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
+import software.amazon.awssdk.http.AbortableInputStream;
+import software.amazon.awssdk.http.ExecutableHttpRequest;
+import software.amazon.awssdk.http.HttpExecuteRequest;
+import software.amazon.awssdk.http.HttpExecuteResponse;
+import software.amazon.awssdk.http.SdkHttpClient;
+import software.amazon.awssdk.http.SdkHttpFullRequest;
+import software.amazon.awssdk.http.SdkHttpMethod;
+import software.amazon.awssdk.http.SdkHttpRequest;
+import software.amazon.awssdk.http.SdkHttpResponse;
+import software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.utils.http.SdkHttpUtils;
+
+/**
+ * Object reads sent straight through the SDK's HTTP client and signed with the SDK's SigV4 signer, skipping the
+ * S3 client's per-request pipeline (endpoint rules, interceptors, marshalling), which costs about twice the CPU of
+ * the request itself: for 2,000 small objects in a fresh JVM, about 5.5 CPU-seconds against 2.7 here.
+ *
+ * <p>Nothing about the bucket's address is worked out here: as an {@link ExecutionInterceptor} on the S3 client,
+ * this class learns it from the first successful ListObjectsV2 the SDK sent (scheme, host, port, the bucket's path
+ * prefix for path-style addressing, and the region and service the SDK signed for, read off its SigV4
+ * {@code Authorization} header, or no signature at all for anonymous access). Until then, or when the SDK signed
+ * with something other than SigV4 (SigV4a for multi-region access points, S3 Express sessions),
+ * {@link #ready()} is false and reads go through the S3 client.
+ */
+final class DirectGets implements ExecutionInterceptor {
+    private static final String SIGV4 = "AWS4-HMAC-SHA256 ";
+    private static final Pattern CREDENTIAL_SCOPE = Pattern.compile("Credential=[^/,]+/\\d{8}/([^/,]+)/([^/,]+)/aws4_request");
+    private static final Pattern ERROR_CODE = Pattern.compile("<Code>([^<]*)</Code>");
+    private static final Pattern ERROR_MESSAGE = Pattern.compile("<Message>([^<]*)</Message>");
+    private static final int MAX_ERROR_BODY = 64 * 1024;
+
+    /** Where the bucket lives and how requests to it are signed, as the SDK did it. */
+    record Address(String protocol, String host, int port, String bucketPath, String region, String service) {
+        boolean signed() {
+            return region != null;
+        }
+    }
+
+    /** A response to a direct GET, before its status was looked at. */
+    record Response(SdkHttpResponse http, AbortableInputStream body) {}
+
+    private final SdkHttpClient http;
+    private final AwsCredentialsProvider credentials;
+    private final AwsV4HttpSigner signer = AwsV4HttpSigner.create();
+    private volatile Address address;
+    private volatile boolean unsupported;
+
+    DirectGets(SdkHttpClient http, AwsCredentialsProvider credentials) {
+        this.http = http;
+        this.credentials = credentials;
+    }
+
+    /** True once the bucket's address was learned from a listing signed with SigV4 or not signed at all. */
+    boolean ready() {
+        return address != null;
+    }
+
+    Address address() {
+        return address;
+    }
+
+    @Override
+    public void afterTransmission(Context.AfterTransmission context, ExecutionAttributes attributes) {
+        if (address == null && !unsupported && context.request() instanceof ListObjectsV2Request
+                && context.httpResponse().isSuccessful()) {
+            Optional<Address> learned = learn(context.httpRequest());
+            if (learned.isPresent()) {
+                address = learned.get();
+            } else {
+                unsupported = true;
+            }
+        }
+    }
+
+    /**
+     * The bucket's address as a successful ListObjectsV2 request shows it; empty when that request was signed with
+     * something other than SigV4.
+     */
+    static Optional<Address> learn(SdkHttpRequest listing) {
+        String region = null;
+        String service = null;
+        Optional<String> authorization = listing.firstMatchingHeader("Authorization");
+        if (authorization.isPresent()) {
+            Matcher m = CREDENTIAL_SCOPE.matcher(authorization.get());
+            if (!authorization.get().startsWith(SIGV4) || !m.find()) {
+                return Optional.empty();
+            }
+            region = m.group(1);
+            service = m.group(2);
+        }
+        String path = listing.encodedPath() == null ? "" : listing.encodedPath();
+        String bucketPath = path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
+        return Optional.of(new Address(listing.protocol(), listing.host(), listing.port(), bucketPath, region, service));
+    }
+
+    /** Sends {@code GET key} with the given headers; the caller checks the status and owns the body. */
+    Response get(String key, String range, String ifMatch) throws IOException {
+        Address a = address;
+        SdkHttpFullRequest.Builder b = SdkHttpFullRequest.builder()
+                .method(SdkHttpMethod.GET)
+                .protocol(a.protocol())
+                .host(a.host())
+                .port(a.port())
+                .encodedPath(a.bucketPath() + "/" + SdkHttpUtils.urlEncodeIgnoreSlashes(key))
+                .putHeader("Range", range);
+        if (ifMatch != null) {
+            b.putHeader("If-Match", ifMatch);
+        }
+        SdkHttpFullRequest unsigned = b.build();
+        SdkHttpRequest request = unsigned;
+        if (a.signed()) {
+            request = signer.sign(s -> s.identity(credentials.resolveCredentials())
+                    .request(unsigned)
+                    .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, a.service())
+                    .putProperty(AwsV4HttpSigner.REGION_NAME, a.region())
+                    // S3 signs the path as sent: no normalisation, no second encoding
+                    .putProperty(AwsV4HttpSigner.NORMALIZE_PATH, false)
+                    .putProperty(AwsV4HttpSigner.DOUBLE_URL_ENCODE, false)).request();
+        }
+        ExecutableHttpRequest call = http.prepareRequest(HttpExecuteRequest.builder().request(request).build());
+        HttpExecuteResponse response = call.call();
+        AbortableInputStream body = response.responseBody()
+                .orElseGet(() -> AbortableInputStream.create(InputStream.nullInputStream()));
+        return new Response(response.httpResponse(), body);
+    }
+
+    /** The S3 error a failed response carries, read from its XML body, for {@link S3Errors} to map. */
+    static S3Exception error(Response response) {
+        String xml;
+        try (AbortableInputStream in = response.body()) {
+            xml = new String(in.readNBytes(MAX_ERROR_BODY), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            xml = "";
+        }
+        SdkHttpResponse http = response.http();
+        String code = first(ERROR_CODE, xml);
+        String message = first(ERROR_MESSAGE, xml);
+        if (code == null && http.statusCode() == 404) {
+            code = "NoSuchKey"; // a HEAD-like empty 404 body
+        }
+        return (S3Exception) S3Exception.builder()
+                .statusCode(http.statusCode())
+                .message(message)
+                .awsErrorDetails(AwsErrorDetails.builder()
+                        .errorCode(code)
+                        .errorMessage(message)
+                        .serviceName("S3")
+                        .sdkHttpResponse(http)
+                        .build())
+                .build();
+    }
+
+    private static String first(Pattern p, String xml) {
+        Matcher m = p.matcher(xml);
+        return m.find() ? m.group(1) : null;
+    }
+}
