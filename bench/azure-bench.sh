@@ -14,18 +14,7 @@ DEST=${DEST:-/dev/shm/bench-out}
 need_tools rclone
 build_jar
 
-# --- classpath: the CLI jar, plus storage-azure when the jar does not bundle it yet
-if unzip -l "$JAR" 2>/dev/null | grep -q 'dev/storageinit/azure/AzureProvider.class'; then
-  CLI=(-jar "$JAR")
-else
-  CP_FILE=$REPO/storage-azure/target/runtime.cp
-  if [[ ! -f $CP_FILE || ${REBUILD:-0} == 1 ]]; then
-    (cd "$REPO" && mvn -B -q -DskipTests package dependency:build-classpath -Dmdep.includeScope=runtime \
-      -Dmdep.outputFile=target/runtime.cp -pl storage-azure -am >&2)
-  fi
-  MAIN=$(unzip -p "$JAR" META-INF/MANIFEST.MF | tr -d '\r' | sed -n 's/^Main-Class: //p')
-  CLI=(-cp "$JAR:$(ls "$REPO"/storage-azure/target/storage-azure-*.jar | head -1):$(cat "$CP_FILE")" "$MAIN")
-fi
+CLI=(-jar "$JAR")
 
 # --- Azurite from the module's own lockfile
 AZ_DIR=$REPO/storage-azure/azurite

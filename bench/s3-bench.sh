@@ -23,17 +23,7 @@ mkdir -p "$ROOT"
 
 # ---------------------------------------------------------------- the CLI (with the S3 provider in it)
 build_jar
-if unzip -l "$JAR" 2>/dev/null | grep -q 'dev/storageinit/s3/S3Provider.class'; then
-  CLI=(java -jar "$JAR"); CLI_CP=$JAR; CLI_MAIN=()
-else
-  # the CLI module does not bundle storage-s3 yet: same main class, storage-s3 and its dependencies beside it
-  echo "# note: $JAR has no S3 provider; running it with storage-s3 on the class path" >&2
-  (cd "$REPO" && mvn -B -q -DskipTests -pl storage-s3 -am package dependency:build-classpath \
-     -Dmdep.outputFile="$ROOT/s3.classpath" -Dmdep.includeScope=runtime >&2)
-  CLI_CP=$JAR:$REPO/storage-s3/target/storage-s3-0.1.0-SNAPSHOT.jar:$(tr ':' '\n' < "$ROOT/s3.classpath" \
-     | grep -vE '/storage-(api|testkit)/|jimfs|guava|failureaccess|listenablefuture|jspecify|error_prone|junit|assertj|opentest4j|apiguardian' | paste -sd:)
-  CLI=(java -cp "$CLI_CP" dev.storageinit.cli.Main)
-fi
+CLI=(java -jar "$JAR"); CLI_CP=$JAR
 INIT_FLAGS=(-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss512k -XX:MaxRAMPercentage=50)
 
 # ---------------------------------------------------------------- s3proxy (own copy of ../shared/bench/s3-server.sh's logic)
@@ -108,7 +98,7 @@ for k, v in med.items():
 PY
 }
 
-echo "# $(date -u +%FT%TZ) $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); $(java -version 2>&1 | head -1)"
+echo "# $(date -u +%FT%TZ) $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); $(java -version 2>&1 | sed -n 1p)"
 echo "# model: $FILES files, $((BYTES / 1048576)) MiB; s3proxy on 127.0.0.1:$PORT; $RUNS runs per tool, alternating"
 for target in /dev/shm/s3-bench-out /tmp/s3-bench-out; do
   RESULTS=$(mktemp); export RESULTS

@@ -12,6 +12,7 @@ import dev.storageinit.spi.Checksum;
 import dev.storageinit.spi.LocalObjectSource;
 import dev.storageinit.spi.ObjectSource;
 import dev.storageinit.spi.RemoteObject;
+import dev.storageinit.spi.TransferLimits;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -26,8 +27,11 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -68,6 +72,13 @@ final class DownloadJob {
     private volatile boolean singleObject;
 
     private final AtomicInteger outstandingUnits = new AtomicInteger();
+    /** Files holding one of the source's {@link TransferLimits#maxFiles()} slots, and files waiting for one. */
+    private final TransferLimits limits;
+    private int activeFiles;
+    private final PriorityQueue<FileTask> waitingFiles =
+            new PriorityQueue<>((a, b) -> Long.compare(b.object.size(), a.object.size()));
+    private final ArrayDeque<Unit> refused = new ArrayDeque<>();
+    private boolean cancelling;
     private final AtomicReference<StorageException> failure = new AtomicReference<>();
     private volatile boolean aborted;
     private volatile boolean manifestDirty;
@@ -84,7 +95,7 @@ final class DownloadJob {
     private final AtomicLong filesFiltered = new AtomicLong();
     private final AtomicLong stagingNames = new AtomicLong();
 
-    DownloadJob(TransferEngine engine, DownloadRequest request, ObjectSource source) {
+    DownloadJob(TransferEngine engine, DownloadRequest request, ObjectSource source, TransferLimits limits) {
         this.engine = engine;
         this.settings = engine.settings();
         this.request = request;
@@ -92,6 +103,7 @@ final class DownloadJob {
         this.shown = request.source().redacted();
         this.listener = engine.listener();
         this.filter = filterFor(request);
+        this.limits = limits;
     }
 
     private static PathFilter filterFor(DownloadRequest request) {
@@ -380,6 +392,61 @@ final class DownloadJob {
 
     // ---------------------------------------------------------------- files and units
 
+    /** Starts {@code file} now, or when one of the files in flight ends if the source's limit is reached. */
+    private void admit(FileTask file) {
+        synchronized (waitingFiles) {
+            if (activeFiles >= limits.maxFiles()) {
+                waitingFiles.add(file);
+                return;
+            }
+            activeFiles++;
+        }
+        file.start();
+    }
+
+    /** A file in flight ended: its slot goes to the largest waiting file. */
+    private void releaseFileSlot() {
+        FileTask next;
+        synchronized (waitingFiles) {
+            next = waitingFiles.poll();
+            if (next == null) {
+                activeFiles--;
+                return;
+            }
+        }
+        next.start();
+    }
+
+    /**
+     * Hands a unit to the engine; a unit the closed engine refuses is cancelled. Cancelling one can submit the next
+     * pending one, so refused units are cancelled from a queue, not by recursion.
+     */
+    private void submit(Unit unit) {
+        try {
+            engine.submit(unit);
+            return;
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            synchronized (refused) {
+                refused.add(unit);
+                if (cancelling) {
+                    return;
+                }
+                cancelling = true;
+            }
+        }
+        while (true) {
+            Unit next;
+            synchronized (refused) {
+                next = refused.poll();
+                if (next == null) {
+                    cancelling = false;
+                    return;
+                }
+            }
+            next.cancel();
+        }
+    }
+
     /** One object being fetched into one staging file. */
     private final class FileTask {
         final String relative;
@@ -396,6 +463,9 @@ final class DownloadJob {
         Path stagingFile;
         FileChannel channel;
         Digests.Digest streamDigest;
+        /** Units not yet submitted (the per-file range limit), and whether the file holds a file slot. */
+        final ArrayDeque<Unit> pending = new ArrayDeque<>();
+        volatile boolean admitted;
 
         FileTask(String relative, Path target, RemoteObject object) {
             this.relative = relative;
@@ -407,6 +477,7 @@ final class DownloadJob {
             this.ranged = !linking && object.size() > settings.multipartThreshold() && source.supportsRanges(object);
         }
 
+        /** (Re)creates the file's units; they start at once unless the source's limits hold them back. */
         void schedule() {
             stagingFile = staging.resolve(stagingNames.incrementAndGet() + ".part");
             partFailed = false;
@@ -419,16 +490,29 @@ final class DownloadJob {
             }
             unitsLeft.set(parts);
             outstandingUnits.addAndGet(parts);
-            for (int i = 0; i < parts; i++) {
-                long offset = i * part;
-                Unit unit = new Unit(this, offset, Math.min(part, size - offset), engine.nextSequence());
-                try {
-                    engine.submit(unit);
-                } catch (java.util.concurrent.RejectedExecutionException e) {
-                    fail(new TransferException(shown, "storage instance closed", false, e));
-                    unit.cancel();
+            synchronized (this) {
+                for (int i = 0; i < parts; i++) {
+                    long offset = i * part;
+                    pending.add(new Unit(this, offset, Math.min(part, size - offset), engine.nextSequence()));
                 }
             }
+            if (admitted) {
+                start(); // a whole-file retry keeps the slot it holds
+            } else {
+                admit(this);
+            }
+        }
+
+        /** Submits as many pending units as the per-file range limit allows; the rest follow as units end. */
+        void start() {
+            admitted = true;
+            List<Unit> now = new ArrayList<>();
+            synchronized (this) {
+                while (!pending.isEmpty() && now.size() < limits.maxRangesPerFile()) {
+                    now.add(pending.poll());
+                }
+            }
+            now.forEach(DownloadJob.this::submit);
         }
 
         synchronized FileChannel channel() throws IOException {
@@ -438,14 +522,25 @@ final class DownloadJob {
             return channel;
         }
 
-        /** Called once per unit, however it ended; the last one closes the file and publishes it. */
+        /**
+         * Called once per unit, however it ended: starts the file's next pending unit; the last one closes the file,
+         * publishes it and hands its slot on.
+         */
         void unitFinished(boolean ok) {
             if (!ok) {
                 partFailed = true;
             }
+            Unit next;
+            synchronized (this) {
+                next = pending.poll();
+            }
+            if (next != null) {
+                submit(next); // after a failure it ends at once without reading
+            }
             if (unitsLeft.decrementAndGet() > 0) {
                 return;
             }
+            boolean rescheduled = false;
             try {
                 synchronized (this) {
                     if (channel != null) {
@@ -453,16 +548,20 @@ final class DownloadJob {
                     }
                 }
                 if (!partFailed && !aborted) {
-                    complete();
+                    rescheduled = complete();
                 }
             } catch (StorageException e) {
                 fail(e);
             } catch (IOException e) {
                 fail(new TransferException(shown, "cannot write " + relative + ": " + e, false, e));
             }
+            if (!rescheduled) {
+                releaseFileSlot();
+            }
         }
 
-        private void complete() throws IOException {
+        /** Verifies and publishes the staging file; true when a checksum mismatch scheduled the file again. */
+        private boolean complete() throws IOException {
             if (!Files.exists(stagingFile, LinkOption.NOFOLLOW_LINKS)) {
                 Files.createFile(stagingFile); // zero-byte object
             }
@@ -478,7 +577,7 @@ final class DownloadJob {
                         Files.deleteIfExists(stagingFile);
                         bytesTransferred.addAndGet(-object.size());
                         schedule();
-                        return;
+                        return true;
                     }
                     throw new IntegrityException(shown, relative + ": " + mismatch + " (after "
                             + (MAX_WHOLE_FILE_RETRIES + 1) + " downloads); not published");
@@ -499,6 +598,7 @@ final class DownloadJob {
             if (singleObject && request.extractArchives()) {
                 ArchiveExtractor.extractIfArchive(shown, target, guard.root(), staging, request.credentials());
             }
+            return false;
         }
 
         /** Null when the checksum matches or the store gave none; otherwise what differs. */

@@ -47,7 +47,8 @@ public final class TransferEngine implements AutoCloseable {
         listener.started(request.source(), request.destination());
         try (ObjectSource source = provider.open(request.source(),
                 new SourceContext(request.credentials(), settings.concurrency()))) {
-            return new DownloadJob(this, request, source).run();
+            return new DownloadJob(this, request, source,
+                    provider.limits(request.source(), request.credentials())).run();
         } catch (StorageException e) {
             listener.failed(request.source(), e);
             throw e;

@@ -45,4 +45,15 @@ public interface StorageProvider {
      * @throws dev.storageinit.ConfigurationException when the settings are unusable
      */
     ObjectSource open(ModelUri uri, SourceContext context) throws StorageException;
+
+    /**
+     * Bounds {@code settings} put on a download of {@code uri} (files and byte ranges in flight, from the Python
+     * initializers' concurrency variables); the default is {@link TransferLimits#NONE}. They can only lower the
+     * engine's concurrency.
+     *
+     * @throws dev.storageinit.ConfigurationException when a bound is not a whole number of at least 1
+     */
+    default TransferLimits limits(ModelUri uri, CredentialSource settings) throws StorageException {
+        return TransferLimits.NONE;
+    }
 }

@@ -1,5 +1,6 @@
 package dev.storageinit.internal;
 
+import dev.storageinit.CredentialSource;
 import dev.storageinit.ModelUri;
 import dev.storageinit.StorageException;
 import dev.storageinit.TransferException;
@@ -8,6 +9,7 @@ import dev.storageinit.spi.ObjectSource;
 import dev.storageinit.spi.RemoteObject;
 import dev.storageinit.spi.SourceContext;
 import dev.storageinit.spi.StorageProvider;
+import dev.storageinit.spi.TransferLimits;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -36,6 +38,14 @@ final class MemoryProvider implements StorageProvider {
     final AtomicInteger corruptNextReads = new AtomicInteger();
     /** When set, every read fails with this (non-retryable) error. */
     volatile StorageException readError;
+    /** What {@link #limits} answers; and, to see them applied, how long each read call takes. */
+    volatile TransferLimits limits = TransferLimits.NONE;
+    volatile int readMillis;
+    /** The most read calls seen at once: in all, on distinct objects, on one object. */
+    final AtomicInteger maxReads = new AtomicInteger();
+    final AtomicInteger maxObjects = new AtomicInteger();
+    final AtomicInteger maxReadsOfOneObject = new AtomicInteger();
+    private final Map<String, Integer> readsNow = new TreeMap<>();
 
     @Override
     public String name() {
@@ -45,6 +55,30 @@ final class MemoryProvider implements StorageProvider {
     @Override
     public Set<String> schemes() {
         return Set.of("mem");
+    }
+
+    @Override
+    public TransferLimits limits(ModelUri uri, CredentialSource settings) {
+        return limits;
+    }
+
+    /** Counts the read calls in progress while one sleeps {@link #readMillis}. */
+    private void overlap(String key) {
+        synchronized (readsNow) {
+            readsNow.merge(key, 1, Integer::sum);
+            maxReads.accumulateAndGet(readsNow.values().stream().mapToInt(Integer::intValue).sum(), Math::max);
+            maxObjects.accumulateAndGet(readsNow.size(), Math::max);
+            maxReadsOfOneObject.accumulateAndGet(readsNow.get(key), Math::max);
+        }
+        try {
+            Thread.sleep(readMillis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            synchronized (readsNow) {
+                readsNow.computeIfPresent(key, (k, n) -> n == 1 ? null : n - 1);
+            }
+        }
     }
 
     void put(String key, byte[] content) {
@@ -76,6 +110,9 @@ final class MemoryProvider implements StorageProvider {
             @Override
             public InputStream read(RemoteObject object, long offset, long length) throws StorageException {
                 reads.incrementAndGet();
+                if (readMillis > 0) {
+                    overlap(object.key());
+                }
                 if (readError != null) {
                     throw readError;
                 }

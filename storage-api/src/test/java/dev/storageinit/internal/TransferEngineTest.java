@@ -13,6 +13,7 @@ import dev.storageinit.StorageException;
 import dev.storageinit.TransferException;
 import dev.storageinit.UnsafePathException;
 import dev.storageinit.spi.Checksum;
+import dev.storageinit.spi.TransferLimits;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -64,6 +65,48 @@ class TransferEngineTest {
         assertThat(Files.readAllBytes(dest.resolve("big.bin"))).isEqualTo(big);
         assertThat(r.bytesTransferred()).isEqualTo(big.length);
         assertThat(store.reads.get()).isEqualTo(16 + 6);
+    }
+
+    @Test
+    void theSourcesLimitsBoundFilesAndRangesInFlight() throws Exception {
+        for (int i = 0; i < 6; i++) {
+            store.put("m/f" + i + ".bin", bytes(256 << 10, 10 + i)); // 4 ranges each
+        }
+        store.readMillis = 20;
+        download(storage().concurrency(8), "mem://b/m", temp.resolve("free"));
+        assertThat(store.maxObjects.get()).as("unbounded: files at once").isGreaterThan(2);
+        assertThat(store.maxReadsOfOneObject.get()).as("unbounded: ranges of one file").isEqualTo(4);
+
+        store.maxObjects.set(0);
+        store.maxReadsOfOneObject.set(0);
+        store.maxReads.set(0);
+        store.limits = new TransferLimits(2, 3);
+        for (int i = 0; i < 6; i++) {
+            store.checksums.put("m/f" + i + ".bin", md5(store.objects.get("m/f" + i + ".bin")));
+        }
+        store.corruptNextReads.set(1); // the file is fetched again, in the slot it holds
+        Path dest = temp.resolve("bounded");
+        DownloadResult r = download(storage().concurrency(8), "mem://b/m", dest);
+        assertThat(r.filesTransferred()).isEqualTo(6);
+        for (int i = 0; i < 6; i++) {
+            assertThat(Files.readAllBytes(dest.resolve("f" + i + ".bin"))).isEqualTo(store.objects.get("m/f" + i + ".bin"));
+        }
+        assertThat(store.maxObjects.get()).as("files at once").isEqualTo(2);
+        assertThat(store.maxReadsOfOneObject.get()).as("ranges of one file at once").isEqualTo(3);
+        assertThat(store.maxReads.get()).isLessThanOrEqualTo(6);
+    }
+
+    @Test
+    void limitsMustBeWholeNumbersOfAtLeastOne() throws Exception {
+        CredentialSource settings = CredentialSource.of(Map.of("MAX_FILES", "4", "MAX_RANGES", " 0 ", "BAD", "x"));
+        assertThat(TransferLimits.fromSettings("mem://b/m", settings, "MAX_FILES", null))
+                .isEqualTo(new TransferLimits(4, Integer.MAX_VALUE));
+        assertThat(TransferLimits.fromSettings("mem://b/m", settings, "UNSET", "UNSET")).isEqualTo(TransferLimits.NONE);
+        assertThatThrownBy(() -> TransferLimits.fromSettings("mem://b/m", settings, "MAX_FILES", "MAX_RANGES"))
+                .isInstanceOf(dev.storageinit.ConfigurationException.class)
+                .hasMessage("mem://b/m: MAX_RANGES must be a whole number >= 1, got '0'");
+        assertThatThrownBy(() -> TransferLimits.fromSettings("mem://b/m", settings, "BAD", null))
+                .hasMessageContaining("BAD must be a whole number >= 1, got 'x'");
     }
 
     @Test

@@ -7,6 +7,7 @@ import dev.storageinit.StorageException;
 import dev.storageinit.spi.ObjectSource;
 import dev.storageinit.spi.SourceContext;
 import dev.storageinit.spi.StorageProvider;
+import dev.storageinit.spi.TransferLimits;
 import dev.storageinit.spi.TrustBundles;
 import java.nio.file.Path;
 import java.util.List;
@@ -63,6 +64,16 @@ public final class AzureProvider implements StorageProvider {
         Optional<String> type = settings.get("RCLONE_CONFIG_" + remote + "_TYPE");
         return type.isPresent() && type.get().trim().equalsIgnoreCase("azureblob") ? Optional.of(remote)
                 : Optional.empty();
+    }
+
+    /**
+     * KServe's {@code AZURE_MAX_FILE_CONCURRENCY} (blobs at once) and {@code AZURE_MAX_CHUNK_CONCURRENCY} (ranges of
+     * one blob at once).
+     */
+    @Override
+    public TransferLimits limits(ModelUri uri, CredentialSource settings) throws StorageException {
+        return TransferLimits.fromSettings(uri.redacted(), settings, "AZURE_MAX_FILE_CONCURRENCY",
+                "AZURE_MAX_CHUNK_CONCURRENCY");
     }
 
     @Override

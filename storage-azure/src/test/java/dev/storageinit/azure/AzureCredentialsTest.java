@@ -131,6 +131,18 @@ class AzureCredentialsTest {
     }
 
     @Test
+    void kserveConcurrencyVariablesAreAcceptedAsBounds() throws Exception {
+        download(store.uri("model"), Map.of("AZURE_STORAGE_ACCESS_KEY", AzuriteServer.KEY,
+                AzureAuth.ENDPOINT_VAR, store.server.endpoint(), "AZURE_MAX_FILE_CONCURRENCY", "1",
+                "AZURE_MAX_CHUNK_CONCURRENCY", "2"), "bounded");
+        assertThat(files("bounded")).containsExactly("config.json", "weights/w.bin");
+        assertThatThrownBy(() -> download(store.uri("model"), Map.of("AZURE_STORAGE_ACCESS_KEY", AzuriteServer.KEY,
+                AzureAuth.ENDPOINT_VAR, store.server.endpoint(), "AZURE_MAX_CHUNK_CONCURRENCY", "many"), "badbound"))
+                .isInstanceOf(dev.storageinit.ConfigurationException.class)
+                .hasMessageContaining("AZURE_MAX_CHUNK_CONCURRENCY must be a whole number >= 1, got 'many'");
+    }
+
+    @Test
     void sasInTheUri() throws Exception {
         download(store.uri("model") + "?" + sas, store.endpointOnly(), "urisas");
         assertThat(files("urisas")).containsExactly("config.json", "weights/w.bin");

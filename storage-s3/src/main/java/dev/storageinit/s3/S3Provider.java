@@ -7,6 +7,7 @@ import dev.storageinit.StorageException;
 import dev.storageinit.spi.ObjectSource;
 import dev.storageinit.spi.SourceContext;
 import dev.storageinit.spi.StorageProvider;
+import dev.storageinit.spi.TransferLimits;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -43,6 +44,12 @@ public final class S3Provider implements StorageProvider {
             return Match.EXACT;
         }
         return Match.NONE;
+    }
+
+    /** {@code S3_MAX_FILE_CONCURRENCY} (KServe's): at most that many objects at once, each still read in ranges. */
+    @Override
+    public TransferLimits limits(ModelUri uri, CredentialSource settings) throws StorageException {
+        return TransferLimits.fromSettings(uri.redacted(), settings, "S3_MAX_FILE_CONCURRENCY", null);
     }
 
     @Override

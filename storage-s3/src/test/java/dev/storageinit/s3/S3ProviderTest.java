@@ -117,6 +117,18 @@ class S3ProviderTest {
     }
 
     @Test
+    void kserveFileConcurrencyIsAcceptedAsABound() throws Exception {
+        Map<String, String> env = S3Fixture.kserveEnv(server);
+        env.put("S3_MAX_FILE_CONCURRENCY", "1");
+        download(store.uri("model"), temp.resolve("one-at-a-time"), env);
+        assertModel(temp.resolve("one-at-a-time"));
+        env.put("S3_MAX_FILE_CONCURRENCY", "0");
+        assertThatThrownBy(() -> download(store.uri("model"), temp.resolve("zero"), env))
+                .isInstanceOf(dev.storageinit.ConfigurationException.class)
+                .hasMessage(store.uri("model") + ": S3_MAX_FILE_CONCURRENCY must be a whole number >= 1, got '0'");
+    }
+
+    @Test
     void rcloneStyleEnvironmentDownloadsTheSameModel() throws Exception {
         download(store.uri("model"), temp.resolve("rclone"), S3Fixture.rcloneEnv(server, "s3"));
         assertModel(temp.resolve("rclone"));
