@@ -7,7 +7,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.zip.CRC32;
 import java.util.zip.CRC32C;
 import java.util.zip.Checksum;
@@ -40,19 +42,30 @@ public final class Digests {
         }
     }
 
-    /** The digest of a whole file, read in {@code bufferSize} pieces. */
-    public static String ofFile(Path file, dev.storageinit.spi.Checksum.Algorithm algorithm, int bufferSize)
+    /** Fresh digests for each of {@code checksums}' algorithms, in the same order. */
+    public static List<Digest> create(List<dev.storageinit.spi.Checksum> checksums) {
+        List<Digest> digests = new ArrayList<>(checksums.size());
+        for (dev.storageinit.spi.Checksum c : checksums) {
+            digests.add(create(c.algorithm()));
+        }
+        return digests;
+    }
+
+    /** Digests for each of {@code checksums}' algorithms over a whole file, read once in {@code bufferSize} pieces. */
+    public static List<Digest> ofFile(Path file, List<dev.storageinit.spi.Checksum> checksums, int bufferSize)
             throws IOException {
-        Digest d = create(algorithm);
+        List<Digest> digests = create(checksums);
         byte[] buf = new byte[bufferSize];
         ByteBuffer bb = ByteBuffer.wrap(buf);
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             int n;
             while ((n = ch.read(bb.clear())) >= 0) {
-                d.update(buf, 0, n);
+                for (Digest d : digests) {
+                    d.update(buf, 0, n);
+                }
             }
         }
-        return d.hex();
+        return digests;
     }
 
     private static Digest message(String name) {

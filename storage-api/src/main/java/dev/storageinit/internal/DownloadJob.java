@@ -462,7 +462,8 @@ final class DownloadJob {
         int wholeFileRetries;
         Path stagingFile;
         FileChannel channel;
-        Digests.Digest streamDigest;
+        /** Checksums computed while a whole (not ranged) object streams in; empty when none are needed. */
+        List<Digests.Digest> streamDigests = List.of();
         /** Units not yet submitted (the per-file range limit), and whether the file holds a file slot. */
         final ArrayDeque<Unit> pending = new ArrayDeque<>();
         volatile boolean admitted;
@@ -485,8 +486,8 @@ final class DownloadJob {
             long size = object.size();
             long part = ranged ? settings.partSize() : Math.max(size, 1);
             int parts = size == 0 ? 1 : (int) ((size + part - 1) / part);
-            if (!ranged && object.checksum() != null) {
-                streamDigest = Digests.create(object.checksum().algorithm());
+            if (!ranged) {
+                streamDigests = Digests.create(object.checksums());
             }
             unitsLeft.set(parts);
             outstandingUnits.addAndGet(parts);
@@ -601,16 +602,21 @@ final class DownloadJob {
             return false;
         }
 
-        /** Null when the checksum matches or the store gave none; otherwise what differs. */
+        /** Null when every checksum the store gave matches; otherwise what differs. */
         private String verifyChecksum() throws IOException {
-            Checksum expected = object.checksum();
-            if (expected == null) {
+            List<Checksum> expected = object.checksums();
+            if (expected.isEmpty()) {
                 return null;
             }
-            String actual = streamDigest != null ? streamDigest.hex()
-                    : Digests.ofFile(stagingFile, expected.algorithm(), settings.bufferSize());
-            return actual.equals(expected.hex()) ? null
-                    : expected.algorithm() + " mismatch: store says " + expected.hex() + ", got " + actual;
+            List<Digests.Digest> actual = streamDigests.isEmpty()
+                    ? Digests.ofFile(stagingFile, expected, settings.bufferSize()) : streamDigests;
+            for (int i = 0; i < expected.size(); i++) {
+                String hex = actual.get(i).hex();
+                if (!hex.equals(expected.get(i).hex())) {
+                    return expected.get(i).algorithm() + " mismatch: store says " + expected.get(i).hex() + ", got " + hex;
+                }
+            }
+            return null;
         }
     }
 
@@ -679,7 +685,7 @@ final class DownloadJob {
         }
 
         private void transfer() throws IOException {
-            if (file.localFile != null && file.streamDigest == null) {
+            if (file.localFile != null && file.streamDigests.isEmpty()) {
                 copyLocal(file.localFile);
                 return;
             }
@@ -708,8 +714,8 @@ final class DownloadJob {
                         while (bb.hasRemaining()) {
                             at += channel.write(bb, at);
                         }
-                        if (file.streamDigest != null) {
-                            file.streamDigest.update(buffer, 0, n);
+                        for (Digests.Digest d : file.streamDigests) {
+                            d.update(buffer, 0, n);
                         }
                         position += n;
                         bytesTransferred.addAndGet(n);

@@ -13,6 +13,8 @@ import dev.storageinit.spi.TransferLimits;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -28,6 +30,8 @@ import java.util.function.Consumer;
 final class MemoryProvider implements StorageProvider {
     final Map<String, byte[]> objects = new TreeMap<>();
     final Map<String, Checksum> checksums = new ConcurrentHashMap<>();
+    /** A second checksum for an object, after the one in {@link #checksums}. */
+    final Map<String, Checksum> secondChecksums = new ConcurrentHashMap<>();
     final AtomicInteger reads = new AtomicInteger();
     /** Reads that fail before sending a byte, with a retryable IOException. */
     final AtomicInteger failNextReads = new AtomicInteger();
@@ -145,6 +149,9 @@ final class MemoryProvider implements StorageProvider {
 
     private RemoteObject object(String key) {
         byte[] b = objects.get(key);
-        return new RemoteObject(key, b.length, "v" + java.util.Arrays.hashCode(b), checksums.get(key));
+        List<Checksum> sums = new ArrayList<>();
+        Optional.ofNullable(checksums.get(key)).ifPresent(sums::add);
+        Optional.ofNullable(secondChecksums.get(key)).ifPresent(sums::add);
+        return new RemoteObject(key, b.length, "v" + java.util.Arrays.hashCode(b), sums);
     }
 }

@@ -97,6 +97,29 @@ class TransferEngineTest {
     }
 
     @Test
+    void everyChecksumTheStoreGivesIsVerifiedForWholeAndRangedObjects() throws Exception {
+        store.put("big/x.bin", bytes(300_000, 20)); // ranged: the staged file is read once for both digests
+        store.put("small/x.bin", bytes(1000, 21)); // whole: both digests computed while it streams in
+        for (String folder : List.of("big", "small")) {
+            String key = folder + "/x.bin";
+            byte[] content = store.objects.get(key);
+            java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+            crc.update(content);
+            store.checksums.put(key, Checksum.ofHex(Checksum.Algorithm.CRC32C, String.format("%08x", crc.getValue())));
+            store.secondChecksums.put(key, md5(content));
+            assertThat(download(storage(), "mem://b/" + folder, temp.resolve("ok-" + folder)).filesTransferred())
+                    .isEqualTo(1);
+
+            store.secondChecksums.put(key, Checksum.ofHex(Checksum.Algorithm.MD5, "0".repeat(32)));
+            Path dest = temp.resolve("bad-" + folder);
+            assertThatThrownBy(() -> download(storage(), "mem://b/" + folder, dest))
+                    .isInstanceOf(IntegrityException.class)
+                    .hasMessageContaining("x.bin: MD5 mismatch: store says " + "0".repeat(32));
+            assertThat(dest.resolve("x.bin")).doesNotExist();
+        }
+    }
+
+    @Test
     void limitsMustBeWholeNumbersOfAtLeastOne() throws Exception {
         CredentialSource settings = CredentialSource.of(Map.of("MAX_FILES", "4", "MAX_RANGES", " 0 ", "BAD", "x"));
         assertThat(TransferLimits.fromSettings("mem://b/m", settings, "MAX_FILES", null))

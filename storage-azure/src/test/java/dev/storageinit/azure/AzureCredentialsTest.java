@@ -269,7 +269,7 @@ class AzureCredentialsTest {
                         .as(path)
                         .isInstanceOf(IntegrityException.class)
                         .hasMessageContaining("changed");
-                RemoteObject gone = new RemoteObject("pinned-" + path + "/none.bin", 5, null, null);
+                RemoteObject gone = RemoteObject.of("pinned-" + path + "/none.bin", 5);
                 assertThatThrownBy(() -> src.read(gone, 0, 5).readAllBytes()).as(path)
                         .isInstanceOf(NotFoundException.class);
             }

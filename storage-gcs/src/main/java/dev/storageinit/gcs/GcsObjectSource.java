@@ -117,16 +117,16 @@ final class GcsObjectSource implements ObjectSource {
     static RemoteObject toRemote(Blob blob) {
         Long size = blob.getSize();
         Long generation = blob.getGeneration();
-        Checksum checksum = null;
-        // one checksum per object: CRC32C is always there (also for composite objects) and cheap to compute;
-        // MD5 only when a store gives no CRC32C
+        // CRC32C is always there (also for composite objects); MD5 only for objects uploaded in one piece
+        List<Checksum> checksums = new ArrayList<>(2);
         if (blob.getCrc32c() != null) {
-            checksum = Checksum.ofBase64(Checksum.Algorithm.CRC32C, blob.getCrc32c());
-        } else if (blob.getMd5() != null) {
-            checksum = Checksum.ofBase64(Checksum.Algorithm.MD5, blob.getMd5());
+            checksums.add(Checksum.ofBase64(Checksum.Algorithm.CRC32C, blob.getCrc32c()));
+        }
+        if (blob.getMd5() != null) {
+            checksums.add(Checksum.ofBase64(Checksum.Algorithm.MD5, blob.getMd5()));
         }
         return new RemoteObject(blob.getName(), size == null ? 0 : size,
-                generation == null ? null : generation.toString(), checksum);
+                generation == null ? null : generation.toString(), checksums);
     }
 
     /**

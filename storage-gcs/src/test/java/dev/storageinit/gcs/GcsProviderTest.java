@@ -351,8 +351,10 @@ class GcsProviderTest {
             assertThat(o.version()).isEqualTo(Long.toString(stored.generation()));
             java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
             crc.update(content);
-            assertThat(o.checksum()).isEqualTo(Checksum.ofHex(Checksum.Algorithm.CRC32C,
-                    String.format("%08x", crc.getValue())));
+            assertThat(o.checksums()).containsExactly(
+                    Checksum.ofHex(Checksum.Algorithm.CRC32C, String.format("%08x", crc.getValue())),
+                    Checksum.ofHex(Checksum.Algorithm.MD5, java.util.HexFormat.of().formatHex(
+                            java.security.MessageDigest.getInstance("MD5").digest(content))));
             assertThat(src.stat("sums/a.txt")).contains(o);
             assertThat(src.stat("sums/missing.txt")).isEmpty();
         }
@@ -375,6 +377,25 @@ class GcsProviderTest {
         // and the same objects download fine once the server serves them intact
         download("gs://public-models/corrupt", dest, emulator());
         assertThat(files(dest)).containsExactly("config.json", "weights.bin");
+    }
+
+    @Test
+    void theMd5IsVerifiedTooWhereTheStoreGivesOne() throws Exception {
+        byte[] content = bytes(3 << 20, 5);
+        byte[] small = text("small");
+        String wrongMd5 = java.util.Base64.getEncoder().encodeToString(new byte[16]);
+        open.putAdvertisingMd5("badmd5/w.bin", content, wrongMd5);
+        open.putAdvertisingMd5("badmd5/s.txt", small, wrongMd5);
+        Path dest = temp.resolve("badmd5");
+        assertThatThrownBy(() -> download("gs://public-models/badmd5", dest, emulator()))
+                .isInstanceOf(IntegrityException.class)
+                .hasMessageContaining("MD5 mismatch: store says 00000000000000000000000000000000");
+        assertThat(files(dest)).isEmpty();
+
+        open.putAdvertisingMd5("badmd5/w.bin", content, null); // composite objects have no md5Hash
+        open.putAdvertisingMd5("badmd5/s.txt", small, null);
+        download("gs://public-models/badmd5", dest, emulator());
+        assertThat(Files.readAllBytes(dest.resolve("w.bin"))).isEqualTo(content);
     }
 
     @Test

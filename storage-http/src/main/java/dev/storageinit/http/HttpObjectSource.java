@@ -149,7 +149,7 @@ final class HttpObjectSource implements ObjectSource {
             return Optional.empty();
         }
         Probe p = probe();
-        return Optional.of(new RemoteObject(key, p.size(), p.version(), null));
+        return Optional.of(new RemoteObject(key, p.size(), p.version(), List.of()));
     }
 
     @Override

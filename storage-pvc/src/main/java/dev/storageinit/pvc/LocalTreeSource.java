@@ -20,6 +20,7 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
 
@@ -68,7 +69,7 @@ final class LocalTreeSource implements LocalObjectSource {
                         public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
                             if (attrs.isRegularFile()) {
                                 String rel = dir.relativize(file).toString().replace(separator, "/");
-                                sink.accept(new RemoteObject(prefix + rel, attrs.size(), versionOf(attrs), null));
+                                sink.accept(new RemoteObject(prefix + rel, attrs.size(), versionOf(attrs), List.of()));
                             }
                             return FileVisitResult.CONTINUE;
                         }
@@ -93,7 +94,7 @@ final class LocalTreeSource implements LocalObjectSource {
         Path file = fileOf(k);
         try {
             BasicFileAttributes attrs = Files.readAttributes(file, BasicFileAttributes.class);
-            return attrs.isRegularFile() ? Optional.of(new RemoteObject(k, attrs.size(), versionOf(attrs), null))
+            return attrs.isRegularFile() ? Optional.of(new RemoteObject(k, attrs.size(), versionOf(attrs), List.of()))
                     : Optional.empty();
         } catch (java.nio.file.NoSuchFileException e) {
             return Optional.empty();

@@ -207,8 +207,16 @@ public final class GcsJsonApiServer implements AutoCloseable {
 
         /** Stores (or replaces, with a new generation) an object. */
         public StoredObject put(String key, byte[] content) {
+            return putAdvertisingMd5(key, content, md5(content));
+        }
+
+        /**
+         * Stores an object whose metadata advertises {@code md5Base64} as its md5Hash (its crc32c stays right), or
+         * no md5Hash when null, as for composite objects.
+         */
+        public StoredObject putAdvertisingMd5(String key, byte[] content, String md5Base64) {
             StoredObject o = new StoredObject(name, key, generations.incrementAndGet(), content.clone(), null,
-                    content.length, md5(content), crc32c(content));
+                    content.length, md5Base64, crc32c(content));
             objects.put(key, o);
             return o;
         }
@@ -297,7 +305,9 @@ public final class GcsJsonApiServer implements AutoCloseable {
             m.put("contentType", "application/octet-stream");
             m.put("storageClass", "STANDARD");
             m.put("size", Long.toString(size));
-            m.put("md5Hash", md5);
+            if (md5 != null) {
+                m.put("md5Hash", md5);
+            }
             m.put("crc32c", crc32c);
             m.put("etag", etag());
             m.put("timeCreated", created.toString());
