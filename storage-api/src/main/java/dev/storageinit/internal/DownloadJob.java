@@ -72,11 +72,12 @@ final class DownloadJob {
     private volatile boolean singleObject;
 
     private final AtomicInteger outstandingUnits = new AtomicInteger();
-    /** Files holding one of the source's {@link TransferLimits#maxFiles()} slots, and files waiting for one. */
+    /** The provider's bounds; files holding one of the {@link TransferLimits#maxFiles()} slots, and those waiting. */
     private final TransferLimits limits;
     private int activeFiles;
     private final PriorityQueue<FileTask> waitingFiles =
             new PriorityQueue<>((a, b) -> Long.compare(b.object.size(), a.object.size()));
+    /** Units the closed engine refused, cancelled one after the other by the first thread that met one. */
     private final ArrayDeque<Unit> refused = new ArrayDeque<>();
     private boolean cancelling;
     private final AtomicReference<StorageException> failure = new AtomicReference<>();
@@ -392,7 +393,7 @@ final class DownloadJob {
 
     // ---------------------------------------------------------------- files and units
 
-    /** Starts {@code file} now, or when one of the files in flight ends if the source's limit is reached. */
+    /** Starts {@code file} now, or when a file in flight ends if the provider's file limit is reached. */
     private void admit(FileTask file) {
         synchronized (waitingFiles) {
             if (activeFiles >= limits.maxFiles()) {

@@ -114,20 +114,27 @@ final class GcsObjectSource implements ObjectSource {
         }
     }
 
-    static RemoteObject toRemote(Blob blob) {
+    /**
+     * The object with the checksums to verify: its CRC32C, which GCS keeps for every object (composite ones
+     * included), as {@code gcloud storage} and {@code gsutil} verify downloads; its MD5 too with
+     * {@code GCS_VERIFY_MD5=true}, or alone when a store gives no CRC32C. MD5 is not verified by default because it
+     * is the costliest part of a download here: +4.5 CPU-seconds for the 1.4 GiB synthetic model with the image's
+     * JVM flags (wall 4.5 s to 8 s), and a CRC32C already catches corrupted bytes.
+     */
+    private RemoteObject toRemote(Blob blob) {
         Long size = blob.getSize();
         Long generation = blob.getGeneration();
-        // CRC32C is always there (also for composite objects); MD5 only for objects uploaded in one piece
         List<Checksum> checksums = new ArrayList<>(2);
         if (blob.getCrc32c() != null) {
             checksums.add(Checksum.ofBase64(Checksum.Algorithm.CRC32C, blob.getCrc32c()));
         }
-        if (blob.getMd5() != null) {
+        if (blob.getMd5() != null && (checksums.isEmpty() || settings.verifyMd5)) {
             checksums.add(Checksum.ofBase64(Checksum.Algorithm.MD5, blob.getMd5()));
         }
         return new RemoteObject(blob.getName(), size == null ? 0 : size,
                 generation == null ? null : generation.toString(), checksums);
     }
+
 
     /**
      * A ranged media GET ({@code GET <endpoint>/storage/v1/b/<bucket>/o/<object>?alt=media&ifGenerationMatch=<g>},
