@@ -5,7 +5,6 @@
 # at Azurite), against `rclone copy` of the same container (rclone's azureblob remote in emulator mode).
 # Destination tmpfs (/dev/shm) by default; DEST=/tmp/bench-out for disk. MODEL_ARGS=--small for the quick variant.
 # Azurite comes from storage-azure/azurite (npm ci there when missing) and runs on 127.0.0.1:${AZ_PORT:-10100}.
-# Until the CLI jar bundles storage-azure, the jar runs with storage-azure and its dependencies on the classpath.
 # The CLI runs twice per round: default JVM flags, and C1 only (-XX:TieredStopAtLevel=1: JIT dominates on 2 cores).
 source "$(dirname "$0")/common.sh"
 RUNS=${1:-3}

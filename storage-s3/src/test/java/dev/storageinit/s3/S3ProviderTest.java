@@ -40,6 +40,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.model.BucketCannedACL;
+import software.amazon.awssdk.services.s3.model.ObjectCannedACL;
 
 /** S3-specific behaviour beyond the conformance suite, against the shared s3proxy. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -178,6 +180,26 @@ class S3ProviderTest {
         assertThatThrownBy(() -> download(store.uri("model"), temp.resolve("nobody"), env))
                 .isInstanceOf(AccessDeniedException.class)
                 .hasMessageContaining("AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (settings map)");
+    }
+
+    @Test
+    void anonymousAccessToAPublicBucketReadsUnsigned() throws Exception {
+        try (S3Fixture open = new S3Fixture(server, "public-" + ProcessHandle.current().pid())) {
+            open.admin.putBucketAcl(b -> b.bucket(open.bucket).acl(BucketCannedACL.PUBLIC_READ));
+            byte[] weights = bytes(2 << 20, 15);
+            Map<String, byte[]> objects = Map.of("m/config.json", "{}".getBytes(StandardCharsets.UTF_8), "m/w.bin", weights);
+            objects.forEach((key, content) -> open.admin.putObject(b -> b.bucket(open.bucket).key(key)
+                    .acl(ObjectCannedACL.PUBLIC_READ), RequestBody.fromBytes(content)));
+            try (FaultProxy proxy = new FaultProxy(server.port)) {
+                Map<String, String> env = new HashMap<>();
+                env.put("awsAnonymousCredential", "true");
+                env.put("AWS_ENDPOINT_URL", proxy.endpoint());
+                download(open.uri("m"), temp.resolve("public"), env);
+                assertThat(proxy.requestHeads()).isNotEmpty()
+                        .allSatisfy(h -> assertThat(h.toLowerCase()).doesNotContain("authorization:"));
+            }
+            assertThat(Files.readAllBytes(temp.resolve("public/w.bin"))).isEqualTo(weights);
+        }
     }
 
     @Test
