@@ -40,6 +40,9 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  */
 final class S3ObjectSource implements ObjectSource {
     private static final Pattern MD5_ETAG = Pattern.compile("[0-9a-fA-F]{32}");
+    private static final Pattern MULTIPART_ETAG = Pattern.compile("[0-9a-fA-F]{32}-[0-9]+");
+    /** The user metadata rclone writes on multipart uploads: the base64 MD5 of the whole file. */
+    static final String RCLONE_MD5_METADATA = "md5chksum";
 
     private final S3Clients.Built client;
     private final S3Client s3;
@@ -92,11 +95,14 @@ final class S3ObjectSource implements ObjectSource {
         String etag = o.eTag();
         long size = o.size() == null ? 0 : o.size();
         Checksum checksum = etagChecksum(etag);
-        if (checksum == null && size > 0 && o.checksumType() == ChecksumType.FULL_OBJECT
+        boolean multipart = etag != null && MULTIPART_ETAG.matcher(unquote(etag)).matches();
+        boolean verifiableFull = o.checksumType() == ChecksumType.FULL_OBJECT
                 && (o.checksumAlgorithm().contains(ChecksumAlgorithm.CRC32_C)
                 || o.checksumAlgorithm().contains(ChecksumAlgorithm.CRC32)
-                || o.checksumAlgorithm().contains(ChecksumAlgorithm.SHA256))) {
-            // a multipart object with a full-object checksum we can verify: one HEAD to learn its value
+                || o.checksumAlgorithm().contains(ChecksumAlgorithm.SHA256));
+        if (checksum == null && size > 0 && (multipart || verifiableFull)) {
+            // no MD5 in the ETag: one HEAD for a full-object checksum, or the MD5 rclone keeps in the metadata of
+            // its multipart uploads (a few large objects per model)
             checksum = storeChecksum(head(o.key(), true));
         }
         return new RemoteObject(o.key(), size, etag, checksum);
@@ -156,7 +162,10 @@ final class S3ObjectSource implements ObjectSource {
         }
     }
 
-    /** The best full-object checksum a HEAD reported: SHA-256, CRC32C, CRC32, then an MD5 ETag. */
+    /**
+     * The best full-object checksum a HEAD reported: SHA-256, CRC32C, CRC32, then the MD5 rclone keeps in the
+     * {@code md5chksum} metadata of multipart uploads, then an MD5 ETag.
+     */
     private Checksum storeChecksum(HeadObjectResponse h) {
         if (h == null) {
             return null;
@@ -170,6 +179,17 @@ final class S3ObjectSource implements ObjectSource {
             }
             if (full(h.checksumCRC32())) {
                 return Checksum.ofBase64(Checksum.Algorithm.CRC32, h.checksumCRC32());
+            }
+        }
+        String rcloneMd5 = h.hasMetadata() ? h.metadata().get(RCLONE_MD5_METADATA) : null;
+        if (rcloneMd5 != null) {
+            try {
+                byte[] md5 = java.util.Base64.getDecoder().decode(rcloneMd5.trim());
+                if (md5.length == 16) {
+                    return Checksum.ofBase64(Checksum.Algorithm.MD5, rcloneMd5.trim());
+                }
+            } catch (IllegalArgumentException e) {
+                // not base64: not rclone's; ignore it
             }
         }
         noteEncryption(h);

@@ -413,6 +413,49 @@ class S3ProviderTest {
         }
     }
 
+    /** A two-part upload as rclone makes it: the whole file's MD5 in the {@code md5chksum} metadata. */
+    private void rcloneMultipart(String key, long seed, String md5Metadata) {
+        byte[] part1 = bytes(5 << 20, seed);
+        byte[] part2 = bytes(1000, seed + 1);
+        String uploadId = store.admin.createMultipartUpload(b -> b.bucket(store.bucket).key(key)
+                .metadata(Map.of(S3ObjectSource.RCLONE_MD5_METADATA, md5Metadata)))
+                .uploadId();
+        String e1 = store.admin.uploadPart(b -> b.bucket(store.bucket).key(key).uploadId(uploadId).partNumber(1),
+                RequestBody.fromBytes(part1)).eTag();
+        String e2 = store.admin.uploadPart(b -> b.bucket(store.bucket).key(key).uploadId(uploadId).partNumber(2),
+                RequestBody.fromBytes(part2)).eTag();
+        store.admin.completeMultipartUpload(b -> b.bucket(store.bucket).key(key).uploadId(uploadId)
+                .multipartUpload(m -> m.parts(p -> p.partNumber(1).eTag(e1), p -> p.partNumber(2).eTag(e2))));
+    }
+
+    @Test
+    void rclonesMultipartMd5MetadataIsVerified() throws Exception {
+        byte[] part1 = bytes(5 << 20, 30);
+        byte[] part2 = bytes(1000, 31);
+        byte[] whole = java.util.Arrays.copyOf(part1, part1.length + part2.length);
+        System.arraycopy(part2, 0, whole, part1.length, part2.length);
+        String md5 = md5(whole);
+        rcloneMultipart("rcmp/ok/w.bin", 30,
+                java.util.Base64.getEncoder().encodeToString(HexFormat.of().parseHex(md5)));
+        try (ObjectSource source = new S3Provider().open(ModelUri.parse(store.uri("rcmp/ok")),
+                new SourceContext(store.credentials(), 4))) {
+            List<RemoteObject> listed = new ArrayList<>();
+            source.list("rcmp/ok/", listed::add);
+            assertThat(listed).singleElement().satisfies(o -> {
+                assertThat(o.version()).contains("-2");
+                assertThat(o.checksum()).isEqualTo(Checksum.ofHex(Checksum.Algorithm.MD5, md5));
+            });
+        }
+        download(store.uri("rcmp/ok"), temp.resolve("rcmp-ok"), S3Fixture.kserveEnv(server));
+        assertThat(Files.readAllBytes(temp.resolve("rcmp-ok/w.bin"))).isEqualTo(whole);
+
+        rcloneMultipart("rcmp/bad/w.bin", 40, java.util.Base64.getEncoder().encodeToString(new byte[16]));
+        assertThatThrownBy(() -> download(store.uri("rcmp/bad"), temp.resolve("rcmp-bad"), S3Fixture.kserveEnv(server)))
+                .isInstanceOf(IntegrityException.class)
+                .hasMessageContaining("w.bin: MD5 mismatch");
+        assertThat(temp.resolve("rcmp-bad/w.bin")).doesNotExist();
+    }
+
     @Test
     void anObjectReplacedBetweenListingAndReadingIsAnIntegrityError() throws Exception {
         store.put("changing/a.bin", bytes(100_000, 8));
