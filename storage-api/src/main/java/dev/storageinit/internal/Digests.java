@@ -1,10 +1,5 @@
 package dev.storageinit.internal;
 
-import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -47,23 +42,6 @@ public final class Digests {
         List<Digest> digests = new ArrayList<>(checksums.size());
         for (dev.storageinit.spi.Checksum c : checksums) {
             digests.add(create(c.algorithm()));
-        }
-        return digests;
-    }
-
-    /** Digests for each of {@code checksums}' algorithms over a whole file, read once in {@code bufferSize} pieces. */
-    public static List<Digest> ofFile(Path file, List<dev.storageinit.spi.Checksum> checksums, int bufferSize)
-            throws IOException {
-        List<Digest> digests = create(checksums);
-        byte[] buf = new byte[bufferSize];
-        ByteBuffer bb = ByteBuffer.wrap(buf);
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            int n;
-            while ((n = ch.read(bb.clear())) >= 0) {
-                for (Digest d : digests) {
-                    d.update(buf, 0, n);
-                }
-            }
         }
         return digests;
     }

@@ -448,6 +448,16 @@ final class DownloadJob {
         }
     }
 
+    /** This worker thread's transfer buffer. */
+    private byte[] buffer() {
+        byte[] buffer = BUFFER.get();
+        if (buffer == null || buffer.length != settings.bufferSize()) {
+            buffer = new byte[settings.bufferSize()];
+            BUFFER.set(buffer);
+        }
+        return buffer;
+    }
+
     /** One object being fetched into one staging file. */
     private final class FileTask {
         final String relative;
@@ -463,8 +473,16 @@ final class DownloadJob {
         int wholeFileRetries;
         Path stagingFile;
         FileChannel channel;
-        /** Checksums computed while a whole (not ranged) object streams in; empty when none are needed. */
-        List<Digests.Digest> streamDigests = List.of();
+        /**
+         * The checksums being computed, one per {@code object.checksums()}: fed while a whole object streams in, or,
+         * for a ranged one, in file order as its ranges complete ({@link #rangeDone}), so that verifying a large
+         * object overlaps its download instead of re-reading it at the end. Empty when the store gave none.
+         */
+        List<Digests.Digest> digests = List.of();
+        /** For a ranged file: completed ranges not yet digested (offset to end), and the digested prefix. */
+        private final java.util.TreeMap<Long, Long> undigested = new java.util.TreeMap<>();
+        private long digestedTo;
+        private boolean digesting;
         /** Units not yet submitted (the per-file range limit), and whether the file holds a file slot. */
         final ArrayDeque<Unit> pending = new ArrayDeque<>();
         volatile boolean admitted;
@@ -487,8 +505,10 @@ final class DownloadJob {
             long size = object.size();
             long part = ranged ? settings.partSize() : Math.max(size, 1);
             int parts = size == 0 ? 1 : (int) ((size + part - 1) / part);
-            if (!ranged) {
-                streamDigests = Digests.create(object.checksums());
+            digests = Digests.create(object.checksums());
+            synchronized (this) {
+                undigested.clear();
+                digestedTo = 0;
             }
             unitsLeft.set(parts);
             outstandingUnits.addAndGet(parts);
@@ -603,14 +623,103 @@ final class DownloadJob {
             return false;
         }
 
+        /**
+         * Records a completed range of a ranged file; the worker that extends the contiguous completed prefix digests
+         * it (one worker at a time per file), reading it back from the staging file while it is in the page cache.
+         */
+        void rangeDone(long from, long to) throws IOException {
+            if (digests.isEmpty()) {
+                return;
+            }
+            synchronized (this) {
+                undigested.put(from, to);
+                if (digesting) {
+                    return; // the worker digesting now picks it up
+                }
+                digesting = true;
+            }
+            digestContiguous();
+        }
+
+        /** Called with {@code digesting} owned; digests completed ranges in order, then releases it. */
+        private void digestContiguous() throws IOException {
+            try {
+                while (!aborted) {
+                    long from;
+                    long to;
+                    synchronized (this) {
+                        Long end = undigested.remove(digestedTo);
+                        if (end == null) {
+                            return;
+                        }
+                        from = digestedTo;
+                        to = end;
+                    }
+                    digestRegion(from, to);
+                    synchronized (this) {
+                        digestedTo = to;
+                    }
+                }
+            } finally {
+                synchronized (this) {
+                    digesting = false;
+                    notifyAll();
+                }
+            }
+        }
+
+        /** Once every range has completed: waits for a worker still digesting, then digests what is left. */
+        private void digestRemainder() throws IOException {
+            synchronized (this) {
+                while (digesting) {
+                    try {
+                        wait();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new java.io.InterruptedIOException("interrupted while verifying " + relative);
+                    }
+                }
+                digesting = true;
+            }
+            digestContiguous();
+        }
+
+        private void digestRegion(long from, long to) throws IOException {
+            byte[] buffer = buffer();
+            ByteBuffer bb = ByteBuffer.wrap(buffer);
+            try (FileChannel ch = FileChannel.open(stagingFile, StandardOpenOption.READ)) {
+                long at = from;
+                while (at < to) {
+                    bb.clear().limit((int) Math.min(buffer.length, to - at));
+                    int n = ch.read(bb, at);
+                    if (n < 0) {
+                        throw new EOFException(relative + ": staging file ends at " + at + " before " + to);
+                    }
+                    for (Digests.Digest d : digests) {
+                        d.update(buffer, 0, n);
+                    }
+                    at += n;
+                }
+            }
+        }
+
         /** Null when every checksum the store gave matches; otherwise what differs. */
         private String verifyChecksum() throws IOException {
             List<Checksum> expected = object.checksums();
             if (expected.isEmpty()) {
                 return null;
             }
-            List<Digests.Digest> actual = streamDigests.isEmpty()
-                    ? Digests.ofFile(stagingFile, expected, settings.bufferSize()) : streamDigests;
+            if (ranged) {
+                digestRemainder();
+                long digested;
+                synchronized (this) {
+                    digested = digestedTo;
+                }
+                if (digested != object.size()) {
+                    return "only " + digested + " of " + object.size() + " bytes could be checked";
+                }
+            }
+            List<Digests.Digest> actual = digests;
             for (int i = 0; i < expected.size(); i++) {
                 String hex = actual.get(i).hex();
                 if (!hex.equals(expected.get(i).hex())) {
@@ -650,6 +759,9 @@ final class DownloadJob {
                         linkOrCopy();
                     } else if (length > 0) {
                         transfer();
+                        if (file.ranged && !aborted) {
+                            file.rangeDone(offset, offset + length);
+                        }
                     }
                     ok = true;
                 }
@@ -686,15 +798,11 @@ final class DownloadJob {
         }
 
         private void transfer() throws IOException {
-            if (file.localFile != null && file.streamDigests.isEmpty()) {
+            if (file.localFile != null && file.digests.isEmpty()) {
                 copyLocal(file.localFile);
                 return;
             }
-            byte[] buffer = BUFFER.get();
-            if (buffer == null || buffer.length != settings.bufferSize()) {
-                buffer = new byte[settings.bufferSize()];
-                BUFFER.set(buffer);
-            }
+            byte[] buffer = buffer();
             FileChannel channel = file.channel();
             long position = offset;
             long end = offset + length;
@@ -715,8 +823,10 @@ final class DownloadJob {
                         while (bb.hasRemaining()) {
                             at += channel.write(bb, at);
                         }
-                        for (Digests.Digest d : file.streamDigests) {
-                            d.update(buffer, 0, n);
+                        if (!file.ranged) {
+                            for (Digests.Digest d : file.digests) {
+                                d.update(buffer, 0, n);
+                            }
                         }
                         position += n;
                         bytesTransferred.addAndGet(n);
