@@ -69,8 +69,18 @@ public final class Main {
 
     private Main() {}
 
+    /**
+     * The JDK HttpClient (Azure and HTTP providers) reads sockets into 16 KiB buffers by default; 64 KiB cut its
+     * system CPU by ~40 % for a 1 GiB blob from Azurite (wall 8.8-9.2 s to 6.8 s). Read once, when the client class
+     * loads: set before any provider runs, unless given on the command line.
+     */
+    static final String HTTP_CLIENT_BUFFER = "jdk.httpclient.bufsize";
+
     public static void main(String[] args) {
         System.setProperty("java.util.logging.SimpleFormatter.format", "%4$s %5$s%6$s%n");
+        if (System.getProperty(HTTP_CLIENT_BUFFER) == null) {
+            System.setProperty(HTTP_CLIENT_BUFFER, Integer.toString(64 << 10));
+        }
         PrintStream out = new PrintStream(new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16),
                 false, StandardCharsets.UTF_8);
         int code = run(args, out, System.err, CredentialSource.environment(), System.console() != null);
