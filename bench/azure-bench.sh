@@ -5,7 +5,8 @@
 # at Azurite), against `rclone copy` of the same container (rclone's azureblob remote in emulator mode).
 # Destination tmpfs (/dev/shm) by default; DEST=/tmp/bench-out for disk. MODEL_ARGS=--small for the quick variant.
 # Azurite comes from storage-azure/azurite (npm ci there when missing) and runs on 127.0.0.1:${AZ_PORT:-10100}.
-# The CLI runs twice per round: default JVM flags, and C1 only (-XX:TieredStopAtLevel=1: JIT dominates on 2 cores).
+# The CLI runs three times per round: default JVM flags; the init image's flags (SerialGC, C1 only); and those with
+# STORAGE_VERIFY_MD5=never (the blobs' Content-MD5 not checked).
 source "$(dirname "$0")/common.sh"
 RUNS=${1:-3}
 PORT=${AZ_PORT:-10100}
@@ -14,6 +15,7 @@ need_tools rclone
 build_jar
 
 CLI=(-jar "$JAR")
+INIT_FLAGS=(-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss512k -XX:MaxRAMPercentage=50)  # deploy/Dockerfile's
 
 # --- Azurite from the module's own lockfile
 AZ_DIR=$REPO/storage-azure/azurite
@@ -44,7 +46,9 @@ URI=https://devstoreaccount1.blob.core.windows.net/bench/synth
 RESULTS=$(mktemp); export RESULTS
 for _ in $(seq 1 "$RUNS"); do
   timed "storage-initializer (CLI)" "$DEST" java "${CLI[@]}" --quiet "$URI" "$DEST"
-  timed "storage-initializer (CLI, -XX:TieredStopAtLevel=1)" "$DEST" java -XX:TieredStopAtLevel=1 "${CLI[@]}" --quiet "$URI" "$DEST"
+  timed "storage-initializer (CLI, init flags)" "$DEST" java "${INIT_FLAGS[@]}" "${CLI[@]}" --quiet "$URI" "$DEST"
+  STORAGE_VERIFY_MD5=never timed "storage-initializer (CLI, init flags, STORAGE_VERIFY_MD5=never)" "$DEST" \
+    java "${INIT_FLAGS[@]}" "${CLI[@]}" --quiet "$URI" "$DEST"
   timed "rclone copy" "$DEST" rclone copy az:bench/synth "$DEST"
   timed "rclone copy --transfers 16 --multi-thread-streams 8" "$DEST" rclone copy az:bench/synth "$DEST" \
     --transfers 16 --checkers 16 --multi-thread-streams 8

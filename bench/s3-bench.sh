@@ -6,7 +6,7 @@
 # 2,000 x 4 KiB), uploads it with ../shared/bench/upload-s3.sh, then times, alternating run by run:
 #   CLI (java -jar)       java -jar storage-initializer/target/storage-initializer.jar s3://models/synth-v1 OUT
 #   CLI (init flags)      the same with the init container's JVM flags (deploy/Dockerfile) and an AppCDS archive
-#                         trained on an S3 download
+#                         trained on an S3 download; and that with STORAGE_VERIFY_MD5=never (no MD5 checks)
 #   rclone copy           rclone copy s3:models/synth-v1 OUT   (Debian's rclone, its defaults)
 #   curl ceiling          ../shared/bench/curl-parallel.sh models/synth-v1 OUT 16 64
 # to tmpfs (/dev/shm) and to disk (/tmp); then the 2,000 small files alone (tmpfs), and the CLI's peak RSS for a
@@ -105,6 +105,8 @@ for target in /dev/shm/s3-bench-out /tmp/s3-bench-out; do
   for _ in $(seq 1 "$RUNS"); do
     timed "CLI (java -jar)" "$target" "${CLI[@]}" --quiet s3://models/synth-v1 "$target"
     timed "CLI (init flags + AppCDS)" "$target" "${CLI_INIT[@]}" --quiet s3://models/synth-v1 "$target"
+    STORAGE_VERIFY_MD5=never timed "CLI (init flags + AppCDS, STORAGE_VERIFY_MD5=never)" "$target" \
+      "${CLI_INIT[@]}" --quiet s3://models/synth-v1 "$target"
     timed "rclone copy" "$target" rclone copy s3:models/synth-v1 "$target"
     timed "curl ceiling" "$target" "$SHARED_BENCH/curl-parallel.sh" models/synth-v1 "$target" 16 64
   done

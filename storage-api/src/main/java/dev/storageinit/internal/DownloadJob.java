@@ -63,6 +63,7 @@ final class DownloadJob {
     private final String shown;
     private final TransferListener listener;
     private final PathFilter filter;
+    private Md5Policy md5Policy;
 
     private PathGuard guard;
     private Path staging;
@@ -147,6 +148,7 @@ final class DownloadJob {
     // ---------------------------------------------------------------- setup and teardown
 
     private void prepareDestination() throws StorageException {
+        md5Policy = Md5Policy.from(shown, request.credentials());
         Path dest = request.destination();
         try {
             if (Files.exists(dest) && !Files.isDirectory(dest)) {
@@ -474,7 +476,7 @@ final class DownloadJob {
         Path stagingFile;
         FileChannel channel;
         /**
-         * The checksums being computed, one per {@code object.checksums()}: fed while a whole object streams in, or,
+         * The checksums being computed, one per {@link #verified}: fed while a whole object streams in, or,
          * for a ranged one, in file order as its ranges complete ({@link #rangeDone}), so that verifying a large
          * object overlaps its download instead of re-reading it at the end. Empty when the store gave none.
          */
@@ -483,6 +485,8 @@ final class DownloadJob {
         private final java.util.TreeMap<Long, Long> undigested = new java.util.TreeMap<>();
         private long digestedTo;
         private boolean digesting;
+        /** The store's checksums that {@code STORAGE_VERIFY_MD5} says to verify. */
+        final List<Checksum> verified;
         /** Units not yet submitted (the per-file range limit), and whether the file holds a file slot. */
         final ArrayDeque<Unit> pending = new ArrayDeque<>();
         volatile boolean admitted;
@@ -495,6 +499,7 @@ final class DownloadJob {
             this.linking = localFile != null && request.linkMode() != LinkMode.COPY
                     && localFile.getFileSystem() == target.getFileSystem();
             this.ranged = !linking && object.size() > settings.multipartThreshold() && source.supportsRanges(object);
+            this.verified = md5Policy.select(object.checksums());
         }
 
         /** (Re)creates the file's units; they start at once unless the source's limits hold them back. */
@@ -505,7 +510,7 @@ final class DownloadJob {
             long size = object.size();
             long part = ranged ? settings.partSize() : Math.max(size, 1);
             int parts = size == 0 ? 1 : (int) ((size + part - 1) / part);
-            digests = Digests.create(object.checksums());
+            digests = Digests.create(verified);
             synchronized (this) {
                 undigested.clear();
                 digestedTo = 0;
@@ -705,7 +710,7 @@ final class DownloadJob {
 
         /** Null when every checksum the store gave matches; otherwise what differs. */
         private String verifyChecksum() throws IOException {
-            List<Checksum> expected = object.checksums();
+            List<Checksum> expected = verified;
             if (expected.isEmpty()) {
                 return null;
             }

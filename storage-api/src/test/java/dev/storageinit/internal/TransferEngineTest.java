@@ -97,7 +97,7 @@ class TransferEngineTest {
     }
 
     @Test
-    void everyChecksumTheStoreGivesIsVerifiedForWholeAndRangedObjects() throws Exception {
+    void withStorageVerifyMd5AlwaysEveryChecksumIsVerifiedForWholeAndRangedObjects() throws Exception {
         store.put("big/x.bin", bytes(300_000, 20)); // ranged: the staged file is read once for both digests
         store.put("small/x.bin", bytes(1000, 21)); // whole: both digests computed while it streams in
         for (String folder : List.of("big", "small")) {
@@ -107,15 +107,49 @@ class TransferEngineTest {
             crc.update(content);
             store.checksums.put(key, Checksum.ofHex(Checksum.Algorithm.CRC32C, String.format("%08x", crc.getValue())));
             store.secondChecksums.put(key, md5(content));
-            assertThat(download(storage(), "mem://b/" + folder, temp.resolve("ok-" + folder)).filesTransferred())
-                    .isEqualTo(1);
+            assertThat(downloadWith("mem://b/" + folder, Map.of("STORAGE_VERIFY_MD5", "always"), "ok-" + folder)
+                    .filesTransferred()).isEqualTo(1);
 
             store.secondChecksums.put(key, Checksum.ofHex(Checksum.Algorithm.MD5, "0".repeat(32)));
             Path dest = temp.resolve("bad-" + folder);
-            assertThatThrownBy(() -> download(storage(), "mem://b/" + folder, dest))
+            assertThatThrownBy(() -> downloadWith("mem://b/" + folder, Map.of("STORAGE_VERIFY_MD5", "always"),
+                    "bad-" + folder))
                     .isInstanceOf(IntegrityException.class)
                     .hasMessageContaining("x.bin: MD5 mismatch: store says " + "0".repeat(32));
             assertThat(dest.resolve("x.bin")).doesNotExist();
+        }
+    }
+
+    @Test
+    void storageVerifyMd5ChoosesWhichChecksumsAreVerified() throws Exception {
+        byte[] content = bytes(5000, 22);
+        store.put("p/x.bin", content);
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(content);
+        Checksum goodCrc = Checksum.ofHex(Checksum.Algorithm.CRC32C, String.format("%08x", crc.getValue()));
+        Checksum badMd5 = Checksum.ofHex(Checksum.Algorithm.MD5, "0".repeat(32));
+        store.checksums.put("p/x.bin", goodCrc);
+        store.secondChecksums.put("p/x.bin", badMd5);
+        // auto: a CRC32C covers the object, its MD5 is not computed
+        assertThat(downloadWith("mem://b/p", Map.of(), "auto").filesTransferred()).isEqualTo(1);
+        assertThatThrownBy(() -> downloadWith("mem://b/p", Map.of("STORAGE_VERIFY_MD5", "always"), "always"))
+                .isInstanceOf(IntegrityException.class).hasMessageContaining("MD5 mismatch");
+
+        store.checksums.remove("p/x.bin"); // now the MD5 is the only checksum: auto verifies it, never does not
+        assertThatThrownBy(() -> downloadWith("mem://b/p", Map.of(), "auto-md5-only"))
+                .isInstanceOf(IntegrityException.class).hasMessageContaining("MD5 mismatch");
+        assertThat(downloadWith("mem://b/p", Map.of("STORAGE_VERIFY_MD5", "never"), "never").filesTransferred()).isEqualTo(1);
+
+        assertThatThrownBy(() -> downloadWith("mem://b/p", Map.of("STORAGE_VERIFY_MD5", "sometimes"), "bad"))
+                .isInstanceOf(dev.storageinit.ConfigurationException.class)
+                .hasMessage("mem://b/p: STORAGE_VERIFY_MD5 must be auto, always or never, got 'sometimes'");
+        assertThat(temp.resolve("bad")).doesNotExist();
+    }
+
+    private DownloadResult downloadWith(String uri, Map<String, String> settings, String dir) throws StorageException {
+        try (Storage s = storage().build()) {
+            return s.download(DownloadRequest.builder(uri, temp.resolve(dir))
+                    .credentials(CredentialSource.of(settings)).build());
         }
     }
 

@@ -115,11 +115,8 @@ final class GcsObjectSource implements ObjectSource {
     }
 
     /**
-     * The object with the checksums to verify: its CRC32C, which GCS keeps for every object (composite ones
-     * included), as {@code gcloud storage} and {@code gsutil} verify downloads; its MD5 too with
-     * {@code GCS_VERIFY_MD5=true}, or alone when a store gives no CRC32C. MD5 is not verified by default because it
-     * is the costliest part of a download here: +4.5 CPU-seconds for the 1.4 GiB synthetic model with the image's
-     * JVM flags (wall 4.5 s to 8 s), and a CRC32C already catches corrupted bytes.
+     * The object with both checksums GCS keeps: CRC32C (every object, composite ones included) and MD5 (objects
+     * uploaded in one piece). The engine verifies the CRC32C alone unless {@code STORAGE_VERIFY_MD5=always}.
      */
     private RemoteObject toRemote(Blob blob) {
         Long size = blob.getSize();
@@ -128,7 +125,7 @@ final class GcsObjectSource implements ObjectSource {
         if (blob.getCrc32c() != null) {
             checksums.add(Checksum.ofBase64(Checksum.Algorithm.CRC32C, blob.getCrc32c()));
         }
-        if (blob.getMd5() != null && (checksums.isEmpty() || settings.verifyMd5)) {
+        if (blob.getMd5() != null) {
             checksums.add(Checksum.ofBase64(Checksum.Algorithm.MD5, blob.getMd5()));
         }
         return new RemoteObject(blob.getName(), size == null ? 0 : size,

@@ -37,7 +37,6 @@ final class GcsSettings {
     static final String GCS_ENDPOINT = "GCS_ENDPOINT";
     static final String GCS_APPLICATION_DEFAULT_CREDENTIALS = "GCS_APPLICATION_DEFAULT_CREDENTIALS";
     static final String GOOGLE_CLOUD_PROJECT = "GOOGLE_CLOUD_PROJECT";
-    static final String GCS_VERIFY_MD5 = "GCS_VERIFY_MD5";
     static final String CA_BUNDLE_CONFIGMAP_NAME = "CA_BUNDLE_CONFIGMAP_NAME";
     static final String CA_BUNDLE_VOLUME_MOUNT_POINT = "CA_BUNDLE_VOLUME_MOUNT_POINT";
     static final String DEFAULT_CA_MOUNT = "/etc/ssl/custom-certs";
@@ -63,11 +62,9 @@ final class GcsSettings {
     final Path caBundle;
     /** Project id to give the client (never looked up on the network); may be null. */
     final String projectId;
-    /** Verify an object's MD5 as well as its CRC32C ({@code GCS_VERIFY_MD5}); MD5 alone is always verified. */
-    final boolean verifyMd5;
 
     private GcsSettings(Auth auth, Path credentialsFile, String secret, String credentialSource, String endpoint,
-            String endpointSource, Path caBundle, String projectId, boolean verifyMd5) {
+            String endpointSource, Path caBundle, String projectId) {
         this.auth = auth;
         this.credentialsFile = credentialsFile;
         this.secret = secret;
@@ -76,7 +73,6 @@ final class GcsSettings {
         this.endpointSource = endpointSource;
         this.caBundle = caBundle;
         this.projectId = projectId;
-        this.verifyMd5 = verifyMd5;
     }
 
     /** The secret (inline JSON or token); only for building the client. */
@@ -163,8 +159,7 @@ final class GcsSettings {
             ca = Path.of(mount).resolve("cabundle.crt");
         }
         String project = get(s, shown, GOOGLE_CLOUD_PROJECT).orElse(null);
-        boolean verifyMd5 = get(s, shown, GCS_VERIFY_MD5).map(GcsSettings::isTrue).orElse(false);
-        return new GcsSettings(auth, file, secret, source, endpoint, endpointSource, ca, project, verifyMd5);
+        return new GcsSettings(auth, file, secret, source, endpoint, endpointSource, ca, project);
     }
 
     private static String normaliseEndpoint(String shown, String endpoint, String from)

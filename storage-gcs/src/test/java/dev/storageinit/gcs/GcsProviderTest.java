@@ -351,8 +351,10 @@ class GcsProviderTest {
             assertThat(o.version()).isEqualTo(Long.toString(stored.generation()));
             java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
             crc.update(content);
-            Checksum crc32c = Checksum.ofHex(Checksum.Algorithm.CRC32C, String.format("%08x", crc.getValue()));
-            assertThat(o.checksums()).containsExactly(crc32c);
+            assertThat(o.checksums()).containsExactly(
+                    Checksum.ofHex(Checksum.Algorithm.CRC32C, String.format("%08x", crc.getValue())),
+                    Checksum.ofHex(Checksum.Algorithm.MD5, java.util.HexFormat.of().formatHex(
+                            java.security.MessageDigest.getInstance("MD5").digest(content))));
             assertThat(src.stat("sums/a.txt")).contains(o);
             assertThat(src.stat("sums/missing.txt")).isEmpty();
         }
@@ -378,17 +380,13 @@ class GcsProviderTest {
     }
 
     @Test
-    void theMd5IsVerifiedTooWithGcsVerifyMd5() throws Exception {
+    void theMd5IsVerifiedTooWithStorageVerifyMd5Always() throws Exception {
         byte[] content = bytes(3 << 20, 5);
         byte[] small = text("small");
         String wrongMd5 = java.util.Base64.getEncoder().encodeToString(new byte[16]);
         open.putAdvertisingMd5("badmd5/w.bin", content, wrongMd5);
         open.putAdvertisingMd5("badmd5/s.txt", small, wrongMd5);
-        Map<String, String> verifyMd5 = emulator("GCS_VERIFY_MD5", "true");
-        try (ObjectSource src = source("gs://public-models/badmd5", verifyMd5)) {
-            assertThat(src.stat("badmd5/s.txt").orElseThrow().checksums()).extracting(Checksum::algorithm)
-                    .containsExactly(Checksum.Algorithm.CRC32C, Checksum.Algorithm.MD5);
-        }
+        Map<String, String> verifyMd5 = emulator("STORAGE_VERIFY_MD5", "always");
         Path dest = temp.resolve("badmd5");
         assertThatThrownBy(() -> download("gs://public-models/badmd5", dest, verifyMd5))
                 .isInstanceOf(IntegrityException.class)
