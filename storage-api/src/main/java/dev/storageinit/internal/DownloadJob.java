@@ -50,6 +50,7 @@ final class DownloadJob {
     /** Staging directory inside the destination, removed at the end of every run. */
     static final String STAGING_DIR = ".storage-initializer.staging";
 
+    private static final System.Logger LOG = System.getLogger("dev.storageinit.engine");
     private static final ThreadLocal<byte[]> BUFFER = new ThreadLocal<>();
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(10);
     private static final int MAX_WHOLE_FILE_RETRIES = 2;
@@ -601,6 +602,8 @@ final class DownloadJob {
                 String mismatch = verifyChecksum();
                 if (mismatch != null) {
                     if (wholeFileRetries++ < MAX_WHOLE_FILE_RETRIES) {
+                        LOG.log(System.Logger.Level.WARNING, "{0}: {1}: {2}; fetching it again ({3} of {4})", shown,
+                                relative, mismatch, wholeFileRetries, MAX_WHOLE_FILE_RETRIES);
                         Files.deleteIfExists(stagingFile);
                         bytesTransferred.addAndGet(-object.size());
                         schedule();
