@@ -649,15 +649,22 @@ final class DownloadJob {
             digestContiguous();
         }
 
-        /** Called with {@code digesting} owned; digests completed ranges in order, then releases it. */
+        /**
+         * Called with {@code digesting} owned; digests completed ranges in order, then releases it in the same step
+         * that finds nothing more to do, so that a range recorded meanwhile is never left to wait.
+         */
         private void digestContiguous() throws IOException {
+            boolean owned = true;
             try {
-                while (!aborted) {
+                while (true) {
                     long from;
                     long to;
                     synchronized (this) {
-                        Long end = undigested.remove(digestedTo);
+                        Long end = aborted ? null : undigested.remove(digestedTo);
                         if (end == null) {
+                            owned = false;
+                            digesting = false;
+                            notifyAll();
                             return;
                         }
                         from = digestedTo;
@@ -669,9 +676,11 @@ final class DownloadJob {
                     }
                 }
             } finally {
-                synchronized (this) {
-                    digesting = false;
-                    notifyAll();
+                if (owned) {
+                    synchronized (this) {
+                        digesting = false;
+                        notifyAll();
+                    }
                 }
             }
         }
