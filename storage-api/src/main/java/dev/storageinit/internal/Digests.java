@@ -32,6 +32,8 @@ public final class Digests {
                 return crc(new CRC32C());
             case CRC32:
                 return crc(new CRC32());
+            case CRC64NVME:
+                return crc64nvme();
             default:
                 throw new IllegalArgumentException(algorithm.toString());
         }
@@ -62,6 +64,21 @@ public final class Digests {
             @Override
             public String hex() {
                 return HexFormat.of().formatHex(md.digest());
+            }
+        };
+    }
+
+    private static Digest crc64nvme() {
+        Crc64Nvme crc = new Crc64Nvme();
+        return new Digest() {
+            @Override
+            public void update(byte[] b, int off, int len) {
+                crc.update(b, off, len);
+            }
+
+            @Override
+            public String hex() {
+                return String.format("%016x", crc.value());
             }
         };
     }

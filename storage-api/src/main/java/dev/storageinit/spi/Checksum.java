@@ -22,7 +22,9 @@ public record Checksum(Algorithm algorithm, String hex) {
         /** CRC32C (Castagnoli), as in GCS crc32c and S3 x-amz-checksum-crc32c. */
         CRC32C,
         /** CRC32 (IEEE), as in S3 x-amz-checksum-crc32. */
-        CRC32
+        CRC32,
+        /** CRC-64/NVME, as in S3 x-amz-checksum-crc64nvme (S3's default for objects uploaded without one). */
+        CRC64NVME
     }
 
     /** Normalises the hex to lower case. */

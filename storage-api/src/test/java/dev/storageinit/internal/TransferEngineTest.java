@@ -121,6 +121,22 @@ class TransferEngineTest {
     }
 
     @Test
+    void aCrc64NvmeMismatchIsAnIntegrityErrorAndAMatchPublishes() throws Exception {
+        byte[] content = bytes(200_000, 23); // ranged at the test's 64 KiB parts
+        store.put("c64/x.bin", content);
+        Digests.Digest crc = Digests.create(Checksum.Algorithm.CRC64NVME);
+        crc.update(content, 0, content.length);
+        store.checksums.put("c64/x.bin", Checksum.ofHex(Checksum.Algorithm.CRC64NVME, crc.hex()));
+        assertThat(download(storage(), "mem://b/c64", temp.resolve("ok")).filesTransferred()).isEqualTo(1);
+
+        store.checksums.put("c64/x.bin", Checksum.ofHex(Checksum.Algorithm.CRC64NVME, "0000000000000001"));
+        assertThatThrownBy(() -> download(storage(), "mem://b/c64", temp.resolve("bad")))
+                .isInstanceOf(IntegrityException.class)
+                .hasMessageContaining("x.bin: CRC64NVME mismatch: store says 0000000000000001, got " + crc.hex());
+        assertThat(temp.resolve("bad/x.bin")).doesNotExist();
+    }
+
+    @Test
     void storageVerifyMd5ChoosesWhichChecksumsAreVerified() throws Exception {
         byte[] content = bytes(5000, 22);
         store.put("p/x.bin", content);

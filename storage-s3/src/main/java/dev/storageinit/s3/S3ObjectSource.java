@@ -101,8 +101,10 @@ final class S3ObjectSource implements ObjectSource {
                 || o.checksumAlgorithm().contains(ChecksumAlgorithm.CRC32)
                 || o.checksumAlgorithm().contains(ChecksumAlgorithm.SHA256));
         if (checksum == null && size > 0 && (multipart || verifiableFull)) {
-            // no MD5 in the ETag: one HEAD for a full-object checksum, or the MD5 rclone keeps in the metadata of
-            // its multipart uploads (a few large objects per model)
+            // no MD5 in the ETag: one HEAD for a full-object checksum (S3 gives new multipart objects a CRC64NVME), or
+            // the MD5 rclone keeps in the metadata of its multipart uploads (a few large objects per model). Not for
+            // a CRC64NVME alone on a single-part object: S3 gives one to every new object, and an SSE-KMS bucket of
+            // small files would cost a HEAD each.
             checksum = storeChecksum(head(o.key(), true));
         }
         return new RemoteObject(o.key(), size, etag, checksum);
@@ -163,8 +165,8 @@ final class S3ObjectSource implements ObjectSource {
     }
 
     /**
-     * The best full-object checksum a HEAD reported: SHA-256, CRC32C, CRC32, then the MD5 rclone keeps in the
-     * {@code md5chksum} metadata of multipart uploads, then an MD5 ETag.
+     * The best full-object checksum a HEAD reported: SHA-256, CRC32C, CRC32, CRC64NVME, then the MD5 rclone keeps in
+     * the {@code md5chksum} metadata of multipart uploads, then an MD5 ETag.
      */
     private Checksum storeChecksum(HeadObjectResponse h) {
         if (h == null) {
@@ -179,6 +181,9 @@ final class S3ObjectSource implements ObjectSource {
             }
             if (full(h.checksumCRC32())) {
                 return Checksum.ofBase64(Checksum.Algorithm.CRC32, h.checksumCRC32());
+            }
+            if (full(h.checksumCRC64NVME())) {
+                return Checksum.ofBase64(Checksum.Algorithm.CRC64NVME, h.checksumCRC64NVME());
             }
         }
         String rcloneMd5 = h.hasMetadata() ? h.metadata().get(RCLONE_MD5_METADATA) : null;

@@ -457,6 +457,34 @@ class S3ProviderTest {
     }
 
     @Test
+    void aFullObjectCrc64NvmeFromHeadIsPreferredAndVerified() throws Exception {
+        // s3proxy keeps the x-amz-checksum-crc64nvme of a PutObject (not of a completed multipart upload), so the
+        // HEAD path is exercised through a single object: stat() prefers the CRC64NVME to the ETag's MD5. A
+        // mismatch is the engine's (TransferEngineTest)
+        byte[] content = bytes(300_000, 50);
+        dev.storageinit.internal.Digests.Digest crc = dev.storageinit.internal.Digests.create(Checksum.Algorithm.CRC64NVME);
+        crc.update(content, 0, content.length);
+        String crcHex = crc.hex();
+        String crcBase64 = java.util.Base64.getEncoder().encodeToString(HexFormat.of().parseHex(crcHex));
+        store.admin.putObject(b -> b.bucket(store.bucket).key("crc64/ok.bin").checksumCRC64NVME(crcBase64),
+                RequestBody.fromBytes(content));
+        try (ObjectSource source = new S3Provider().open(ModelUri.parse(store.uri("crc64/ok.bin")),
+                new SourceContext(store.credentials(), 4))) {
+            assertThat(source.stat("crc64/ok.bin")).get().extracting(RemoteObject::checksum)
+                    .isEqualTo(Checksum.ofHex(Checksum.Algorithm.CRC64NVME, crcHex));
+        }
+        download(store.uri("crc64/ok.bin"), temp.resolve("crc64-ok"), S3Fixture.kserveEnv(server));
+        assertThat(Files.readAllBytes(temp.resolve("crc64-ok/ok.bin"))).isEqualTo(content);
+
+        // s3proxy refuses a PutObject whose CRC64NVME does not match, so it agrees with ours
+        assertThatThrownBy(() -> store.admin.putObject(b -> b.bucket(store.bucket).key("crc64/bad.bin")
+                .checksumCRC64NVME("AAAAAAAAAAE="), RequestBody.fromBytes(content)))
+                .isInstanceOf(software.amazon.awssdk.services.s3.model.S3Exception.class)
+                .satisfies(e -> assertThat(((software.amazon.awssdk.services.s3.model.S3Exception) e).statusCode())
+                        .isEqualTo(400));
+    }
+
+    @Test
     void anObjectReplacedBetweenListingAndReadingIsAnIntegrityError() throws Exception {
         store.put("changing/a.bin", bytes(100_000, 8));
         S3Provider provider = new S3Provider();
