@@ -1,17 +1,25 @@
 package dev.storageinit.internal;
 
+import java.util.zip.Checksum;
+
 /**
  * CRC-64/NVME (poly 0xAD93D23594C93659, reflected, init and xorout all ones; check value 0xAE8B14860A799888 for
  * "123456789"), the full-object checksum S3 gives every new object. Table-driven, eight bytes a step. Written here
  * because the AWS SDK's implementation needs the AWS CRT native library.
  */
-final class Crc64Nvme {
+final class Crc64Nvme implements Checksum {
     private static final long POLY_REFLECTED = 0x9A6C9329AC4BC9B5L;
     private static final long[][] TABLES = tables();
 
     private long crc = -1L;
 
-    void update(byte[] b, int off, int len) {
+    @Override
+    public void update(int b) {
+        update(new byte[] {(byte) b}, 0, 1);
+    }
+
+    @Override
+    public void update(byte[] b, int off, int len) {
         long c = crc;
         int i = off;
         int end = off + len;
@@ -37,8 +45,14 @@ final class Crc64Nvme {
         crc = c;
     }
 
-    long value() {
+    @Override
+    public long getValue() {
         return ~crc;
+    }
+
+    @Override
+    public void reset() {
+        crc = -1L;
     }
 
     private static long[][] tables() {

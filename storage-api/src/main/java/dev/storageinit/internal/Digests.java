@@ -29,11 +29,11 @@ public final class Digests {
             case SHA256:
                 return message("SHA-256");
             case CRC32C:
-                return crc(new CRC32C());
+                return crc(new CRC32C(), 8);
             case CRC32:
-                return crc(new CRC32());
+                return crc(new CRC32(), 8);
             case CRC64NVME:
-                return crc64nvme();
+                return crc(new Crc64Nvme(), 16);
             default:
                 throw new IllegalArgumentException(algorithm.toString());
         }
@@ -68,8 +68,8 @@ public final class Digests {
         };
     }
 
-    private static Digest crc64nvme() {
-        Crc64Nvme crc = new Crc64Nvme();
+    private static Digest crc(Checksum crc, int hexDigits) {
+        String format = "%0" + hexDigits + "x";
         return new Digest() {
             @Override
             public void update(byte[] b, int off, int len) {
@@ -78,21 +78,7 @@ public final class Digests {
 
             @Override
             public String hex() {
-                return String.format("%016x", crc.value());
-            }
-        };
-    }
-
-    private static Digest crc(Checksum crc) {
-        return new Digest() {
-            @Override
-            public void update(byte[] b, int off, int len) {
-                crc.update(b, off, len);
-            }
-
-            @Override
-            public String hex() {
-                return String.format("%08x", crc.getValue());
+                return String.format(format, crc.getValue());
             }
         };
     }
