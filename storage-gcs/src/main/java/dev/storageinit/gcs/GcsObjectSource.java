@@ -15,10 +15,10 @@ import dev.storageinit.ModelUri;
 import dev.storageinit.NotFoundException;
 import dev.storageinit.StorageException;
 import dev.storageinit.TransferException;
+import dev.storageinit.spi.BlockReadStream;
 import dev.storageinit.spi.Checksum;
 import dev.storageinit.spi.ObjectSource;
 import dev.storageinit.spi.RemoteObject;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.HttpURLConnection;
@@ -262,21 +262,15 @@ final class GcsObjectSource implements ObjectSource {
     }
 
     /** The body of a media GET, at most {@code limit} bytes; read errors come out as retryable transfer errors. */
-    private final class MediaStream extends FilterInputStream {
+    private final class MediaStream extends BlockReadStream {
+        private final InputStream in;
         private final String what;
         private long left;
 
         MediaStream(InputStream in, String what, long limit) {
-            super(in);
+            this.in = in;
             this.what = what;
             this.left = limit;
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            int n = read(one, 0, 1);
-            return n < 0 ? -1 : one[0] & 0xff;
         }
 
         @Override
@@ -285,7 +279,7 @@ final class GcsObjectSource implements ObjectSource {
                 return -1;
             }
             try {
-                int n = super.read(b, off, (int) Math.min(len, left));
+                int n = in.read(b, off, (int) Math.min(len, left));
                 if (n > 0) {
                     left -= n;
                 }
@@ -296,17 +290,8 @@ final class GcsObjectSource implements ObjectSource {
         }
 
         @Override
-        public long skip(long n) throws IOException {
-            byte[] buf = new byte[8192];
-            long skipped = 0;
-            while (skipped < n) {
-                int r = read(buf, 0, (int) Math.min(buf.length, n - skipped));
-                if (r < 0) {
-                    break;
-                }
-                skipped += r;
-            }
-            return skipped;
+        public void close() throws IOException {
+            in.close();
         }
     }
 

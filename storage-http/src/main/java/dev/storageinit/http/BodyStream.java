@@ -1,8 +1,8 @@
 package dev.storageinit.http;
 
 import dev.storageinit.TransferException;
+import dev.storageinit.spi.BlockReadStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.util.Iterator;
@@ -18,7 +18,7 @@ import java.util.concurrent.TimeUnit;
  * that waits longer than the timeout for the next buffer cancels the exchange (closing the connection) and fails
  * with a retryable {@link TransferException}. Optionally skips a prefix and stops after a length.
  */
-final class BodyStream extends InputStream implements Flow.Subscriber<List<ByteBuffer>> {
+final class BodyStream extends BlockReadStream implements Flow.Subscriber<List<ByteBuffer>> {
     private static final Object END = new Object();
     /** Buffer lists requested ahead of the reader: enough to keep the socket busy, bounded memory per stream. */
     static final int WINDOW = 16;
@@ -75,13 +75,6 @@ final class BodyStream extends InputStream implements Flow.Subscriber<List<ByteB
     }
 
     // ------------------------------------------------------------ reader side
-
-    @Override
-    public int read() throws IOException {
-        byte[] one = new byte[1];
-        int n = read(one, 0, 1);
-        return n < 0 ? -1 : one[0] & 0xff;
-    }
 
     @Override
     public int read(byte[] b, int off, int len) throws IOException {

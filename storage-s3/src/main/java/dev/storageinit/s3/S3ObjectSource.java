@@ -3,6 +3,7 @@ package dev.storageinit.s3;
 import dev.storageinit.IntegrityException;
 import dev.storageinit.StorageException;
 import dev.storageinit.TransferException;
+import dev.storageinit.spi.BlockReadStream;
 import dev.storageinit.spi.Checksum;
 import dev.storageinit.spi.ObjectSource;
 import dev.storageinit.spi.RemoteObject;
@@ -323,7 +324,7 @@ final class S3ObjectSource implements ObjectSource {
      * The body of one ranged GET. Closing it before its end aborts the connection instead of draining the rest of
      * the range; read failures come out as retryable {@link TransferException}s naming the URI.
      */
-    private final class RangeStream extends InputStream {
+    private final class RangeStream extends BlockReadStream {
         private final AbortableInputStream in;
         private final String what;
         private long remaining;
@@ -333,13 +334,6 @@ final class S3ObjectSource implements ObjectSource {
             this.in = in;
             this.remaining = length;
             this.what = what;
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            int n = read(one, 0, 1);
-            return n < 0 ? -1 : one[0] & 0xff;
         }
 
         @Override
