@@ -192,7 +192,7 @@ final class S3ObjectSource implements ObjectSource {
             try {
                 byte[] md5 = java.util.Base64.getDecoder().decode(rcloneMd5.trim());
                 if (md5.length == 16) {
-                    return Checksum.ofBase64(Checksum.Algorithm.MD5, rcloneMd5.trim());
+                    return Checksum.ofHex(Checksum.Algorithm.MD5, java.util.HexFormat.of().formatHex(md5));
                 }
             } catch (IllegalArgumentException e) {
                 // not base64: not rclone's; ignore it
