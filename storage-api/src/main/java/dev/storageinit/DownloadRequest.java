@@ -17,6 +17,9 @@ import java.util.Objects;
  * @param extractArchives when the source names a single object that is a {@code .zip}, {@code .tar},
  *     {@code .tar.gz}/{@code .tgz}, {@code .tar.bz2} or {@code .tar.xz} archive, extract it into the destination
  *     and remove it (default true)
+ * @param manifestFile where the manifest is kept; null for the default: {@code STORAGE_MANIFEST} when set (a file
+ *     path, or {@code none}), else {@code .storage-initializer/manifest.json} inside the destination
+ * @param keepManifest false to keep no manifest (a re-run then downloads everything again); default true
  */
 public record DownloadRequest(
         ModelUri source,
@@ -25,7 +28,9 @@ public record DownloadRequest(
         List<String> allowPatterns,
         List<String> ignorePatterns,
         LinkMode linkMode,
-        boolean extractArchives) {
+        boolean extractArchives,
+        Path manifestFile,
+        boolean keepManifest) {
 
     /** Validates and copies the lists. */
     public DownloadRequest {
@@ -40,7 +45,7 @@ public record DownloadRequest(
     /** A request that extracts archives (the form before {@code extractArchives} existed). */
     public DownloadRequest(ModelUri source, Path destination, CredentialSource credentials, List<String> allowPatterns,
             List<String> ignorePatterns, LinkMode linkMode) {
-        this(source, destination, credentials, allowPatterns, ignorePatterns, linkMode, true);
+        this(source, destination, credentials, allowPatterns, ignorePatterns, linkMode, true, null, true);
     }
 
     /** A request with the environment as credential source and no filters. */
@@ -67,6 +72,8 @@ public record DownloadRequest(
         private final List<String> ignore = new ArrayList<>();
         private LinkMode linkMode = LinkMode.COPY;
         private boolean extractArchives = true;
+        private Path manifestFile;
+        private boolean keepManifest = true;
 
         private Builder(ModelUri source, Path destination) {
             this.source = source;
@@ -112,9 +119,25 @@ public record DownloadRequest(
             return this;
         }
 
+        /**
+         * Keeps the manifest in {@code file} instead of {@code .storage-initializer/manifest.json} inside the
+         * destination (wins over {@code STORAGE_MANIFEST}).
+         */
+        public Builder manifestFile(Path file) {
+            this.manifestFile = file;
+            return this;
+        }
+
+        /** Keeps no manifest at all: the destination holds the model alone, and a re-run fetches every file again. */
+        public Builder noManifest() {
+            this.keepManifest = false;
+            return this;
+        }
+
         /** The request. */
         public DownloadRequest build() {
-            return new DownloadRequest(source, destination, credentials, allow, ignore, linkMode, extractArchives);
+            return new DownloadRequest(source, destination, credentials, allow, ignore, linkMode, extractArchives,
+                    manifestFile, keepManifest);
         }
     }
 }

@@ -23,6 +23,14 @@ import java.util.Objects;
  * }</pre>
  */
 public final class Storage implements AutoCloseable {
+    /**
+     * The hidden directory a download keeps in its destination: the lock, the staging area of a running download,
+     * and (unless moved or turned off with {@code STORAGE_MANIFEST} or the request) the manifest
+     * {@code manifest.json}. Never a model file: model servers that list the destination's top-level files see a
+     * directory only.
+     */
+    public static final String BOOKKEEPING_DIRECTORY = ".storage-initializer";
+
     private final ProviderRegistry registry;
     private final TransferEngine engine;
 

@@ -3,7 +3,6 @@ package dev.storageinit.internal;
 import dev.storageinit.ConfigurationException;
 import dev.storageinit.CredentialSource;
 import dev.storageinit.IntegrityException;
-import dev.storageinit.TransferException;
 import dev.storageinit.UnsafePathException;
 import java.io.BufferedInputStream;
 import java.io.IOException;
@@ -15,7 +14,6 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayDeque;
@@ -163,7 +161,7 @@ public final class ArchiveExtractor {
         Path work = workDir.resolve("extract-" + WORK_DIRS.incrementAndGet());
         boolean published = false;
         try {
-            DownloadJob.deleteTree(work);
+            Destination.deleteTree(work);
             Files.createDirectories(work);
             Extraction x = new Extraction(uri, archive, work, limits);
             if (kind == Kind.ZIP) {
@@ -179,7 +177,7 @@ public final class ArchiveExtractor {
                     uri, kind, archive.getFileName(), x.entries, x.bytes, moved);
         } finally {
             try {
-                DownloadJob.deleteTree(work);
+                Destination.deleteTree(work);
             } finally {
                 if (!published) {
                     Files.deleteIfExists(archive);
@@ -336,7 +334,7 @@ public final class ArchiveExtractor {
             this.limits = limits;
             this.archiveSize = Files.size(archive);
             this.guard = new PathGuard(uri, work,
-                    Set.of(Manifest.FILE_NAME, Manifest.FILE_NAME + ".tmp", DownloadJob.STAGING_DIR));
+                    Destination.RESERVED);
             this.posix = work.getFileSystem().supportedFileAttributeViews().contains("posix");
         }
 
@@ -508,6 +506,9 @@ public final class ArchiveExtractor {
                     at.addLast(seg);
                 }
             }
+            if (!at.isEmpty() && guard.isReserved(at.getFirst())) {
+                throw refuse(name, "it is a link to '" + target + "', the tool's own bookkeeping");
+            }
             guard.prepareParent(link);
             links.add(new Path[] {link, work.getFileSystem().getPath(target.replace("/",
                     work.getFileSystem().getSeparator()))});
@@ -547,6 +548,9 @@ public final class ArchiveExtractor {
                 Path resolved = realTarget(l[0].getParent().resolve(l[1]));
                 if (!resolved.startsWith(realWork)) {
                     throw refuse(relative(l[0]), "it is a link to '" + l[1] + "', which resolves outside the destination");
+                }
+                if (!resolved.equals(realWork) && guard.isReserved(realWork.relativize(resolved).getName(0).toString())) {
+                    throw refuse(relative(l[0]), "it is a link to '" + l[1] + "', the tool's own bookkeeping");
                 }
             }
         }
@@ -633,28 +637,36 @@ public final class ArchiveExtractor {
 
     // ---------------------------------------------------------------- publishing
 
-    /** Moves every file and link of {@code work} to the same relative path under {@code destination}. */
+    /**
+     * Moves every file and link of {@code work} to the same relative path under {@code destination}. Every target is
+     * checked against what the destination already holds (a file where the archive has a folder, a link leading
+     * out) before the first one moves, so a refused archive publishes nothing.
+     */
     private static int publish(String uri, Path work, Path destination) throws IOException {
-        PathGuard dest = new PathGuard(uri, destination,
-                Set.of(Manifest.FILE_NAME, Manifest.FILE_NAME + ".tmp", DownloadJob.STAGING_DIR));
+        PathGuard dest = new PathGuard(uri, destination, Destination.RESERVED);
         String sep = work.getFileSystem().getSeparator();
         List<Path> all = new ArrayList<>();
         collect(work, all);
-        int moved = 0;
+        List<Path> targets = new ArrayList<>(all.size());
         for (Path p : all) {
-            String rel = work.relativize(p).toString().replace(sep, "/");
-            Path target = dest.resolve(rel);
+            Path target = dest.resolve(work.relativize(p).toString().replace(sep, "/"));
+            dest.checkPlacement(target, Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS));
+            targets.add(target);
+        }
+        int moved = 0;
+        for (int i = 0; i < all.size(); i++) {
+            Path p = all.get(i);
+            Path target = targets.get(i);
             if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
                 dest.prepareParent(target.resolve("x"));
                 continue;
             }
             dest.prepareParent(target);
             try {
-                Files.move(p, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } catch (java.nio.file.AtomicMoveNotSupportedException e) {
-                Files.move(p, target, StandardCopyOption.REPLACE_EXISTING);
+                Destination.moveIntoPlace(p, target);
             } catch (IOException e) {
-                throw new TransferException(uri, "cannot move extracted " + rel + " into place: " + e, false, e);
+                throw Destination.writeFailed(uri, "cannot move extracted " + dest.root().relativize(target)
+                        + " into place", e);
             }
             moved++;
         }

@@ -1,5 +1,6 @@
 package dev.storageinit.internal;
 
+import dev.storageinit.DestinationException;
 import dev.storageinit.DownloadRequest;
 import dev.storageinit.DownloadResult;
 import dev.storageinit.IntegrityException;
@@ -18,13 +19,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -32,7 +30,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.PriorityQueue;
-import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -47,9 +44,6 @@ import java.util.concurrent.locks.ReentrantLock;
  * the manifest records what was published.
  */
 final class DownloadJob {
-    /** Staging directory inside the destination, removed at the end of every run. */
-    static final String STAGING_DIR = ".storage-initializer.staging";
-
     private static final System.Logger LOG = System.getLogger("dev.storageinit.engine");
     private static final ThreadLocal<byte[]> BUFFER = new ThreadLocal<>();
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(10);
@@ -66,6 +60,7 @@ final class DownloadJob {
     private final PathFilter filter;
     private Md5Policy md5Policy;
 
+    private Destination destination;
     private PathGuard guard;
     private Path staging;
     private Manifest previous;
@@ -150,57 +145,30 @@ final class DownloadJob {
 
     private void prepareDestination() throws StorageException {
         md5Policy = Md5Policy.from(shown, request.credentials());
-        Path dest = request.destination();
-        try {
-            if (Files.exists(dest) && !Files.isDirectory(dest)) {
-                throw new dev.storageinit.ConfigurationException(shown,
-                        "destination " + dest + " exists and is not a directory");
-            }
-            Files.createDirectories(dest);
-            guard = new PathGuard(shown, dest, Set.of(Manifest.FILE_NAME, Manifest.FILE_NAME + ".tmp", STAGING_DIR));
-            staging = guard.root().resolve(STAGING_DIR);
-            deleteTree(staging);
-            Files.createDirectories(staging);
-        } catch (StorageException e) {
-            throw e;
-        } catch (IOException e) {
-            throw new TransferException(shown, "cannot prepare destination " + dest + ": " + e, false, e);
-        }
-        previous = Manifest.readFor(guard.root(), shown);
+        destination = Destination.open(shown, request);
+        guard = destination.guard();
+        staging = destination.staging();
+        previous = destination.previousManifest();
         manifest = new Manifest(shown);
         String key = source.key();
         prefix = key.isEmpty() || key.endsWith("/") ? key : key + "/";
     }
 
+    /** Records the outcome in the manifest, then removes the staging directory and releases the destination. */
     private void finish() {
-        try {
-            deleteTree(staging);
-        } catch (IOException e) {
-            failIfFirst(new TransferException(shown, "cannot remove staging directory " + staging + ": " + e, false, e));
-        }
         if (failure.get() == null) {
             manifest.markComplete();
         }
         try {
-            manifest.write(guard.root());
-        } catch (IOException e) {
-            failIfFirst(new TransferException(shown, "cannot write manifest in " + guard.root() + ": " + e, false, e));
+            destination.writeManifest(manifest);
+        } catch (StorageException e) {
+            failIfFirst(e);
         }
-    }
-
-    /** Deletes a file or directory tree without following links; nothing when it does not exist. */
-    static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
-            return;
+        try {
+            destination.close();
+        } catch (StorageException e) {
+            failIfFirst(e);
         }
-        if (Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
-            try (DirectoryStream<Path> children = Files.newDirectoryStream(dir)) {
-                for (Path child : children) {
-                    deleteTree(child);
-                }
-            }
-        }
-        Files.deleteIfExists(dir);
     }
 
     // ---------------------------------------------------------------- listing
@@ -337,9 +305,9 @@ final class DownloadJob {
                     manifestDirty = false;
                     lastFlush = System.nanoTime();
                     try {
-                        manifest.write(guard.root());
-                    } catch (IOException e) {
-                        fail(new TransferException(shown, "cannot write manifest: " + e, false, e));
+                        destination.writeManifest(manifest);
+                    } catch (StorageException e) {
+                        fail(e);
                     }
                 }
             }
@@ -581,7 +549,7 @@ final class DownloadJob {
             } catch (StorageException e) {
                 fail(e);
             } catch (IOException e) {
-                fail(new TransferException(shown, "cannot write " + relative + ": " + e, false, e));
+                fail(Destination.writeFailed(shown, "cannot publish " + target, e));
             }
             if (!rescheduled) {
                 releaseFileSlot();
@@ -614,11 +582,7 @@ final class DownloadJob {
                 }
             }
             guard.prepareParent(target);
-            try {
-                Files.move(stagingFile, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(stagingFile, target, StandardCopyOption.REPLACE_EXISTING);
-            }
+            Destination.moveIntoPlace(stagingFile, target);
             long mtime = Files.getLastModifiedTime(target, LinkOption.NOFOLLOW_LINKS).toMillis();
             manifest.put(relative, new Manifest.Entry(object.key(), object.size(), object.version(),
                     object.checksum() == null ? null : object.checksum().toString(), mtime));
@@ -804,10 +768,12 @@ final class DownloadJob {
         /** Hard-links or symlinks the local file into staging; copies when the file system refuses the link. */
         private void linkOrCopy() throws IOException {
             try {
+                // the real file, as copy mode reads it: a source symlink never lands as a link to its target
+                Path real = file.localFile.toRealPath();
                 if (request.linkMode() == LinkMode.SYMLINK) {
-                    Files.createSymbolicLink(file.stagingFile, file.localFile.toAbsolutePath());
+                    Files.createSymbolicLink(file.stagingFile, real);
                 } else {
-                    Files.createLink(file.stagingFile, file.localFile);
+                    Files.createLink(file.stagingFile, real);
                 }
             } catch (UnsupportedOperationException | FileSystemException e) {
                 copyLocal(file.localFile);
@@ -820,7 +786,12 @@ final class DownloadJob {
                 return;
             }
             byte[] buffer = buffer();
-            FileChannel channel = file.channel();
+            FileChannel channel;
+            try {
+                channel = file.channel();
+            } catch (IOException e) {
+                throw Destination.writeFailed(shown, "cannot create " + file.stagingFile + " for " + file.relative, e);
+            }
             long position = offset;
             long end = offset + length;
             int attempt = 1;
@@ -835,11 +806,7 @@ final class DownloadJob {
                         if (n < 0) {
                             throw new EOFException("stream ended " + (end - position) + " bytes early");
                         }
-                        ByteBuffer bb = ByteBuffer.wrap(buffer, 0, n);
-                        long at = position;
-                        while (bb.hasRemaining()) {
-                            at += channel.write(bb, at);
-                        }
+                        write(channel, ByteBuffer.wrap(buffer, 0, n), position);
                         if (!file.ranged) {
                             for (Digests.Digest d : file.digests) {
                                 d.update(buffer, 0, n);
@@ -871,19 +838,39 @@ final class DownloadJob {
             }
         }
 
+        /** Writes to the staging file; a failure there is the destination's, final at once (never a retried read). */
+        private void write(FileChannel channel, ByteBuffer bb, long at) throws DestinationException {
+            try {
+                while (bb.hasRemaining()) {
+                    at += channel.write(bb, at);
+                }
+            } catch (IOException e) {
+                throw Destination.writeFailed(shown, "cannot write " + file.relative + " (to " + file.stagingFile + ")",
+                        e);
+            }
+        }
+
         /**
          * Files already on a local file system are copied by the kernel ({@code transferTo}: sendfile or
          * copy_file_range), in slices so that an abort is noticed and progress reported.
          */
         private void copyLocal(Path local) throws IOException {
             try (FileChannel in = FileChannel.open(local, StandardOpenOption.READ);
-                    FileChannel out = FileChannel.open(file.stagingFile, StandardOpenOption.CREATE,
-                            StandardOpenOption.WRITE)) {
+                    FileChannel out = openStaging()) {
                 long position = offset;
                 long end = offset + length;
                 out.position(position);
                 while (position < end && !aborted) {
-                    long n = in.transferTo(position, Math.min(end - position, LOCAL_COPY_SLICE), out);
+                    long n;
+                    try {
+                        n = in.transferTo(position, Math.min(end - position, LOCAL_COPY_SLICE), out);
+                    } catch (IOException e) {
+                        if (Destination.isWriteFailure(e)) {
+                            throw Destination.writeFailed(shown, "cannot write " + file.relative + " (to "
+                                    + file.stagingFile + ")", e);
+                        }
+                        throw e;
+                    }
                     if (n <= 0) {
                         throw new EOFException(local + " ended " + (end - position) + " bytes early");
                     }
@@ -891,6 +878,14 @@ final class DownloadJob {
                     bytesTransferred.addAndGet(n);
                     notifyListener(() -> listener.bytes(n));
                 }
+            }
+        }
+
+        private FileChannel openStaging() throws DestinationException {
+            try {
+                return FileChannel.open(file.stagingFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            } catch (IOException e) {
+                throw Destination.writeFailed(shown, "cannot create " + file.stagingFile + " for " + file.relative, e);
             }
         }
 

@@ -2,10 +2,11 @@ package dev.storageinit.internal;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -14,13 +15,14 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The record, kept in the destination as {@value #FILE_NAME}, of what a download published: the source, each
- * file's key, size, version, checksum and local modification time, and whether the whole download completed. A
- * later run of the same source skips files whose entry still matches both the store and the local file.
+ * The record of what a download published: the source, each file's key, size, version, checksum and local
+ * modification time, and whether the whole download completed. A later run of the same source skips files whose
+ * entry still matches both the store and the local file. Kept by default as {@value #FILE_NAME} in the
+ * destination's bookkeeping directory (see {@link Destination}).
  */
 public final class Manifest {
-    /** File name of the manifest inside the destination. */
-    public static final String FILE_NAME = ".storage-initializer.json";
+    /** File name of the manifest inside the bookkeeping directory. */
+    public static final String FILE_NAME = "manifest.json";
 
     /**
      * One published file.
@@ -32,6 +34,8 @@ public final class Manifest {
      * @param localModifiedMillis the local file's modification time right after publishing
      */
     public record Entry(String key, long size, String version, String checksum, long localModifiedMillis) {}
+
+    private static final SecureRandom TEMP_NAMES = new SecureRandom();
 
     private final String source;
     private final Map<String, Entry> entries = new ConcurrentHashMap<>();
@@ -54,13 +58,12 @@ public final class Manifest {
     }
 
     /**
-     * Reads the manifest of {@code dir} if it exists and was written for {@code source}; otherwise (missing, other
-     * source, unreadable) an empty one: a re-download is always safe.
+     * Reads the manifest {@code file} if it exists and was written for {@code source}; otherwise (missing, other
+     * source, unreadable, a link) an empty one: a re-download is always safe.
      */
-    public static Manifest readFor(Path dir, String source) {
+    public static Manifest readFor(Path file, String source) {
         Manifest m = new Manifest(source);
-        Path file = dir.resolve(FILE_NAME);
-        if (!Files.isRegularFile(file)) {
+        if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
             return m;
         }
         try {
@@ -83,8 +86,11 @@ public final class Manifest {
         }
     }
 
-    /** Writes the manifest into {@code dir} atomically (a temporary file renamed over the old one). */
-    public void write(Path dir) throws IOException {
+    /**
+     * Writes the manifest to {@code file} atomically: a new temporary file beside it (created exclusively, so a link
+     * planted there is never followed) renamed over the old one (a rename replaces a link, never writes through it).
+     */
+    public void write(Path file) throws IOException {
         Map<String, Object> files = new TreeMap<>();
         for (Map.Entry<String, Entry> e : entries.entrySet()) {
             Entry v = e.getValue();
@@ -103,12 +109,13 @@ public final class Manifest {
         root.put("updated", Instant.now().toString());
         root.put("fileCount", files.size());
         root.put("files", files);
-        Path tmp = dir.resolve(FILE_NAME + ".tmp");
-        Files.writeString(tmp, Json.write(root) + "\n", StandardCharsets.UTF_8);
+        Path tmp = file.resolveSibling(file.getFileName() + "." + Long.toHexString(TEMP_NAMES.nextLong()) + ".tmp");
         try {
-            Files.move(tmp, dir.resolve(FILE_NAME), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(tmp, dir.resolve(FILE_NAME), StandardCopyOption.REPLACE_EXISTING);
+            Files.writeString(tmp, Json.write(root) + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE_NEW,
+                    StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+            Destination.moveIntoPlace(tmp, file);
+        } finally {
+            Files.deleteIfExists(tmp);
         }
     }
 }

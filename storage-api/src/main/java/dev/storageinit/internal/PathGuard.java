@@ -5,28 +5,32 @@ import java.io.IOException;
 import java.nio.file.FileSystem;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Maps '/'-separated relative paths (object keys, archive entries) to files strictly inside one destination
  * directory, on any {@link FileSystem}. Refuses {@code ..}, absolute paths, drive letters, segments holding the
- * file system's own separator, reserved names, two keys landing on one file, and parents that are symlinks leading
- * out of the destination.
+ * file system's own separator, reserved names, two keys landing on one file, a key that is both a file and the
+ * folder of another ({@code a} and {@code a/b}), and parents that are symlinks leading out of the destination or
+ * into its reserved (bookkeeping) names.
  */
 public final class PathGuard {
     private final String uri;
     private final Path root;
     private final Path realRoot;
     private final Set<String> reserved;
-    private final Set<Path> claimed = ConcurrentHashMap.newKeySet();
+    private final Set<Path> claimed = new HashSet<>();
+    private final Set<Path> claimedFolders = new HashSet<>();
     private final Set<Path> checkedDirs = ConcurrentHashMap.newKeySet();
 
     /**
      * @param uri redacted source URI, for messages
      * @param root an existing destination directory
-     * @param reserved top-level names that no entry may take
+     * @param reserved top-level names that no entry may take nor reach through a link
      */
     public PathGuard(String uri, Path root, Set<String> reserved) throws IOException {
         this.uri = uri;
@@ -40,8 +44,14 @@ public final class PathGuard {
         return root;
     }
 
+    /** Whether {@code name} is one of the reserved top-level names. */
+    public boolean isReserved(String name) {
+        return reserved.contains(name);
+    }
+
     /**
-     * The file for {@code relativePath}, or an error saying why it is refused. Each path may be claimed once.
+     * The file for {@code relativePath}, or an error saying why it is refused. Each path may be claimed once, and a
+     * claimed file may not be the folder of another claimed path (nor the reverse).
      *
      * @throws UnsafePathException when the path would leave the destination or collide
      */
@@ -59,7 +69,7 @@ public final class PathGuard {
                 throw refuse(relativePath, "it would be written outside the destination");
             }
             if (segments == 0 && reserved.contains(seg)) {
-                throw refuse(relativePath, "'" + seg + "' is reserved for the download manifest");
+                throw refuse(relativePath, "'" + seg + "' is reserved for the tool's own bookkeeping");
             }
             Path s;
             try {
@@ -80,26 +90,88 @@ public final class PathGuard {
         if (!normal.startsWith(root) || normal.equals(root)) {
             throw refuse(relativePath, "it would be written outside the destination");
         }
-        if (!claimed.add(normal)) {
-            throw refuse(relativePath, "another object already maps to the same file");
-        }
+        claim(relativePath, normal);
         return normal;
     }
 
+    private synchronized void claim(String relativePath, Path file) throws UnsafePathException {
+        if (claimedFolders.contains(file)) {
+            throw refuse(relativePath, "another key is inside '" + relative(file)
+                    + "', so it cannot also be a file (a file and a folder on one path)");
+        }
+        for (Path folder = file.getParent(); folder != null && !folder.equals(root); folder = folder.getParent()) {
+            if (claimed.contains(folder)) {
+                throw refuse(relativePath, "'" + relative(folder)
+                        + "' is a file of this download, so nothing can be written below it (a file and a folder on one path)");
+            }
+        }
+        if (!claimed.add(file)) {
+            throw refuse(relativePath, "another object already maps to the same file");
+        }
+        for (Path folder = file.getParent(); folder != null && !folder.equals(root); folder = folder.getParent()) {
+            if (!claimedFolders.add(folder)) {
+                break;
+            }
+        }
+    }
+
     /**
-     * Creates the parent directories of {@code file} and checks that none of them is a symlink leading out of the
-     * destination.
+     * Checks, without changing anything, that {@code file} can be placed: no folder on its path is an existing file,
+     * no folder on its path leads out of the destination or into a reserved name through a link, and, for a file,
+     * the path is not an existing directory.
+     */
+    public void checkPlacement(Path file, boolean isDirectory) throws IOException {
+        String rel = relative(file);
+        for (Path folder = root.resolve(file.getName(root.getNameCount())); !folder.equals(file);
+                folder = folder.resolve(file.getName(folder.getNameCount()))) {
+            if (!Files.exists(folder, LinkOption.NOFOLLOW_LINKS)) {
+                return;
+            }
+            checkFolder(rel, folder);
+        }
+        if (!isDirectory && Files.isDirectory(file, LinkOption.NOFOLLOW_LINKS)) {
+            throw refuse(rel, "it exists in the destination as a directory");
+        }
+        if (isDirectory && Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+            checkFolder(rel, file);
+        }
+    }
+
+    private void checkFolder(String rel, Path folder) throws IOException {
+        if (!Files.isDirectory(folder)) {
+            throw refuse(rel, "'" + relative(folder) + "' exists in the destination as a file, so nothing can be written below it");
+        }
+        if (Files.isSymbolicLink(folder)) {
+            checkRealFolder(rel, folder.toRealPath());
+        }
+    }
+
+    private void checkRealFolder(String rel, Path real) throws UnsafePathException {
+        if (!real.startsWith(realRoot)) {
+            throw refuse(rel, "a directory on its path is a link out of the destination");
+        }
+        if (!real.equals(realRoot) && reserved.contains(realRoot.relativize(real).getName(0).toString())) {
+            throw refuse(rel, "a directory on its path is a link into the tool's own bookkeeping directory");
+        }
+    }
+
+    /**
+     * Creates the parent directories of {@code file} after {@link #checkPlacement} and checks that none of them is a
+     * symlink leading out of the destination or into a reserved name.
      */
     public void prepareParent(Path file) throws IOException {
         Path parent = file.getParent();
         if (parent == null || checkedDirs.contains(parent)) {
             return;
         }
+        checkPlacement(file, false);
         Files.createDirectories(parent);
-        if (!parent.toRealPath().startsWith(realRoot)) {
-            throw refuse(root.relativize(file).toString(), "a directory on its path is a link out of the destination");
-        }
+        checkRealFolder(relative(file), parent.toRealPath());
         checkedDirs.add(parent);
+    }
+
+    private String relative(Path p) {
+        return root.relativize(p).toString().replace(root.getFileSystem().getSeparator(), "/");
     }
 
     private UnsafePathException refuse(String relativePath, String why) {

@@ -50,15 +50,26 @@ final class MemoryProvider implements StorageProvider {
     final AtomicInteger maxObjects = new AtomicInteger();
     final AtomicInteger maxReadsOfOneObject = new AtomicInteger();
     private final Map<String, Integer> readsNow = new TreeMap<>();
+    private final String scheme;
+
+    /** A store for {@code mem://} URIs. */
+    MemoryProvider() {
+        this("mem");
+    }
+
+    /** A store for URIs of {@code scheme}, to have two stores in one test. */
+    MemoryProvider(String scheme) {
+        this.scheme = scheme;
+    }
 
     @Override
     public String name() {
-        return "memory";
+        return scheme.equals("mem") ? "memory" : "memory-" + scheme;
     }
 
     @Override
     public Set<String> schemes() {
-        return Set.of("mem");
+        return Set.of(scheme);
     }
 
     @Override

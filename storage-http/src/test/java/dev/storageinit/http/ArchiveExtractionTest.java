@@ -235,7 +235,7 @@ class ArchiveExtractionTest {
                 .isEqualTo(PosixFilePermissions.fromString("rwxr-xr-x")); // setuid dropped, executable kept
         assertThat(Files.getPosixFilePermissions(dest.resolve("config.json")))
                 .isEqualTo(PosixFilePermissions.fromString("rw-r--r--"));
-        assertThat(dest.resolve(".storage-initializer.staging")).doesNotExist();
+        assertThat(dev.storageinit.testkit.ModelDirectory.stagingLeft(dest)).isEmpty();
     }
 
     @Test
@@ -344,7 +344,7 @@ class ArchiveExtractionTest {
             assertThat(beside).as("nothing outside dest").containsExactly(dest);
         }
         assertThat(manifest(dest)).contains("\"complete\":false");
-        assertThat(dest.resolve(".storage-initializer.staging")).doesNotExist();
+        assertThat(dev.storageinit.testkit.ModelDirectory.stagingLeft(dest)).isEmpty();
         return dest;
     }
 

@@ -86,7 +86,7 @@ class HttpProviderTest {
     }
 
     static String manifest(Path dest) throws IOException {
-        return Files.readString(dest.resolve(".storage-initializer.json"));
+        return dev.storageinit.testkit.ModelDirectory.manifestOf(dest);
     }
 
     // ------------------------------------------------------------------ dispatch and URI form

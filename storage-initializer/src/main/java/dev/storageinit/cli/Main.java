@@ -3,6 +3,7 @@ package dev.storageinit.cli;
 import dev.storageinit.AccessDeniedException;
 import dev.storageinit.ConfigurationException;
 import dev.storageinit.CredentialSource;
+import dev.storageinit.DestinationException;
 import dev.storageinit.DownloadRequest;
 import dev.storageinit.DownloadResult;
 import dev.storageinit.IntegrityException;
@@ -43,6 +44,7 @@ public final class Main {
     static final int INVALID = 5;
     static final int INTEGRITY = 6;
     static final int UNSAFE = 7;
+    static final int DESTINATION = 8;
 
     private static final String USAGE_TEXT = String.join("\n",
             "Usage: storage-initializer [options] SRC_URI DEST_DIR [SRC_URI DEST_DIR ...]",
@@ -65,7 +67,8 @@ public final class Main {
             "",
             "Credentials and settings come from the environment (KServe's and Seldon's variables; see README).",
             "Exit codes: 0 ok, 1 transfer failed, 2 usage, 3 not found, 4 access denied, 5 invalid URI or",
-            "settings, 6 integrity (size/checksum), 7 unsafe path refused.");
+            "settings, 6 integrity (size/checksum), 7 unsafe path refused, 8 destination unusable (disk full,",
+            "read-only, or in use by another download).");
 
     private Main() {}
 
@@ -317,6 +320,8 @@ public final class Main {
             return "integrity error";
         } else if (e instanceof UnsafePathException) {
             return "unsafe path";
+        } else if (e instanceof DestinationException) {
+            return "destination error";
         }
         return "download failed";
     }
@@ -333,6 +338,8 @@ public final class Main {
             return INTEGRITY;
         } else if (e instanceof UnsafePathException) {
             return UNSAFE;
+        } else if (e instanceof DestinationException) {
+            return DESTINATION;
         }
         return FAILED;
     }

@@ -171,7 +171,7 @@ public abstract class ConformanceSuite {
     }
 
     private static String manifestOf(Path dest) throws IOException {
-        return Files.readString(dest.resolve(".storage-initializer.json"));
+        return ModelDirectory.manifestOf(dest);
     }
 
     // ------------------------------------------------------------------ the contract
@@ -372,7 +372,7 @@ public abstract class ConformanceSuite {
                     .hasMessageContaining("simulated crash");
         }
         assertThat(manifestOf(dest)).contains("\"complete\":false");
-        assertThat(Files.exists(dest.resolve(".storage-initializer.staging"))).isFalse();
+        assertThat(ModelDirectory.stagingLeft(dest)).isEmpty();
         for (String f : files(dest)) {
             assertThat(Files.readAllBytes(dest.resolve(f)))
                     .as("a published file is complete: %s", f)
