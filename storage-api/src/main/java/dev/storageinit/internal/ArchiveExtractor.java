@@ -171,7 +171,7 @@ public final class ArchiveExtractor {
             }
             x.createLinks();
             Files.deleteIfExists(archive); // before publishing: an entry may carry the archive's own name
-            int moved = publish(uri, work, destination);
+            int moved = publish(uri, work, destination, archive.getFileName().toString());
             published = true;
             LOG.log(Level.INFO, "{0}: extracted {1} archive {2}: {3} entries, {4} bytes, {5} files and links",
                     uri, kind, archive.getFileName(), x.entries, x.bytes, moved);
@@ -333,8 +333,7 @@ public final class ArchiveExtractor {
             this.realWork = work.toRealPath();
             this.limits = limits;
             this.archiveSize = Files.size(archive);
-            this.guard = new PathGuard(uri, work,
-                    Destination.RESERVED);
+            this.guard = PathGuard.forArchive(uri, work, Destination.RESERVED, archiveName);
             this.posix = work.getFileSystem().supportedFileAttributeViews().contains("posix");
         }
 
@@ -424,7 +423,7 @@ public final class ArchiveExtractor {
             if (norm.isEmpty() || !dirs.add(norm)) {
                 return; // "./" or a repeated directory entry
             }
-            Path dir = resolve(name, norm);
+            Path dir = resolveFolder(name, norm);
             guard.prepareParent(dir);
             Files.createDirectories(dir);
             setMode(dir, 0755);
@@ -581,17 +580,19 @@ public final class ArchiveExtractor {
 
         /** The file for an entry, or why it is refused. */
         private Path resolve(String name, String norm) throws UnsafePathException {
+            refuseAbsolute(name);
+            return guard.resolve(norm);
+        }
+
+        /** The directory for a folder entry, or why it is refused. */
+        private Path resolveFolder(String name, String norm) throws UnsafePathException {
+            refuseAbsolute(name);
+            return guard.resolveFolder(norm);
+        }
+
+        private void refuseAbsolute(String name) throws UnsafePathException {
             if (name.startsWith("/") || name.startsWith("\\") || name.matches("^[A-Za-z]:.*")) {
                 throw refuse(name, "it has an absolute path");
-            }
-            try {
-                return guard.resolve(norm);
-            } catch (UnsafePathException e) {
-                String why = e.getMessage();
-                String lead = uri + ": refused key '" + norm + "': ";
-                why = why.startsWith(lead) ? why.substring(lead.length()) : why;
-                why = why.replace("; nothing was written for it", "");
-                throw refuse(name, why);
             }
         }
 
@@ -642,15 +643,17 @@ public final class ArchiveExtractor {
      * checked against what the destination already holds (a file where the archive has a folder, a link leading
      * out) before the first one moves, so a refused archive publishes nothing.
      */
-    private static int publish(String uri, Path work, Path destination) throws IOException {
-        PathGuard dest = new PathGuard(uri, destination, Destination.RESERVED);
+    private static int publish(String uri, Path work, Path destination, String archiveName) throws IOException {
+        PathGuard dest = PathGuard.forArchive(uri, destination, Destination.RESERVED, archiveName);
         String sep = work.getFileSystem().getSeparator();
         List<Path> all = new ArrayList<>();
         collect(work, all);
         List<Path> targets = new ArrayList<>(all.size());
         for (Path p : all) {
-            Path target = dest.resolve(work.relativize(p).toString().replace(sep, "/"));
-            dest.checkPlacement(target, Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS));
+            String rel = work.relativize(p).toString().replace(sep, "/");
+            boolean folder = Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS);
+            Path target = folder ? dest.resolveFolder(rel) : dest.resolve(rel);
+            dest.checkPlacement(target, folder);
             targets.add(target);
         }
         int moved = 0;

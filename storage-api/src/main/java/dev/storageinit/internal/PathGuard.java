@@ -23,6 +23,8 @@ public final class PathGuard {
     private final Path root;
     private final Path realRoot;
     private final Set<String> reserved;
+    private final String subject;
+    private final String outcome;
     private final Set<Path> claimed = new HashSet<>();
     private final Set<Path> claimedFolders = new HashSet<>();
     private final Set<Path> checkedDirs = ConcurrentHashMap.newKeySet();
@@ -33,10 +35,23 @@ public final class PathGuard {
      * @param reserved top-level names that no entry may take nor reach through a link
      */
     public PathGuard(String uri, Path root, Set<String> reserved) throws IOException {
+        this(uri, root, reserved, "key", "nothing was written for it");
+    }
+
+    private PathGuard(String uri, Path root, Set<String> reserved, String subject, String outcome) throws IOException {
         this.uri = uri;
         this.root = root.toAbsolutePath().normalize();
         this.realRoot = this.root.toRealPath();
         this.reserved = Set.copyOf(reserved);
+        this.subject = subject;
+        this.outcome = outcome;
+    }
+
+    /** A guard for the entries of one archive: its refusals name the archive and say that none of it was published. */
+    public static PathGuard forArchive(String uri, Path root, Set<String> reserved, String archiveName)
+            throws IOException {
+        return new PathGuard(uri, root, reserved, "archive " + archiveName + ": entry",
+                "nothing of the archive was published");
     }
 
     /** The destination directory, absolute and normalised. */
@@ -56,6 +71,24 @@ public final class PathGuard {
      * @throws UnsafePathException when the path would leave the destination or collide
      */
     public Path resolve(String relativePath) throws UnsafePathException {
+        Path file = toPath(relativePath);
+        claim(relativePath, file);
+        return file;
+    }
+
+    /**
+     * The directory for {@code relativePath} (an archive's folder entry), claimed as a folder: no claimed file may
+     * sit on its path.
+     *
+     * @throws UnsafePathException when the path would leave the destination or collide with a file
+     */
+    public Path resolveFolder(String relativePath) throws UnsafePathException {
+        Path folder = toPath(relativePath);
+        claimFolders(relativePath, folder);
+        return folder;
+    }
+
+    private Path toPath(String relativePath) throws UnsafePathException {
         FileSystem fs = root.getFileSystem();
         String sep = fs.getSeparator();
         Path p = root;
@@ -90,28 +123,30 @@ public final class PathGuard {
         if (!normal.startsWith(root) || normal.equals(root)) {
             throw refuse(relativePath, "it would be written outside the destination");
         }
-        claim(relativePath, normal);
         return normal;
     }
 
     private synchronized void claim(String relativePath, Path file) throws UnsafePathException {
         if (claimedFolders.contains(file)) {
-            throw refuse(relativePath, "another key is inside '" + relative(file)
+            throw refuse(relativePath, "other entries are inside '" + relative(file)
                     + "', so it cannot also be a file (a file and a folder on one path)");
         }
-        for (Path folder = file.getParent(); folder != null && !folder.equals(root); folder = folder.getParent()) {
-            if (claimed.contains(folder)) {
-                throw refuse(relativePath, "'" + relative(folder)
-                        + "' is a file of this download, so nothing can be written below it (a file and a folder on one path)");
-            }
-        }
+        claimFolders(relativePath, file.getParent());
         if (!claimed.add(file)) {
             throw refuse(relativePath, "another object already maps to the same file");
         }
-        for (Path folder = file.getParent(); folder != null && !folder.equals(root); folder = folder.getParent()) {
-            if (!claimedFolders.add(folder)) {
-                break;
+    }
+
+    /** Claims {@code folder} and its ancestors as folders; refused when one of them is a claimed file. */
+    private synchronized void claimFolders(String relativePath, Path folder) throws UnsafePathException {
+        for (Path f = folder; f != null && !f.equals(root); f = f.getParent()) {
+            if (claimed.contains(f)) {
+                throw refuse(relativePath, "'" + relative(f)
+                        + "' is a file or link of this download, so nothing can be written below it (a file and a folder on one path)");
             }
+        }
+        for (Path f = folder; f != null && !f.equals(root) && claimedFolders.add(f); f = f.getParent()) {
+            // claimed up to the first folder claimed before
         }
     }
 
@@ -175,6 +210,6 @@ public final class PathGuard {
     }
 
     private UnsafePathException refuse(String relativePath, String why) {
-        return new UnsafePathException(uri, "refused key '" + relativePath + "': " + why + "; nothing was written for it");
+        return new UnsafePathException(uri, "refused " + subject + " '" + relativePath + "': " + why + "; " + outcome);
     }
 }

@@ -396,7 +396,7 @@ class ArchiveExtractionTest {
         refused("through.tar", tar(entries, ""), CredentialSource.none(), "absolute path");
         assertNowhere("planted.txt");
         List<E> relative = List.of(E.dir("sub"), E.symlink("dir", "sub"), E.file("dir/planted2.txt", new byte[1]));
-        refused("through2.tar", tar(relative, ""), CredentialSource.none(), "'dir'", "other entries");
+        refused("through2.tar", tar(relative, ""), CredentialSource.none(), "'dir'", "nothing can be written below it");
     }
 
     @Test
@@ -448,5 +448,35 @@ class ArchiveExtractionTest {
         assertThat(manifest(dest)).contains("\"complete\":false");
         assertThat(Files.exists(dest.resolve("model.zip"), LinkOption.NOFOLLOW_LINKS)).isFalse();
         assertNowhere("evil.txt");
+    }
+
+    @Test
+    void anEntryBelowAFileTheDestinationHoldsPublishesNothingOfTheArchive() throws Exception {
+        Path dest = Files.createDirectories(temp.resolve("held"));
+        Files.writeString(dest.resolve("b"), "an earlier file");
+        List<E> entries = List.of(E.file("a.txt", new byte[] {1}), E.file("b/c.txt", new byte[] {2}),
+                E.file("z.txt", new byte[] {3}));
+        for (String name : List.of("conflict.tar", "conflict.zip")) {
+            server.put("/files/" + name, archive(name, entries));
+            assertThatThrownBy(() -> download("/files/" + name, dest))
+                    .isInstanceOf(UnsafePathException.class)
+                    .hasMessageContaining("'b' exists in the destination as a file");
+            assertThat(files(dest)).as("nothing of %s was published", name).containsExactly("b");
+            assertThat(Files.readString(dest.resolve("b"))).isEqualTo("an earlier file");
+        }
+    }
+
+    @Test
+    void aFileAndAFolderOnOnePathInOneArchiveAreAnUnsafePath() throws Exception {
+        refused("twice.tar", tar(List.of(E.file("a", new byte[1]), E.file("a/b", new byte[1])), ""),
+                CredentialSource.none(), "'a/b'", "a file and a folder on one path");
+    }
+
+    @Test
+    void aLinkToTheToolsBookkeepingIsRefused() throws Exception {
+        refused("state.tar", tar(List.of(E.symlink("st", ".storage-initializer"), E.file("ok.txt", new byte[1])), ""),
+                CredentialSource.none(), "'st'", "bookkeeping");
+        refused("state2.tar", tar(List.of(E.symlink("st", "x/../.storage-initializer/staging-1")), ""),
+                CredentialSource.none(), "'st'", "bookkeeping");
     }
 }
