@@ -60,6 +60,12 @@ final class DirectoryFixture implements StoreFixture {
         return claim.resolve(key);
     }
 
+    /** A directory cannot be a file too. */
+    @Override
+    public boolean canHoldFileAndFolderOnOnePath() {
+        return false;
+    }
+
     /** A directory cannot hold a file whose path has '..' segments: it would be another path. */
     @Override
     public boolean canStore(String key) {

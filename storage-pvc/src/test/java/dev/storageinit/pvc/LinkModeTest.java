@@ -85,4 +85,23 @@ class LinkModeTest {
             assertThat(Files.size(dest.resolve("w/weights.bin"))).isEqualTo(3 << 20);
         }
     }
+
+    @Test
+    void aSourceSymlinkLandsAsTheFileItLeadsToInEveryMode() throws Exception {
+        Path root = volume();
+        Path outside = Files.writeString(temp.resolve("outside-weights.bin"), "real bytes");
+        Files.createSymbolicLink(root.resolve("claim/model/linked.bin"), outside);
+        for (LinkMode mode : List.of(LinkMode.COPY, LinkMode.HARD_LINK)) {
+            Path dest = temp.resolve("dest-" + mode);
+            download(root, dest, mode);
+            Path landed = dest.resolve("linked.bin");
+            assertThat(Files.isSymbolicLink(landed)).as("%s publishes a regular file", mode).isFalse();
+            assertThat(Files.isRegularFile(landed, java.nio.file.LinkOption.NOFOLLOW_LINKS)).isTrue();
+            assertThat(Files.readString(landed)).isEqualTo("real bytes");
+        }
+        Path sym = temp.resolve("dest-sym");
+        download(root, sym, LinkMode.SYMLINK);
+        assertThat(Files.readSymbolicLink(sym.resolve("linked.bin"))).as("a link to the file, not to the link")
+                .isEqualTo(outside.toRealPath());
+    }
 }

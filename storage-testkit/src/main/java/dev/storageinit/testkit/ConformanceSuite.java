@@ -289,6 +289,41 @@ public abstract class ConformanceSuite {
     }
 
     @Test
+    void aFileAndAFolderOnOnePathAreAnUnsafePath() throws Exception {
+        store.put(base + "both/a", text("a file"));
+        if (!store.canHoldFileAndFolderOnOnePath()) {
+            assertThatThrownBy(() -> store.put(base + "both/a/b", text("below it")))
+                    .as("the fixture says the store cannot hold 'a' and 'a/b', so storing the second must fail")
+                    .isNotNull();
+            return;
+        }
+        store.put(base + "both/a/b", text("below it"));
+        Path dest = newDestination("both");
+        assertThatThrownBy(() -> download(base + "both", dest))
+                .isInstanceOf(UnsafePathException.class)
+                .hasMessageContaining("'a/b'")
+                .hasMessageContaining("a file and a folder on one path");
+        assertThat(manifestOf(dest)).contains("\"complete\":false");
+        assertThat(ModelDirectory.stagingLeft(dest)).isEmpty();
+    }
+
+    @Test
+    void kserveServersListingTheDestinationFindTheModelAlone() throws Exception {
+        store.put(base + "xgb/model.json", text("{\"learner\": {}}"));
+        store.put(base + "xgb/sub/notes.txt", text("not a model"));
+        Path dest = newDestination("xgb");
+        download(base + "xgb", dest);
+        assertThat(ModelDirectory.modelFilesFor("xgbserver", dest)).containsExactly("model.json");
+        for (String server : List.of("lgbserver", "sklearnserver", "pmmlserver")) {
+            assertThat(ModelDirectory.modelFilesFor(server, dest)).as(server).isEmpty();
+        }
+        try (Stream<Path> top = Files.list(dest)) {
+            assertThat(top.filter(Files::isRegularFile).map(p -> p.getFileName().toString()))
+                    .as("the top level holds the model's own files only").containsExactly("model.json");
+        }
+    }
+
+    @Test
     void missingPathIsNotFoundNamingTheUri() throws Exception {
         store.put(base + "present/a.txt", text("a"));
         Path dest = newDestination("missing");

@@ -33,6 +33,14 @@ public interface StoreFixture extends AutoCloseable {
         return true;
     }
 
+    /**
+     * Whether the store can hold an object {@code a} beside objects under {@code a/} (object stores can; a file
+     * system cannot). For those that cannot, the suite asserts that {@link #put} of the second fails.
+     */
+    default boolean canHoldFileAndFolderOnOnePath() {
+        return true;
+    }
+
     /** A URI in a container (bucket, claim) that does not exist. */
     String missingContainerUri();
 
