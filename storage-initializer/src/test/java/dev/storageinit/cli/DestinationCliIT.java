@@ -1,0 +1,194 @@
+package dev.storageinit.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.storageinit.testkit.ModelDirectory;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The destination as a KServe or Seldon user meets it through the jar: what is left in it, two downloads on one
+ * destination, links, collisions and a full disk, each with its exit code.
+ */
+class DestinationCliIT {
+    @TempDir
+    Path temp;
+
+    private record Run(int code, String out, String err) {}
+
+    private Process start(Map<String, String> env, List<String> prefix, String... args) throws IOException {
+        Path jar = Path.of(System.getProperty("cli.jar"));
+        assertThat(jar).as("the shaded jar is built in the package phase").exists();
+        List<String> cmd = new ArrayList<>(prefix);
+        cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar.toString()));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().putAll(env);
+        pb.redirectOutput(temp.resolve("out-" + System.nanoTime()).toFile());
+        return pb.redirectError(ProcessBuilder.Redirect.PIPE).start();
+    }
+
+    private Run java(Map<String, String> env, String... args) throws Exception {
+        return finish(start(env, List.of(), args));
+    }
+
+    private static Run finish(Process p) throws Exception {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        p.getErrorStream().transferTo(err);
+        assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        return new Run(p.exitValue(), "", err.toString(StandardCharsets.UTF_8));
+    }
+
+    private static byte[] bytes(int n, long seed) {
+        byte[] b = new byte[n];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+
+    private Path volume(String name, int files, int size, long seed) throws IOException {
+        Path dir = Files.createDirectories(temp.resolve(name));
+        for (int i = 0; i < files; i++) {
+            Files.write(dir.resolve("shard-" + i + ".bin"), bytes(size, seed + i));
+        }
+        return dir;
+    }
+
+    private static List<String> topLevel(Path dir) throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    @Test
+    void aSingleFileXgboostModelLoadsForEveryKserveServerAfterTheDownload() throws Exception {
+        Path model = Files.createDirectories(temp.resolve("xgb"));
+        Files.writeString(model.resolve("model.json"), "{\"learner\": {}}");
+        Path dest = temp.resolve("mnt/models");
+        Run r = java(Map.of(), model.toString(), dest.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(ModelDirectory.modelFilesFor("xgbserver", dest)).containsExactly("model.json");
+        assertThat(ModelDirectory.modelFilesFor("lgbserver", dest)).isEmpty();
+        assertThat(topLevel(dest)).containsExactly(".storage-initializer", "model.json");
+        assertThat(ModelDirectory.manifestOf(dest)).contains("\"complete\":true");
+
+        Path bare = temp.resolve("bare");
+        Run off = java(Map.of("STORAGE_MANIFEST", "none"), model.toString(), bare.toString());
+        assertThat(off.code()).as(off.err()).isZero();
+        assertThat(topLevel(bare)).containsExactly("model.json");
+    }
+
+    @Test
+    void twoPairsIntoOneDestinationTakeTurnsAndNoFileMixesTheTwo() throws Exception {
+        Path one = volume("one", 6, 3 << 20, 1);
+        Path two = volume("two", 6, 3 << 20, 100);
+        Path dest = temp.resolve("dest");
+        Run r = java(Map.of(), "--part-size", "1", one.toString(), dest.toString(), two.toString(), dest.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        Path winner = Files.mismatch(dest.resolve("shard-0.bin"), one.resolve("shard-0.bin")) == -1 ? one : two;
+        for (int i = 0; i < 6; i++) {
+            assertThat(Files.mismatch(dest.resolve("shard-" + i + ".bin"), winner.resolve("shard-" + i + ".bin")))
+                    .as("shard-%d is whole, from one source", i).isEqualTo(-1L);
+        }
+        assertThat(ModelDirectory.manifestOf(dest)).contains("\"complete\":true");
+        assertThat(ModelDirectory.stagingLeft(dest)).isEmpty();
+    }
+
+    @Test
+    void twoProcessesOnOneDestinationBothSucceedOneAfterTheOther() throws Exception {
+        Path source = volume("src", 8, 4 << 20, 7);
+        Path dest = temp.resolve("dest");
+        Process a = start(Map.of(), List.of(), source.toString(), dest.toString());
+        Process b = start(Map.of(), List.of(), source.toString(), dest.toString());
+        Run ra = finish(a);
+        Run rb = finish(b);
+        assertThat(ra.code()).as(ra.err()).isZero();
+        assertThat(rb.code()).as(rb.err()).isZero();
+        for (int i = 0; i < 8; i++) {
+            assertThat(Files.mismatch(dest.resolve("shard-" + i + ".bin"), source.resolve("shard-" + i + ".bin")))
+                    .isEqualTo(-1L);
+        }
+        assertThat(ModelDirectory.stagingLeft(dest)).isEmpty();
+    }
+
+    @Test
+    void aDestinationHeldByAnotherProcessIsExitEightWithOneLine() throws Exception {
+        Path source = volume("src", 1, 10, 7);
+        Path dest = temp.resolve("dest");
+        Path lock = Files.createDirectories(ModelDirectory.bookkeeping(dest)).resolve("lock");
+        try (FileChannel held = FileChannel.open(lock, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+            held.lock();
+            Run r = java(Map.of("STORAGE_LOCK_TIMEOUT", "1"), "--quiet", source.toString(), dest.toString());
+            assertThat(r.code()).isEqualTo(8);
+            assertThat(r.err().lines()).hasSize(1);
+            assertThat(r.err()).contains("is in use by another download").contains("STORAGE_LOCK_TIMEOUT");
+        }
+        assertThat(dest.resolve("shard-0.bin")).doesNotExist();
+    }
+
+    @Test
+    void aLinkIntoTheBookkeepingIsExitSevenAndNothingLandsThere() throws Exception {
+        Path source = Files.createDirectories(temp.resolve("src/st"));
+        Files.writeString(source.resolve("x.bin"), "x");
+        Path dest = Files.createDirectories(temp.resolve("dest"));
+        Files.createDirectories(ModelDirectory.bookkeeping(dest));
+        Files.createSymbolicLink(dest.resolve("st"), dest.resolve(".storage-initializer"));
+        Run r = java(Map.of(), "--quiet", temp.resolve("src").toString(), dest.toString());
+        assertThat(r.code()).as(r.err()).isEqualTo(7);
+        assertThat(r.err()).contains("bookkeeping");
+        assertThat(ModelDirectory.bookkeeping(dest).resolve("x.bin")).doesNotExist();
+    }
+
+    @Test
+    void aFileAndAFolderOnOnePathInAnArchiveIsExitSeven() throws Exception {
+        Path tar = temp.resolve("model.tar");
+        try (TarArchiveOutputStream out = new TarArchiveOutputStream(Files.newOutputStream(tar))) {
+            for (String name : List.of("a", "a/b")) {
+                TarArchiveEntry e = new TarArchiveEntry(name);
+                e.setSize(1);
+                out.putArchiveEntry(e);
+                out.write('x');
+                out.closeArchiveEntry();
+            }
+        }
+        Path dest = temp.resolve("dest");
+        Run r = java(Map.of(), "--quiet", tar.toString(), dest.toString());
+        assertThat(r.code()).as(r.err()).isEqualTo(7);
+        assertThat(r.err().lines()).hasSize(1);
+        assertThat(r.err()).contains("a file and a folder on one path");
+        assertThat(topLevel(dest)).containsExactly(".storage-initializer");
+    }
+
+    /**
+     * A real full disk: a 1 MiB tmpfs mounted in a private mount namespace ({@code unshare}, from util-linux; as
+     * root, or as a user where user namespaces are enabled).
+     */
+    @Test
+    void aFullDiskIsExitEightAtOnceNamingThePath() throws Exception {
+        Path source = volume("src", 1, 4 << 20, 3);
+        Path disk = Files.createDirectories(temp.resolve("disk"));
+        List<String> prefix = List.of("unshare", "--mount", "--map-root-user", "sh", "-c",
+                "mount -t tmpfs -o size=1m tmpfs \"$0\" && exec \"$@\"", disk.toString());
+        Process p = start(Map.of(), prefix, "--quiet", source.toString(), disk.resolve("models").toString());
+        Run r = finish(p);
+        assertThat(r.err()).as("mounting a 1 MiB tmpfs needs unshare (util-linux) with user or root privileges")
+                .doesNotContain("unshare:").doesNotContain("mount:");
+        assertThat(r.code()).as(r.err()).isEqualTo(8);
+        assertThat(r.err().lines()).hasSize(1);
+        assertThat(r.err()).contains("disk is full").contains("shard-0.bin").doesNotContain("attempts");
+    }
+}
