@@ -99,6 +99,10 @@ final class Destination implements AutoCloseable {
         }
         DestinationLock lock = DestinationLock.acquire(shown, dest, stateDir, timeout);
         try {
+            if (Files.isSymbolicLink(stateDir)) {
+                throw new UnsafePathException(shown, "destination " + dest + " holds '" + STATE_DIR + "' as a link, "
+                        + "not the tool's directory; remove it");
+            }
             Manifest previous = readPrevious(shown, dest, manifestFile);
             removeLeftovers(dest, stateDir);
             Path staging = stateDir.resolve(STAGING_PREFIX + Long.toHexString(NAMES.nextLong() >>> 1));

@@ -100,6 +100,7 @@ final class DestinationLock implements AutoCloseable {
         while (true) {
             FileChannel channel;
             try {
+                Files.createDirectories(file.getParent()); // the holder removed it if it kept no manifest
                 channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                         LinkOption.NOFOLLOW_LINKS);
             } catch (IOException e) {

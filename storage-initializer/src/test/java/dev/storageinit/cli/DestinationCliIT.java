@@ -20,6 +20,8 @@ import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The destination as a KServe or Seldon user meets it through the jar: what is left in it, two downloads on one
@@ -108,12 +110,14 @@ class DestinationCliIT {
         assertThat(ModelDirectory.stagingLeft(dest)).isEmpty();
     }
 
-    @Test
-    void twoProcessesOnOneDestinationBothSucceedOneAfterTheOther() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"", "none"})
+    void twoProcessesOnOneDestinationBothSucceedOneAfterTheOther(String manifest) throws Exception {
         Path source = volume("src", 8, 4 << 20, 7);
         Path dest = temp.resolve("dest");
-        Process a = start(Map.of(), List.of(), source.toString(), dest.toString());
-        Process b = start(Map.of(), List.of(), source.toString(), dest.toString());
+        Map<String, String> env = Map.of("STORAGE_MANIFEST", manifest);
+        Process a = start(env, List.of(), source.toString(), dest.toString());
+        Process b = start(env, List.of(), source.toString(), dest.toString());
         Run ra = finish(a);
         Run rb = finish(b);
         assertThat(ra.code()).as(ra.err()).isZero();
