@@ -61,7 +61,7 @@ public final class PvcProvider implements StorageProvider {
             return new LocalTreeSource(uri.redacted(), root, uri.path());
         }
         Path mountRoot = fileSystem.getPath(context.settings().get(MOUNT_ROOT).orElse(DEFAULT_MOUNT_ROOT));
-        Path claimRoot = mountRoot.resolve(uri.authority());
+        Path claimRoot = mountRoot.resolve(claim(uri));
         if (!Files.isDirectory(claimRoot)) {
             if (!Files.isDirectory(mountRoot)) {
                 throw new NotFoundException(uri.redacted(), "volume '" + uri.authority() + "' is not mounted: neither "
@@ -71,5 +71,19 @@ public final class PvcProvider implements StorageProvider {
             claimRoot = mountRoot;
         }
         return new LocalTreeSource(uri.redacted(), claimRoot, uri.path());
+    }
+
+    /**
+     * The claim as one plain directory name below the mount root. Like the rest of a URI it is taken as written,
+     * percent-escapes included ({@code pvc://%2e%2e} names a directory called {@code %2e%2e}).
+     */
+    private Path claim(ModelUri uri) throws InvalidUriException {
+        String claim = uri.authority();
+        Path name = claim.equals(".") || claim.equals("..") ? null : fileSystem.getPath(claim);
+        if (name == null || name.getRoot() != null || name.getNameCount() != 1) {
+            throw new InvalidUriException(uri.redacted(), "'" + claim + "' is not a volume claim name; expected "
+                    + "pvc://<claim>/<path>");
+        }
+        return name;
     }
 }
