@@ -576,7 +576,7 @@ public final class ArchiveExtractor {
         }
 
         /** The file for an entry, or why it is refused. */
-        private Path resolve(String name, String norm) throws UnsafePathException {
+        private Path resolve(String name, String norm) throws UnsafePathException, ConfigurationException {
             if (name.startsWith("/") || name.startsWith("\\") || name.matches("^[A-Za-z]:.*")) {
                 throw refuse(name, "it has an absolute path");
             }
