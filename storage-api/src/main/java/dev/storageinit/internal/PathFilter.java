@@ -10,12 +10,14 @@ import java.util.regex.Pattern;
  * one character, {@code [abc]} / {@code [a-z]} / {@code [!abc]} a set. As in CPython's {@code fnmatch.translate}:
  * a {@code ]} right after {@code [} or {@code [!} belongs to the set, a {@code [} without a closing {@code ]} is a
  * literal {@code [}, a backslash is an ordinary character, {@code ^} in a set is literal, a reversed range such as
- * {@code z-a} is dropped, and a set left empty matches nothing ({@code [!]} of that kind: any character). A path is
+ * {@code z-a} is dropped, and a set left empty by that matches nothing (a negated one: any character). A path is
  * kept when it matches an allow glob (or there are none) and matches no ignore glob.
  */
 public final class PathFilter {
     /** Stands for a run of {@code *} among the translated pieces. */
     private static final String STAR = "*";
+    /** An unescaped '-' among the members of a set as CPython writes it: a range operator. */
+    private static final int RANGE = -1;
 
     private final List<Pattern> allow;
     private final List<Pattern> ignore;
@@ -128,9 +130,6 @@ public final class PathFilter {
         }
         return joinStars(pieces);
     }
-
-    /** An unescaped '-' among the members of a set as CPython writes it: a range operator. */
-    private static final int RANGE = -1;
 
     /**
      * The set {@code pat[from, to)} (the text between {@code [} and {@code ]}). First the members exactly as

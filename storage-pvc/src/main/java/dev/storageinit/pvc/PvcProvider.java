@@ -10,6 +10,7 @@ import dev.storageinit.spi.StorageProvider;
 import java.nio.file.FileSystem;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.Set;
 
@@ -79,11 +80,15 @@ public final class PvcProvider implements StorageProvider {
      */
     private Path claim(ModelUri uri) throws InvalidUriException {
         String claim = uri.authority();
-        Path name = claim.equals(".") || claim.equals("..") ? null : fileSystem.getPath(claim);
-        if (name == null || name.getRoot() != null || name.getNameCount() != 1) {
-            throw new InvalidUriException(uri.redacted(), "'" + claim + "' is not a volume claim name; expected "
-                    + "pvc://<claim>/<path>");
+        try {
+            Path name = fileSystem.getPath(claim);
+            if (!claim.equals(".") && !claim.equals("..") && name.getRoot() == null && name.getNameCount() == 1) {
+                return name;
+            }
+        } catch (InvalidPathException e) {
+            // no file name on this file system: refused like '..'
         }
-        return name;
+        throw new InvalidUriException(uri.redacted(), "'" + claim + "' is not a volume claim name; expected "
+                + "pvc://<claim>/<path>");
     }
 }
