@@ -2,6 +2,8 @@
 # Shared helpers for the benchmark scripts: locate ../shared/bench, build the CLI jar, and time commands
 # (wall seconds and peak RSS via GNU time), alternating tools run by run so that drift hits all of them alike.
 set -euo pipefail
+# the JVMs started here name files in UTF-8 whatever the caller's locale (see deploy/Dockerfile)
+export LANG=C.UTF-8 LC_ALL=C.UTF-8
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SHARED_BENCH=${SHARED_BENCH:-$REPO/../shared/bench}
 [[ -d $SHARED_BENCH ]] || { echo "missing $SHARED_BENCH (the shared/bench scripts beside the repository)" >&2; exit 2; }

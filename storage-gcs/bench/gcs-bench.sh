@@ -10,6 +10,7 @@
 # timed with hyperfine into tmpfs-or-disk $OUT. Prints a markdown table (also in /tmp/gcs-bench.md).
 # Run from the repository root or anywhere; needs java, mvn, curl, python3, hyperfine (rclone optional).
 set -euo pipefail
+export LANG=C.UTF-8 LC_ALL=C.UTF-8   # the JVMs name files in UTF-8 whatever the caller's locale (deploy/Dockerfile)
 HERE=$(cd "$(dirname "$0")" && pwd); ROOT=$(cd "$HERE/../.." && pwd)
 MODEL=${1:-/tmp/model}; RUNS=${2:-3}; SMALL=${3:-}
 PORT=${GCS_PORT:-4443}; OUT=${OUT:-/tmp/gcs-bench-out}; P=${PARALLEL:-16}; PART=$(( ${PART_MB:-64} * 1024 * 1024 ))

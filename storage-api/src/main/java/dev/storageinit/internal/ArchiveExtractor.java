@@ -579,13 +579,13 @@ public final class ArchiveExtractor {
         }
 
         /** The file for an entry, or why it is refused. */
-        private Path resolve(String name, String norm) throws UnsafePathException {
+        private Path resolve(String name, String norm) throws UnsafePathException, ConfigurationException {
             refuseAbsolute(name);
             return guard.resolve(norm);
         }
 
         /** The directory for a folder entry, or why it is refused. */
-        private Path resolveFolder(String name, String norm) throws UnsafePathException {
+        private Path resolveFolder(String name, String norm) throws UnsafePathException, ConfigurationException {
             refuseAbsolute(name);
             return guard.resolveFolder(norm);
         }

@@ -1,5 +1,6 @@
 package dev.storageinit.internal;
 
+import dev.storageinit.ConfigurationException;
 import dev.storageinit.DestinationException;
 import dev.storageinit.DownloadRequest;
 import dev.storageinit.DownloadResult;
@@ -93,7 +94,8 @@ final class DownloadJob {
     private final AtomicLong filesFiltered = new AtomicLong();
     private final AtomicLong stagingNames = new AtomicLong();
 
-    DownloadJob(TransferEngine engine, DownloadRequest request, ObjectSource source, TransferLimits limits) {
+    DownloadJob(TransferEngine engine, DownloadRequest request, ObjectSource source, TransferLimits limits)
+            throws ConfigurationException {
         this.engine = engine;
         this.settings = engine.settings();
         this.request = request;
@@ -104,15 +106,21 @@ final class DownloadJob {
         this.limits = limits;
     }
 
-    private static PathFilter filterFor(DownloadRequest request) {
+    private static PathFilter filterFor(DownloadRequest request) throws ConfigurationException {
         if (!request.allowPatterns().isEmpty() || !request.ignorePatterns().isEmpty()) {
             return new PathFilter(request.allowPatterns(), request.ignorePatterns());
         }
-        List<String> allow = request.credentials().get("STORAGE_ALLOW_PATTERNS").map(PathFilter::parseList)
-                .orElse(List.of());
-        List<String> ignore = request.credentials().get("STORAGE_IGNORE_PATTERNS").map(PathFilter::parseList)
-                .orElse(List.of());
-        return new PathFilter(allow, ignore);
+        return new PathFilter(patterns(request, "STORAGE_ALLOW_PATTERNS"),
+                patterns(request, "STORAGE_IGNORE_PATTERNS"));
+    }
+
+    private static List<String> patterns(DownloadRequest request, String setting) throws ConfigurationException {
+        Optional<String> value = request.credentials().get(setting);
+        try {
+            return value.isEmpty() ? List.of() : PathFilter.parseList(value.get());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigurationException(request.source().redacted(), setting + ": " + e.getMessage());
+        }
     }
 
     DownloadResult run() throws StorageException {

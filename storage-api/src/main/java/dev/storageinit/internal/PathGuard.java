@@ -1,8 +1,12 @@
 package dev.storageinit.internal;
 
+import dev.storageinit.ConfigurationException;
 import dev.storageinit.UnsafePathException;
 import java.io.IOException;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystem;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.LinkOption;
@@ -69,8 +73,9 @@ public final class PathGuard {
      * claimed file may not be the folder of another claimed path (nor the reverse).
      *
      * @throws UnsafePathException when the path would leave the destination or collide
+     * @throws ConfigurationException when the JVM's file-name encoding cannot represent the path (no UTF-8 locale)
      */
-    public Path resolve(String relativePath) throws UnsafePathException {
+    public Path resolve(String relativePath) throws UnsafePathException, ConfigurationException {
         Path file = toPath(relativePath);
         claim(relativePath, file);
         return file;
@@ -81,14 +86,15 @@ public final class PathGuard {
      * sit on its path.
      *
      * @throws UnsafePathException when the path would leave the destination or collide with a file
+     * @throws ConfigurationException when the JVM's file-name encoding cannot represent it
      */
-    public Path resolveFolder(String relativePath) throws UnsafePathException {
+    public Path resolveFolder(String relativePath) throws UnsafePathException, ConfigurationException {
         Path folder = toPath(relativePath);
         claimFolders(relativePath, folder);
         return folder;
     }
 
-    private Path toPath(String relativePath) throws UnsafePathException {
+    private Path toPath(String relativePath) throws UnsafePathException, ConfigurationException {
         FileSystem fs = root.getFileSystem();
         String sep = fs.getSeparator();
         Path p = root;
@@ -108,6 +114,12 @@ public final class PathGuard {
             try {
                 s = fs.getPath(seg);
             } catch (InvalidPathException e) {
+                String encoding = unrepresentable(fs, seg);
+                if (encoding != null) {
+                    throw new ConfigurationException(uri, "the JVM's file-name encoding (sun.jnu.encoding = "
+                            + encoding + ") cannot represent key '" + relativePath
+                            + "'; start it with LANG=C.UTF-8 or LC_ALL=C.UTF-8");
+                }
                 throw refuse(relativePath, "it is not a valid file name here (" + e.getReason() + ")");
             }
             if (s.isAbsolute() || s.getRoot() != null || s.getNameCount() != 1) {
@@ -203,6 +215,19 @@ public final class PathGuard {
         Files.createDirectories(parent);
         checkRealFolder(relative(file), parent.toRealPath());
         checkedDirs.add(parent);
+    }
+
+    /**
+     * The JVM's file-name encoding when it is what keeps {@code segment} from being a file name of the default file
+     * system (a JVM started without a UTF-8 locale names files in ASCII), else null.
+     */
+    private static String unrepresentable(FileSystem fs, String segment) {
+        String encoding = System.getProperty("sun.jnu.encoding");
+        if (fs != FileSystems.getDefault() || encoding == null || !Charset.isSupported(encoding)) {
+            return null;
+        }
+        Charset charset = Charset.forName(encoding);
+        return charset.equals(StandardCharsets.UTF_8) || charset.newEncoder().canEncode(segment) ? null : encoding;
     }
 
     private String relative(Path p) {

@@ -23,6 +23,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -49,11 +50,11 @@ public final class Main {
     private static final String USAGE_TEXT = String.join("\n",
             "Usage: storage-initializer [options] SRC_URI DEST_DIR [SRC_URI DEST_DIR ...]",
             "",
-            "Downloads each SRC_URI into DEST_DIR (pairs run concurrently, sharing one scheduler).",
+            "Downloads each SRC_URI into DEST_DIR, a non-empty path (pairs run concurrently, on one scheduler).",
             "  SRC_URI  s3://bucket/path, gs://bucket/path, https://<account>.blob.core.windows.net/<container>/<path>,",
             "           pvc://<claim>/<path>, file:///path, a local path, http(s)://host/file",
             "",
-            "Options:",
+            "Options (a value follows as --opt VALUE or --opt=VALUE):",
             "  --concurrency N     requests in flight over all downloads (default 16)",
             "  --part-size MIB     size of the byte ranges large objects are fetched in (default 16)",
             "  --allow GLOB        only download relative paths matching GLOB (repeatable; fnmatch: * matches /)",
@@ -104,6 +105,10 @@ public final class Main {
         }
     }
 
+    /** Options followed by a value, as {@code --opt value} or {@code --opt=value}. */
+    private static final Set<String> WITH_VALUE =
+            Set.of("--concurrency", "--part-size", "--allow", "--ignore", "--link");
+
     static Options parse(String[] args) throws UsageException {
         List<String> positional = new ArrayList<>();
         List<String> allow = new ArrayList<>();
@@ -121,38 +126,51 @@ public final class Main {
                 positional.add(a);
                 continue;
             }
-            switch (a) {
+            int eq = a.startsWith("--") ? a.indexOf('=') : -1;
+            String name = eq < 0 ? a : a.substring(0, eq);
+            String inline = eq < 0 ? null : a.substring(eq + 1);
+            String v = WITH_VALUE.contains(name) ? (inline != null ? inline : value(args, ++i, name)) : null;
+            switch (name) {
                 case "--":
+                    noValue(name, inline);
                     options = false;
                     break;
                 case "--quiet":
                 case "-q":
+                    noValue(name, inline);
                     quiet = true;
                     break;
                 case "--verbose":
                 case "-v":
+                    noValue(name, inline);
                     verbose = true;
                     break;
+                case "--help":
+                case "-h":
+                case "--version":
+                    noValue(name, inline); // handled by run() before parsing
+                    break;
                 case "--concurrency":
-                    concurrency = positiveInt(a, value(args, ++i, a));
+                    concurrency = positiveInt(name, v);
                     break;
                 case "--part-size":
-                    partSize = (long) positiveInt(a, value(args, ++i, a)) << 20;
+                    partSize = (long) positiveInt(name, v) << 20;
                     break;
                 case "--allow":
-                    allow.add(value(args, ++i, a));
+                    allow.add(v);
                     break;
                 case "--ignore":
-                    ignore.add(value(args, ++i, a));
+                    ignore.add(v);
                     break;
                 case "--link":
-                    link = linkMode(value(args, ++i, a));
+                    link = linkMode(v);
                     break;
                 case "--no-extract":
+                    noValue(name, inline);
                     extract = false;
                     break;
                 default:
-                    throw new UsageException("unknown option " + a);
+                    throw new UsageException("unknown option " + name);
             }
         }
         if (positional.isEmpty()) {
@@ -164,9 +182,19 @@ public final class Main {
         }
         List<String[]> pairs = new ArrayList<>();
         for (int i = 0; i < positional.size(); i += 2) {
+            if (positional.get(i + 1).isBlank()) {
+                throw new UsageException("empty DEST_DIR for '" + ModelUri.redact(positional.get(i))
+                        + "' (it would be the current directory)");
+            }
             pairs.add(new String[] {positional.get(i), positional.get(i + 1)});
         }
         return new Options(pairs, concurrency, partSize, allow, ignore, link, extract, quiet, verbose);
+    }
+
+    private static void noValue(String option, String inline) throws UsageException {
+        if (inline != null) {
+            throw new UsageException(option + " takes no value, not '" + inline + "'");
+        }
     }
 
     private static String value(String[] args, int i, String option) throws UsageException {

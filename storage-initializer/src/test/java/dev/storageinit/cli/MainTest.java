@@ -1,6 +1,7 @@
 package dev.storageinit.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.storageinit.CredentialSource;
 import java.io.ByteArrayOutputStream;
@@ -8,6 +9,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -107,6 +109,32 @@ class MainTest {
         assertThat(run(Map.of(), "--concurrency", "zero", "a", "b")).isEqualTo(Main.USAGE);
         assertThat(run(Map.of(), "--bogus", "a", "b")).isEqualTo(Main.USAGE);
         assertThat(err()).contains("--concurrency needs a positive whole number").contains("unknown option --bogus");
+    }
+
+    @Test
+    void everyOptionWithAValueTakesItAfterAnEqualsSignToo() throws Exception {
+        Main.Options o = Main.parse(new String[] {"--concurrency=8", "--part-size=4", "--allow=*.json", "--allow",
+            "*.bin", "--ignore=a=b", "--link=symlink", "src", "dest"});
+        assertThat(o.concurrency()).isEqualTo(8);
+        assertThat(o.partSize()).isEqualTo(4L << 20);
+        assertThat(o.allow()).containsExactly("*.json", "*.bin");
+        assertThat(o.ignore()).containsExactly("a=b");
+        assertThat(o.link()).isEqualTo(dev.storageinit.LinkMode.SYMLINK);
+        for (String flag : List.of("--quiet=1", "--verbose=", "--no-extract=yes", "--help=1", "--version=x")) {
+            assertThatThrownBy(() -> Main.parse(new String[] {flag, "src", "dest"})).as(flag)
+                    .isInstanceOf(Main.UsageException.class).hasMessageContaining("takes no value");
+        }
+        assertThatThrownBy(() -> Main.parse(new String[] {"--concurrency=", "src", "dest"}))
+                .hasMessage("--concurrency needs a positive whole number, not ''");
+        assertThatThrownBy(() -> Main.parse(new String[] {"--bogus=1", "src", "dest"}))
+                .hasMessage("unknown option --bogus");
+    }
+
+    @Test
+    void anEmptyDestinationIsAUsageError() {
+        assertThat(run(Map.of(), "pvc://demo-claim/sample-model", "")).isEqualTo(Main.USAGE);
+        assertThat(err().lines()).hasSize(1);
+        assertThat(err()).contains("empty DEST_DIR for 'pvc://demo-claim/sample-model'");
     }
 
     @Test

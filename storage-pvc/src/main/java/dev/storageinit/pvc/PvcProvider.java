@@ -10,6 +10,7 @@ import dev.storageinit.spi.StorageProvider;
 import java.nio.file.FileSystem;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.Set;
 
@@ -61,7 +62,7 @@ public final class PvcProvider implements StorageProvider {
             return new LocalTreeSource(uri.redacted(), root, uri.path());
         }
         Path mountRoot = fileSystem.getPath(context.settings().get(MOUNT_ROOT).orElse(DEFAULT_MOUNT_ROOT));
-        Path claimRoot = mountRoot.resolve(uri.authority());
+        Path claimRoot = mountRoot.resolve(claim(uri));
         if (!Files.isDirectory(claimRoot)) {
             if (!Files.isDirectory(mountRoot)) {
                 throw new NotFoundException(uri.redacted(), "volume '" + uri.authority() + "' is not mounted: neither "
@@ -71,5 +72,23 @@ public final class PvcProvider implements StorageProvider {
             claimRoot = mountRoot;
         }
         return new LocalTreeSource(uri.redacted(), claimRoot, uri.path());
+    }
+
+    /**
+     * The claim as one plain directory name below the mount root. Like the rest of a URI it is taken as written,
+     * percent-escapes included ({@code pvc://%2e%2e} names a directory called {@code %2e%2e}).
+     */
+    private Path claim(ModelUri uri) throws InvalidUriException {
+        String claim = uri.authority();
+        try {
+            Path name = fileSystem.getPath(claim);
+            if (!claim.equals(".") && !claim.equals("..") && name.getRoot() == null && name.getNameCount() == 1) {
+                return name;
+            }
+        } catch (InvalidPathException e) {
+            // no file name on this file system: refused like '..'
+        }
+        throw new InvalidUriException(uri.redacted(), "'" + claim + "' is not a volume claim name; expected "
+                + "pvc://<claim>/<path>");
     }
 }
