@@ -462,8 +462,10 @@ final class DownloadJob {
         private final java.util.TreeMap<Long, Long> undigested = new java.util.TreeMap<>();
         private long digestedTo;
         private boolean digesting;
-        /** The store's checksums that {@code STORAGE_VERIFY_MD5} says to verify. */
+        /** The store's whole-object checksums that {@code STORAGE_VERIFY_MD5} says to verify. */
         final List<Checksum> verified;
+        /** The multipart ETag to verify, part by part as the units stream; null when none is. */
+        final MultipartEtag multipart;
         /** Units not yet submitted (the per-file range limit), and whether the file holds a file slot. */
         final ArrayDeque<Unit> pending = new ArrayDeque<>();
         volatile boolean admitted;
@@ -476,7 +478,21 @@ final class DownloadJob {
             this.linking = localFile != null && request.linkMode() != LinkMode.COPY
                     && localFile.getFileSystem() == target.getFileSystem();
             this.ranged = !linking && object.size() > settings.multipartThreshold() && source.supportsRanges(object);
-            this.verified = md5Policy.select(object.checksums());
+            List<Checksum> selected = md5Policy.select(object.checksums());
+            Checksum etag = MultipartEtag.find(selected);
+            this.multipart = etag == null ? null : MultipartEtag.of(etag, object.size());
+            if (etag != null && multipart == null) {
+                selected = md5Policy.select(MultipartEtag.wholeObject(object.checksums()));
+                LOG.log(System.Logger.Level.WARNING, "{0}: {1}: cannot verify its multipart ETag {2}: no part size"
+                        + " of whole MiB cuts its {3} bytes into that many parts; {4}", shown, object.key(),
+                        etag.hex(), Long.toString(object.size()), verifyingInstead(selected));
+            }
+            this.verified = MultipartEtag.wholeObject(selected);
+        }
+
+        private String verifyingInstead(List<Checksum> checksums) {
+            return checksums.isEmpty() ? "only its size is verified"
+                    : "verifying its " + checksums.get(0).algorithm() + " instead";
         }
 
         /** (Re)creates the file's units; they start at once unless the source's limits hold them back. */
@@ -485,9 +501,13 @@ final class DownloadJob {
             partFailed = false;
             channel = null;
             long size = object.size();
-            long part = ranged ? settings.partSize() : Math.max(size, 1);
+            long part = !ranged ? Math.max(size, 1)
+                    : multipart == null ? settings.partSize() : multipart.rangeLength(settings.partSize());
             int parts = size == 0 ? 1 : (int) ((size + part - 1) / part);
             digests = Digests.create(verified);
+            if (multipart != null) {
+                multipart.begin();
+            }
             synchronized (this) {
                 undigested.clear();
                 digestedTo = 0;
@@ -642,7 +662,7 @@ final class DownloadJob {
                         from = digestedTo;
                         to = end;
                     }
-                    digestRegion(from, to);
+                    digestRegion(from, to, digests);
                     synchronized (this) {
                         digestedTo = to;
                     }
@@ -673,7 +693,7 @@ final class DownloadJob {
             digestContiguous();
         }
 
-        private void digestRegion(long from, long to) throws IOException {
+        private void digestRegion(long from, long to, List<Digests.Digest> into) throws IOException {
             byte[] buffer = buffer();
             ByteBuffer bb = ByteBuffer.wrap(buffer);
             try (FileChannel ch = FileChannel.open(stagingFile, StandardOpenOption.READ)) {
@@ -684,7 +704,7 @@ final class DownloadJob {
                     if (n < 0) {
                         throw new EOFException(relative + ": staging file ends at " + at + " before " + to);
                     }
-                    for (Digests.Digest d : digests) {
+                    for (Digests.Digest d : into) {
                         d.update(buffer, 0, n);
                     }
                     at += n;
@@ -694,6 +714,11 @@ final class DownloadJob {
 
         /** Null when every checksum the store gave matches; otherwise what differs. */
         private String verifyChecksum() throws IOException {
+            String mismatch = verifyWholeObject();
+            return mismatch != null || multipart == null ? mismatch : verifyMultipart();
+        }
+
+        private String verifyWholeObject() throws IOException {
             List<Checksum> expected = verified;
             if (expected.isEmpty()) {
                 return null;
@@ -708,15 +733,48 @@ final class DownloadJob {
                     return "only " + digested + " of " + object.size() + " bytes could be checked";
                 }
             }
-            List<Digests.Digest> actual = digests;
-            for (int i = 0; i < expected.size(); i++) {
-                String hex = actual.get(i).hex();
-                if (!hex.equals(expected.get(i).hex())) {
-                    return expected.get(i).algorithm() + " mismatch: store says " + expected.get(i).hex() + ", got " + hex;
-                }
-            }
-            return null;
+            return mismatch(expected, digests);
         }
+
+        /**
+         * The multipart ETag; once the same bytes came twice without matching it (they were uploaded in parts of
+         * another size), the MD5 of the whole object {@code STORAGE_VERIFY_MD5} left to it, when the store has one.
+         */
+        private String verifyMultipart() throws IOException {
+            List<Checksum> instead = new ArrayList<>(md5Policy.select(MultipartEtag.wholeObject(object.checksums())));
+            instead.removeAll(verified);
+            if (!multipart.unverifiable()) {
+                String mismatch = multipart.verify(this::digestStaged);
+                if (mismatch != null || !multipart.unverifiable()) {
+                    return mismatch;
+                }
+                LOG.log(System.Logger.Level.WARNING, "{0}: {1}: downloaded twice, the same bytes do not match its"
+                        + " multipart ETag {2} with parts of {3}: they were uploaded in parts of another size and the"
+                        + " ETag cannot be verified; {4}", shown, object.key(),
+                        multipart.etag().hex(), multipart.describe(), verifyingInstead(instead));
+            }
+            if (instead.isEmpty()) {
+                return null;
+            }
+            List<Digests.Digest> actual = Digests.create(instead);
+            digestStaged(actual);
+            return mismatch(instead, actual);
+        }
+
+        private void digestStaged(List<Digests.Digest> into) throws IOException {
+            digestRegion(0, object.size(), into);
+        }
+    }
+
+    /** Null when each digest has its checksum's value; otherwise what differs. */
+    private static String mismatch(List<Checksum> expected, List<Digests.Digest> actual) {
+        for (int i = 0; i < expected.size(); i++) {
+            String hex = actual.get(i).hex();
+            if (!hex.equals(expected.get(i).hex())) {
+                return expected.get(i).algorithm() + " mismatch: store says " + expected.get(i).hex() + ", got " + hex;
+            }
+        }
+        return null;
     }
 
     /** A whole small object or one byte range of a large one. Ordered largest file first, then by offset. */
@@ -789,7 +847,7 @@ final class DownloadJob {
         }
 
         private void transfer() throws IOException {
-            if (file.localFile != null && file.digests.isEmpty()) {
+            if (file.localFile != null && file.digests.isEmpty() && file.multipart == null) {
                 copyLocal(file.localFile);
                 return;
             }
@@ -802,6 +860,7 @@ final class DownloadJob {
             }
             long position = offset;
             long end = offset + length;
+            Digests.Digest parts = file.multipart == null ? null : file.multipart.forRange(offset, end);
             int attempt = 1;
             while (true) {
                 long before = position;
@@ -819,6 +878,9 @@ final class DownloadJob {
                             for (Digests.Digest d : file.digests) {
                                 d.update(buffer, 0, n);
                             }
+                        }
+                        if (parts != null) {
+                            parts.update(buffer, 0, n);
                         }
                         position += n;
                         bytesTransferred.addAndGet(n);

@@ -11,10 +11,13 @@ import java.util.Locale;
  * Which of the checksums a store keeps the engine verifies, by {@code STORAGE_VERIFY_MD5}. MD5 is the one that
  * costs: ~320 MB/s per core with a C1-only JVM, ~580 MB/s with C2, where CRC32C runs at several GB/s.
  *
+ * <p>A multipart ETag ({@link Checksum.Algorithm#MULTIPART_MD5}) counts as an MD5, one whose parts are digested in
+ * parallel, where an MD5 of the whole object is digested in file order.
+ *
  * <ul>
  *   <li>{@code auto} (default): every checksum but an MD5 that a cheaper one already covers (GCS keeps CRC32C and
- *       MD5: CRC32C is verified). An object whose only checksum is an MD5 (S3 ETags, rclone's multipart metadata,
- *       Azure Content-MD5) gets it verified.
+ *       MD5: CRC32C is verified). An object whose only checksums are MD5s (S3 ETags, rclone's multipart metadata,
+ *       Azure Content-MD5) gets one verified: its multipart ETag when it has one, else its MD5.
  *   <li>{@code always}: every checksum the store keeps.
  *   <li>{@code never}: no MD5 at all, for TLS endpoints where MD5 would be the bottleneck; sizes and the CRC and
  *       SHA-256 checksums are still verified.
@@ -49,9 +52,10 @@ enum Md5Policy {
             return kept;
         }
         boolean covered = this == NEVER || kept.stream().anyMatch(c -> !isMd5(c));
+        boolean multipart = kept.stream().anyMatch(Md5Policy::isMultipart);
         List<Checksum> selected = new ArrayList<>(kept.size());
         for (Checksum c : kept) {
-            if (!isMd5(c) || !covered) {
+            if (!isMd5(c) || (!covered && (!multipart || isMultipart(c)))) {
                 selected.add(c);
             }
         }
@@ -59,6 +63,10 @@ enum Md5Policy {
     }
 
     private static boolean isMd5(Checksum c) {
-        return c.algorithm() == Checksum.Algorithm.MD5;
+        return c.algorithm() == Checksum.Algorithm.MD5 || isMultipart(c);
+    }
+
+    private static boolean isMultipart(Checksum c) {
+        return c.algorithm() == Checksum.Algorithm.MULTIPART_MD5;
     }
 }

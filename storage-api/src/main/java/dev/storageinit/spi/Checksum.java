@@ -9,7 +9,8 @@ import java.util.Objects;
  * A checksum the store advertises for an object.
  *
  * @param algorithm which function
- * @param hex the value as lower-case hex (big-endian for the CRCs, as GCS and S3 encode them)
+ * @param hex the value as lower-case hex (big-endian for the CRCs, as GCS and S3 encode them); for
+ *     {@link Algorithm#MULTIPART_MD5}, the hex followed by {@code -} and the number of parts
  */
 public record Checksum(Algorithm algorithm, String hex) {
 
@@ -24,7 +25,13 @@ public record Checksum(Algorithm algorithm, String hex) {
         /** CRC32 (IEEE), as in S3 x-amz-checksum-crc32. */
         CRC32,
         /** CRC-64/NVME, as in S3 x-amz-checksum-crc64nvme (S3's default for objects uploaded without one). */
-        CRC64NVME
+        CRC64NVME,
+        /**
+         * An S3 multipart ETag, {@code <md5>-<N>}: the MD5 of the binary MD5s of the N parts the object was uploaded
+         * in. The part size is not part of it: the engine infers it from N and the object's size, and says so when
+         * it cannot.
+         */
+        MULTIPART_MD5
     }
 
     /** Normalises the hex to lower case. */

@@ -40,6 +40,8 @@ final class MemoryProvider implements StorageProvider {
     final AtomicInteger cutsLeft = new AtomicInteger();
     /** Reads whose first byte is flipped. */
     final AtomicInteger corruptNextReads = new AtomicInteger();
+    /** With {@link #corruptNextReads}: a byte at a random position instead, so that no two downloads agree. */
+    volatile boolean corruptAnywhere;
     /** When set, every read fails with this (non-retryable) error. */
     volatile StorageException readError;
     /** What {@link #limits} answers; and, to see them applied, how long each read call takes. */
@@ -137,7 +139,7 @@ final class MemoryProvider implements StorageProvider {
                 byte[] all = objects.get(object.key());
                 byte[] slice = java.util.Arrays.copyOfRange(all, (int) offset, (int) (offset + length));
                 if (corruptNextReads.getAndDecrement() > 0 && slice.length > 0) {
-                    slice[0] ^= 0x55;
+                    slice[corruptAnywhere ? java.util.concurrent.ThreadLocalRandom.current().nextInt(slice.length) : 0] ^= 0x55;
                 }
                 int cut = cutAfter;
                 if (cut > 0 && cutsLeft.getAndDecrement() > 0 && slice.length > cut) {

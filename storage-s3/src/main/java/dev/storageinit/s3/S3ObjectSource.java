@@ -10,6 +10,7 @@ import dev.storageinit.spi.RemoteObject;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -40,6 +41,7 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * bucket's address (through the S3 client's GetObject before that). Thread-safe.
  */
 final class S3ObjectSource implements ObjectSource {
+    private static final System.Logger LOG = System.getLogger("dev.storageinit.s3");
     private static final Pattern MD5_ETAG = Pattern.compile("[0-9a-fA-F]{32}");
     private static final Pattern MULTIPART_ETAG = Pattern.compile("[0-9a-fA-F]{32}-[0-9]+");
     /** The user metadata rclone writes on multipart uploads: the base64 MD5 of the whole file. */
@@ -96,28 +98,35 @@ final class S3ObjectSource implements ObjectSource {
         String etag = o.eTag();
         long size = o.size() == null ? 0 : o.size();
         Checksum checksum = etagChecksum(etag);
+        boolean md5 = checksum != null && checksum.algorithm() == Checksum.Algorithm.MD5;
         boolean multipart = etag != null && MULTIPART_ETAG.matcher(unquote(etag)).matches();
         boolean verifiableFull = o.checksumType() == ChecksumType.FULL_OBJECT
                 && (o.checksumAlgorithm().contains(ChecksumAlgorithm.CRC32_C)
                 || o.checksumAlgorithm().contains(ChecksumAlgorithm.CRC32)
                 || o.checksumAlgorithm().contains(ChecksumAlgorithm.SHA256));
-        if (checksum == null && size > 0 && (multipart || verifiableFull)) {
+        if (!md5 && size > 0 && (multipart || verifiableFull)) {
             // no MD5 in the ETag: one HEAD for a full-object checksum (S3 gives new multipart objects a CRC64NVME), or
-            // the MD5 rclone keeps in the metadata of its multipart uploads (a few large objects per model). Not for
-            // a CRC64NVME alone on a single-part object: S3 gives one to every new object, and an SSE-KMS bucket of
-            // small files would cost a HEAD each.
-            checksum = storeChecksum(head(o.key(), true));
+            // the MD5 rclone keeps in the metadata of its multipart uploads (a few large objects per model), before
+            // the multipart ETag. Not for a CRC64NVME alone on a single-part object: S3 gives one to every new
+            // object, and an SSE-KMS bucket of small files would cost a HEAD each.
+            return new RemoteObject(o.key(), size, etag, storeChecksums(o.key(), head(o.key(), true)));
         }
-        return new RemoteObject(o.key(), size, etag, checksum);
+        return new RemoteObject(o.key(), size, etag, md5 ? checksum : null);
     }
 
-    /** A single-part ETag is the MD5 of the content (unless SSE-KMS/SSE-C made it opaque). */
+    /**
+     * What an ETag says of the content, unless SSE-KMS/SSE-C made it opaque: a single-part ETag is its MD5, a
+     * multipart one ({@code <md5>-<N>}) the MD5 of its parts' MD5s.
+     */
     private Checksum etagChecksum(String etag) {
         if (etag == null || !etagIsMd5) {
             return null;
         }
         String bare = unquote(etag);
-        return MD5_ETAG.matcher(bare).matches() ? Checksum.ofHex(Checksum.Algorithm.MD5, bare) : null;
+        if (MD5_ETAG.matcher(bare).matches()) {
+            return Checksum.ofHex(Checksum.Algorithm.MD5, bare);
+        }
+        return MULTIPART_ETAG.matcher(bare).matches() ? Checksum.ofHex(Checksum.Algorithm.MULTIPART_MD5, bare) : null;
     }
 
     /**
@@ -166,27 +175,55 @@ final class S3ObjectSource implements ObjectSource {
     }
 
     /**
-     * The best full-object checksum a HEAD reported: SHA-256, CRC32C, CRC32, CRC64NVME, then the MD5 rclone keeps in
-     * the {@code md5chksum} metadata of multipart uploads, then an MD5 ETag.
+     * The checksums a HEAD reported, strongest first: the best full-object one (SHA-256, CRC32C, CRC32, CRC64NVME),
+     * the MD5 rclone keeps in the {@code md5chksum} metadata of multipart uploads, and what the ETag says (an MD5
+     * ETag only without rclone's, which is the same MD5).
      */
-    private Checksum storeChecksum(HeadObjectResponse h) {
+    private List<Checksum> storeChecksums(String key, HeadObjectResponse h) {
         if (h == null) {
+            return List.of();
+        }
+        List<Checksum> found = new ArrayList<>(3);
+        Checksum full = fullObjectChecksum(h);
+        if (full != null) {
+            found.add(full);
+        }
+        Checksum rclone = rcloneMd5(h);
+        if (rclone != null) {
+            found.add(rclone);
+        }
+        noteEncryption(h);
+        Checksum etag = etagChecksum(h.eTag());
+        if (etag != null && (rclone == null || etag.algorithm() == Checksum.Algorithm.MULTIPART_MD5)) {
+            found.add(etag);
+        }
+        if (found.isEmpty() && h.eTag() != null && MULTIPART_ETAG.matcher(unquote(h.eTag())).matches()) {
+            LOG.log(System.Logger.Level.WARNING, "{0}: {1}: its multipart ETag is not an MD5 (SSE-KMS or SSE-C) and"
+                    + " the store keeps no other checksum for it: only its size is verified", shown, key);
+        }
+        return found;
+    }
+
+    private static Checksum fullObjectChecksum(HeadObjectResponse h) {
+        if (h.checksumType() == ChecksumType.COMPOSITE) {
             return null;
         }
-        if (h.checksumType() != ChecksumType.COMPOSITE) {
-            if (full(h.checksumSHA256())) {
-                return Checksum.ofBase64(Checksum.Algorithm.SHA256, h.checksumSHA256());
-            }
-            if (full(h.checksumCRC32C())) {
-                return Checksum.ofBase64(Checksum.Algorithm.CRC32C, h.checksumCRC32C());
-            }
-            if (full(h.checksumCRC32())) {
-                return Checksum.ofBase64(Checksum.Algorithm.CRC32, h.checksumCRC32());
-            }
-            if (full(h.checksumCRC64NVME())) {
-                return Checksum.ofBase64(Checksum.Algorithm.CRC64NVME, h.checksumCRC64NVME());
-            }
+        if (full(h.checksumSHA256())) {
+            return Checksum.ofBase64(Checksum.Algorithm.SHA256, h.checksumSHA256());
         }
+        if (full(h.checksumCRC32C())) {
+            return Checksum.ofBase64(Checksum.Algorithm.CRC32C, h.checksumCRC32C());
+        }
+        if (full(h.checksumCRC32())) {
+            return Checksum.ofBase64(Checksum.Algorithm.CRC32, h.checksumCRC32());
+        }
+        if (full(h.checksumCRC64NVME())) {
+            return Checksum.ofBase64(Checksum.Algorithm.CRC64NVME, h.checksumCRC64NVME());
+        }
+        return null;
+    }
+
+    private static Checksum rcloneMd5(HeadObjectResponse h) {
         String rcloneMd5 = h.hasMetadata() ? h.metadata().get(RCLONE_MD5_METADATA) : null;
         if (rcloneMd5 != null) {
             try {
@@ -198,8 +235,7 @@ final class S3ObjectSource implements ObjectSource {
                 // not base64: not rclone's; ignore it
             }
         }
-        noteEncryption(h);
-        return etagChecksum(h.eTag());
+        return null;
     }
 
     private static boolean full(String value) {
@@ -214,7 +250,7 @@ final class S3ObjectSource implements ObjectSource {
                 return Optional.empty();
             }
             long size = h.contentLength() == null ? 0 : h.contentLength();
-            return Optional.of(new RemoteObject(key, size, h.eTag(), storeChecksum(h)));
+            return Optional.of(new RemoteObject(key, size, h.eTag(), storeChecksums(key, h)));
         } catch (SdkException e) {
             throw errors.map("reading the metadata of '" + key + "'", e);
         }

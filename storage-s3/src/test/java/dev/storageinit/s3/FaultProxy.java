@@ -1,6 +1,9 @@
 package dev.storageinit.s3;
 
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -10,6 +13,10 @@ import java.net.Socket;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Locale;
+import java.util.Queue;
+import java.util.Random;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.Predicate;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
@@ -18,8 +25,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A TCP proxy on 127.0.0.1 between the SDK and s3proxy that can misbehave: cut a connection after it has carried
- * N response bytes, or answer the first requests itself with a canned HTTP error. It records the head of every
- * request it forwards, so tests can check the exact requests the provider sent.
+ * N response bytes, answer the first requests itself with a canned HTTP error, or flip one bit in the bodies of
+ * ranged reads. It records the head of every request it forwards, so tests can check the exact requests the
+ * provider sent.
  */
 final class FaultProxy implements AutoCloseable {
     private final ServerSocket server;
@@ -42,6 +50,11 @@ final class FaultProxy implements AutoCloseable {
     private final AtomicInteger cannedLeft = new AtomicInteger();
     private volatile String cannedResponse;
     private volatile Predicate<String> cannedFor = head -> true;
+
+    /** Ranged-read responses (206) still to corrupt, one random bit each; null random: responses are not parsed. */
+    private final AtomicInteger flipsLeft = new AtomicInteger();
+    private final AtomicInteger flipsDone = new AtomicInteger();
+    private volatile Random flips;
 
     FaultProxy(int upstreamPort) throws IOException {
         this.upstreamPort = upstreamPort;
@@ -73,6 +86,19 @@ final class FaultProxy implements AutoCloseable {
 
     int cutsDone() {
         return cutsDone.get();
+    }
+
+    /**
+     * Flips one bit, at a position drawn from {@code seed}, in the body of each of the next {@code responses}
+     * responses to a ranged GET (206), on connections opened from now on.
+     */
+    void flipBits(int responses, long seed) {
+        flips = new Random(seed);
+        flipsLeft.set(responses);
+    }
+
+    int flipsDone() {
+        return flipsDone.get();
     }
 
     /** Answers the next {@code times} requests with {@code status} and an S3 error body, without forwarding them. */
@@ -122,9 +148,14 @@ final class FaultProxy implements AutoCloseable {
             upstream.setTcpNoDelay(true);
             boolean cutThis = cutsLeft.getAndDecrement() > 0;
             long limit = cutThis ? cutAfter : Long.MAX_VALUE;
-            threads.execute(() -> pumpRequests(client, upstream));
+            Queue<String> methods = flips == null ? null : new ConcurrentLinkedQueue<>();
+            threads.execute(() -> pumpRequests(client, upstream, methods));
             InputStream in = upstream.getInputStream();
             OutputStream out = client.getOutputStream();
+            if (methods != null) {
+                pumpFlippingResponses(new BufferedInputStream(in), new BufferedOutputStream(out), methods);
+                return;
+            }
             byte[] buf = new byte[16 << 10];
             long sent = 0;
             while (true) {
@@ -154,8 +185,103 @@ final class FaultProxy implements AutoCloseable {
         }
     }
 
+    /**
+     * Upstream to client, one response at a time (framed by Content-Length or chunked encoding, none for HEAD),
+     * flipping a bit in the body of 206 responses while {@link #flipsLeft} lasts.
+     */
+    private void pumpFlippingResponses(InputStream in, OutputStream out, Queue<String> methods) throws IOException {
+        while (true) {
+            String head = readHead(in);
+            if (head == null) {
+                return;
+            }
+            out.write(head.getBytes(StandardCharsets.ISO_8859_1));
+            String method = methods.poll();
+            int status = Integer.parseInt(head.substring(9, 12));
+            String lower = head.toLowerCase(Locale.ROOT);
+            if ("HEAD".equals(method) || status == 204 || status == 304) {
+                out.flush();
+            } else if (lower.contains("\r\ntransfer-encoding: chunked")) {
+                copyChunked(in, out);
+            } else {
+                long length = contentLength(head);
+                long flipAt = -1;
+                int bit = 0;
+                if (status == 206 && length > 0 && flipsLeft.getAndDecrement() > 0) {
+                    synchronized (flips) {
+                        flipAt = flips.nextLong(length);
+                        bit = flips.nextInt(8);
+                    }
+                    flipsDone.incrementAndGet();
+                }
+                byte[] buf = new byte[16 << 10];
+                for (long at = 0; at < length; ) {
+                    int n = in.read(buf, 0, (int) Math.min(buf.length, length - at));
+                    if (n < 0) {
+                        throw new EOFException("upstream body ended early");
+                    }
+                    if (flipAt >= at && flipAt < at + n) {
+                        buf[(int) (flipAt - at)] ^= (byte) (1 << bit);
+                    }
+                    out.write(buf, 0, n);
+                    at += n;
+                }
+            }
+            out.flush();
+        }
+    }
+
+    /** A response or request head up to and including its empty line; null at a clean end of stream. */
+    private static String readHead(InputStream in) throws IOException {
+        ByteArrayOutputStream head = new ByteArrayOutputStream();
+        int matched = 0;
+        while (matched < 4) {
+            int b = in.read();
+            if (b < 0) {
+                if (head.size() == 0) {
+                    return null;
+                }
+                throw new EOFException("head ended early");
+            }
+            head.write(b);
+            matched = (b == "\r\n\r\n".charAt(matched)) ? matched + 1 : (b == '\r' ? 1 : 0);
+        }
+        return head.toString(StandardCharsets.ISO_8859_1);
+    }
+
+    private static void copyChunked(InputStream in, OutputStream out) throws IOException {
+        while (true) {
+            String line = copyLine(in, out);
+            int size = Integer.parseInt(line.split(";", 2)[0].trim(), 16);
+            if (size == 0) {
+                while (!copyLine(in, out).isEmpty()) {
+                    // trailers
+                }
+                return;
+            }
+            out.write(in.readNBytes(size + 2)); // the chunk and its CRLF
+        }
+    }
+
+    /** Copies one CRLF-terminated line; returns it without the CRLF. */
+    private static String copyLine(InputStream in, OutputStream out) throws IOException {
+        StringBuilder line = new StringBuilder();
+        int b;
+        while ((b = in.read()) != '\n') {
+            if (b < 0) {
+                throw new EOFException("chunked body ended early");
+            }
+            out.write(b);
+            if (b != '\r') {
+                line.append((char) b);
+            }
+        }
+        out.write(b);
+        return line.toString();
+    }
+
     /** Client to upstream: records each request head; answers it with the canned error instead when asked to. */
-    private void pumpRequests(Socket client, Socket upstream) {
+    private void pumpRequests(Socket client, Socket upstream, Queue<String> methods) {
         try {
             InputStream in = client.getInputStream();
             OutputStream up = upstream.getOutputStream();
@@ -177,6 +303,9 @@ final class FaultProxy implements AutoCloseable {
                         head.reset();
                         matched = 0;
                         requestHeads.add(h);
+                        if (methods != null) {
+                            methods.add(h.substring(0, h.indexOf(' ')));
+                        }
                         if (cannedFor.test(h) && cannedLeft.getAndDecrement() > 0) {
                             OutputStream out = client.getOutputStream();
                             out.write(cannedResponse.getBytes(StandardCharsets.UTF_8));

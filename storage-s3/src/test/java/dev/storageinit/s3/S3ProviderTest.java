@@ -443,14 +443,20 @@ class S3ProviderTest {
             source.list("rcmp/ok/", listed::add);
             assertThat(listed).singleElement().satisfies(o -> {
                 assertThat(o.version()).contains("-2");
-                assertThat(o.checksum()).isEqualTo(Checksum.ofHex(Checksum.Algorithm.MD5, md5));
+                assertThat(o.checksums()).containsExactly(Checksum.ofHex(Checksum.Algorithm.MD5, md5),
+                        Checksum.ofHex(Checksum.Algorithm.MULTIPART_MD5, S3ObjectSource.unquote(o.version())));
             });
         }
         download(store.uri("rcmp/ok"), temp.resolve("rcmp-ok"), S3Fixture.kserveEnv(server));
         assertThat(Files.readAllBytes(temp.resolve("rcmp-ok/w.bin"))).isEqualTo(whole);
 
+        // by default the multipart ETag, whose parts are digested in parallel, is verified instead of the whole MD5
         rcloneMultipart("rcmp/bad/w.bin", 40, java.util.Base64.getEncoder().encodeToString(new byte[16]));
-        assertThatThrownBy(() -> download(store.uri("rcmp/bad"), temp.resolve("rcmp-bad"), S3Fixture.kserveEnv(server)))
+        download(store.uri("rcmp/bad"), temp.resolve("rcmp-auto"), S3Fixture.kserveEnv(server));
+        assertThat(Files.size(temp.resolve("rcmp-auto/w.bin"))).isEqualTo((5 << 20) + 1000);
+        Map<String, String> always = S3Fixture.kserveEnv(server);
+        always.put("STORAGE_VERIFY_MD5", "always");
+        assertThatThrownBy(() -> download(store.uri("rcmp/bad"), temp.resolve("rcmp-bad"), always))
                 .isInstanceOf(IntegrityException.class)
                 .hasMessageContaining("w.bin: MD5 mismatch");
         assertThat(temp.resolve("rcmp-bad/w.bin")).doesNotExist();
@@ -508,7 +514,7 @@ class S3ProviderTest {
     // ------------------------------------------------------------------ checksums
 
     @Test
-    void singlePartEtagIsAnMd5AndMultipartHasNone() throws Exception {
+    void singlePartEtagIsAnMd5AndAMultipartOneAMultipartMd5() throws Exception {
         byte[] one = bytes(50_000, 10);
         store.put("sums/single.bin", one);
         byte[] part1 = bytes(5 << 20, 11);
@@ -528,7 +534,8 @@ class S3ProviderTest {
             assertThat(listed.get("sums/single.bin").checksum())
                     .isEqualTo(Checksum.ofHex(Checksum.Algorithm.MD5, md5(one)));
             assertThat(listed.get("sums/multi.bin").version()).contains("-2");
-            assertThat(listed.get("sums/multi.bin").checksum()).isNull();
+            assertThat(listed.get("sums/multi.bin").checksums()).containsExactly(Checksum.ofHex(
+                    Checksum.Algorithm.MULTIPART_MD5, S3ObjectSource.unquote(listed.get("sums/multi.bin").version())));
             assertThat(source.stat("sums/single.bin")).get().extracting(RemoteObject::checksum)
                     .isEqualTo(Checksum.ofHex(Checksum.Algorithm.MD5, md5(one)));
             assertThat(source.stat("sums/absent.bin")).isEmpty();
