@@ -1,7 +1,9 @@
 package dev.storageinit.internal;
 
+import static dev.storageinit.internal.TransferEngineTest.bytes;
 import static dev.storageinit.internal.TransferEngineTest.manifestOf;
 import static dev.storageinit.internal.TransferEngineTest.stagingLeft;
+import static dev.storageinit.internal.TransferEngineTest.storage;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -20,11 +22,9 @@ import java.nio.file.FileSystem;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -39,19 +39,8 @@ class DestinationTest {
 
     private final MemoryProvider store = new MemoryProvider();
 
-    private static byte[] bytes(int n, long seed) {
-        byte[] b = new byte[n];
-        new Random(seed).nextBytes(b);
-        return b;
-    }
-
-    private Storage.Builder storage() {
-        return Storage.builder().providers(List.of(store)).concurrency(4).partSize(64 << 10)
-                .multipartThreshold(64 << 10).retryBackoff(Duration.ofMillis(1));
-    }
-
     private DownloadResult download(DownloadRequest.Builder request) throws StorageException {
-        try (Storage s = storage().build()) {
+        try (Storage s = storage(store).build()) {
             return s.download(request.build());
         }
     }
@@ -174,8 +163,7 @@ class DestinationTest {
         store.readMillis = 2;
         other.readMillis = 2;
         Path dest = temp.resolve("d");
-        try (Storage s = Storage.builder().providers(List.of(store, other)).concurrency(8).partSize(64 << 10)
-                .multipartThreshold(64 << 10).build()) {
+        try (Storage s = storage(store, other).concurrency(8).build()) {
             ExecutorService pool = Executors.newFixedThreadPool(2);
             try {
                 List<Future<DownloadResult>> runs = new ArrayList<>();

@@ -32,14 +32,19 @@ class TransferEngineTest {
 
     private final MemoryProvider store = new MemoryProvider();
 
-    private static byte[] bytes(int n, long seed) {
+    static byte[] bytes(int n, long seed) {
         byte[] b = new byte[n];
         new Random(seed).nextBytes(b);
         return b;
     }
 
     private Storage.Builder storage() {
-        return Storage.builder().providers(List.of(store)).concurrency(4).partSize(64 << 10)
+        return storage(store);
+    }
+
+    /** The engine as these tests run it: small ranges so that small objects are ranged, quick retries. */
+    static Storage.Builder storage(MemoryProvider... stores) {
+        return Storage.builder().providers(List.of(stores)).concurrency(4).partSize(64 << 10)
                 .multipartThreshold(64 << 10).retryBackoff(Duration.ofMillis(1));
     }
 
