@@ -36,7 +36,7 @@ import java.util.Set;
 final class Destination implements AutoCloseable {
     /** The bookkeeping directory inside the destination. */
     static final String STATE_DIR = dev.storageinit.Storage.BOOKKEEPING_DIRECTORY;
-    /** Setting: {@code none} (or off/false/no/0) for no manifest, or the manifest's file path. */
+    /** Setting: {@code none} for no manifest, or the manifest's file path. */
     static final String MANIFEST_SETTING = "STORAGE_MANIFEST";
     /** Setting: seconds to wait for another process using the destination (default 60). */
     static final String LOCK_TIMEOUT = "STORAGE_LOCK_TIMEOUT";
@@ -136,10 +136,6 @@ final class Destination implements AutoCloseable {
             case "":
                 return Optional.of(dest.resolve(STATE_DIR).resolve(Manifest.FILE_NAME));
             case "none":
-            case "off":
-            case "false":
-            case "no":
-            case "0":
                 return Optional.empty();
             default:
                 try {

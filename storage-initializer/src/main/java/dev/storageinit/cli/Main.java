@@ -61,6 +61,8 @@ public final class Main {
             "  --ignore GLOB       skip relative paths matching GLOB (repeatable)",
             "  --link MODE         for volumes and local paths: copy (default), hardlink or symlink",
             "  --no-extract        keep a single .zip/.tar[.gz|.bz2|.xz] object as it is (default: extract it)",
+            "  --manifest FILE     keep the manifest in FILE instead of DEST_DIR/.storage-initializer/manifest.json;",
+            "                      none keeps no manifest (env STORAGE_MANIFEST; a file serves one pair only)",
             "  --quiet, -q         print errors only",
             "  --verbose, -v       print every file and stack traces of errors",
             "  --version           print the version and the installed providers",
@@ -94,7 +96,7 @@ public final class Main {
 
     /** Parsed command line. */
     record Options(List<String[]> pairs, int concurrency, long partSize, List<String> allow, List<String> ignore,
-            LinkMode link, boolean extract, boolean quiet, boolean verbose) {}
+            LinkMode link, boolean extract, String manifest, boolean quiet, boolean verbose) {}
 
     /** Thrown for a bad command line. */
     static final class UsageException extends Exception {
@@ -107,7 +109,7 @@ public final class Main {
 
     /** Options followed by a value, as {@code --opt value} or {@code --opt=value}. */
     private static final Set<String> WITH_VALUE =
-            Set.of("--concurrency", "--part-size", "--allow", "--ignore", "--link");
+            Set.of("--concurrency", "--part-size", "--allow", "--ignore", "--link", "--manifest");
 
     static Options parse(String[] args) throws UsageException {
         List<String> positional = new ArrayList<>();
@@ -117,6 +119,7 @@ public final class Main {
         long partSize = 16L << 20;
         LinkMode link = LinkMode.COPY;
         boolean extract = true;
+        String manifest = null;
         boolean quiet = false;
         boolean verbose = false;
         boolean options = true;
@@ -169,6 +172,12 @@ public final class Main {
                     noValue(name, inline);
                     extract = false;
                     break;
+                case "--manifest":
+                    if (v.isBlank()) {
+                        throw new UsageException("--manifest needs a file path or none");
+                    }
+                    manifest = v;
+                    break;
                 default:
                     throw new UsageException("unknown option " + name);
             }
@@ -188,13 +197,22 @@ public final class Main {
             }
             pairs.add(new String[] {positional.get(i), positional.get(i + 1)});
         }
-        return new Options(pairs, concurrency, partSize, allow, ignore, link, extract, quiet, verbose);
+        if (manifest != null && !isNone(manifest) && pairs.size() > 1) {
+            throw new UsageException("--manifest " + manifest + " names one file, which cannot hold the manifests of "
+                    + pairs.size() + " pairs; use none, or run one pair per command");
+        }
+        return new Options(pairs, concurrency, partSize, allow, ignore, link, extract, manifest, quiet, verbose);
     }
 
     private static void noValue(String option, String inline) throws UsageException {
         if (inline != null) {
             throw new UsageException(option + " takes no value, not '" + inline + "'");
         }
+    }
+
+    /** The word that turns the manifest off, as {@code STORAGE_MANIFEST} reads it too. */
+    private static boolean isNone(String manifest) {
+        return manifest.equalsIgnoreCase("none");
     }
 
     private static String value(String[] args, int i, String option) throws UsageException {
@@ -260,19 +278,31 @@ public final class Main {
         int code = OK;
         for (String[] pair : options.pairs()) {
             try {
-                requests.add(DownloadRequest.builder(pair[0], Path.of(pair[1]))
+                DownloadRequest.Builder request = DownloadRequest.builder(pair[0], Path.of(pair[1]))
                         .credentials(settings)
                         .allow(options.allow())
                         .ignore(options.ignore())
                         .linkMode(options.link())
-                        .extractArchives(options.extract())
-                        .build());
+                        .extractArchives(options.extract());
+                if (options.manifest() != null && isNone(options.manifest())) {
+                    request.noManifest();
+                } else if (options.manifest() != null) {
+                    request.manifestFile(Path.of(options.manifest()));
+                }
+                requests.add(request.build());
             } catch (StorageException e) {
                 code = report(err, e, options.verbose(), code);
             } catch (java.nio.file.InvalidPathException e) {
                 err.println("storage-initializer: invalid destination '" + pair[1] + "': " + e.getReason());
                 code = code == OK ? USAGE : code;
             }
+        }
+        String manifestSetting = settings.get("STORAGE_MANIFEST").map(String::trim).orElse("");
+        if (code == OK && options.manifest() == null && requests.size() > 1 && !manifestSetting.isEmpty()
+                && !isNone(manifestSetting)) {
+            err.println("storage-initializer: configuration error: STORAGE_MANIFEST names one file, which cannot hold "
+                    + "the manifests of " + requests.size() + " pairs; use none, or run one pair per command");
+            code = INVALID;
         }
         if (code != OK) {
             return code;

@@ -152,8 +152,9 @@ class MainTest {
                 dest.toString())).isZero();
         assertThat(out()).isEmpty();
         try (Stream<Path> walk = Files.walk(dest)) {
-            assertThat(walk.filter(Files::isRegularFile).map(p -> p.getFileName().toString())
-                    .filter(n -> !n.startsWith(".storage")))
+            assertThat(walk.filter(Files::isRegularFile)
+                    .filter(p -> !dest.relativize(p).startsWith(".storage-initializer"))
+                    .map(p -> p.getFileName().toString()))
                     .containsExactlyInAnyOrder("config.json", "tokenizer.json", "index.json");
         }
     }
@@ -182,5 +183,37 @@ class MainTest {
         Path link = dest.resolve("weights/model-00002-of-00002.bin");
         assertThat(Files.isSymbolicLink(link)).isTrue();
         assertThat(Files.size(link)).isEqualTo(40000);
+    }
+
+    @Test
+    void theManifestMovesOrGoesWithAnOptionAndItsVariable() throws Exception {
+        Path moved = temp.resolve("moved");
+        Path file = temp.resolve("state/sample.json");
+        assertThat(run(volumes(), "--manifest=" + file, "pvc://demo-claim/sample-model", moved.toString())).isZero();
+        assertThat(Files.readString(file)).contains("\"complete\":true");
+        assertThat(moved.resolve(".storage-initializer")).doesNotExist();
+
+        Path none = temp.resolve("none");
+        assertThat(run(volumes(), "--manifest", "none", "pvc://demo-claim/sample-model", none.toString())).isZero();
+        assertThat(none.resolve(".storage-initializer")).doesNotExist();
+
+        Map<String, String> env = new java.util.HashMap<>(volumes());
+        env.put("STORAGE_MANIFEST", "none");
+        Path byEnv = temp.resolve("env");
+        assertThat(run(env, "pvc://demo-claim/sample-model", byEnv.toString())).isZero();
+        assertThat(byEnv.resolve(".storage-initializer")).doesNotExist();
+    }
+
+    @Test
+    void oneManifestFileForSeveralPairsIsRefusedBeforeAnyDownload() throws Exception {
+        String file = temp.resolve("m.json").toString();
+        assertThat(run(volumes(), "--manifest", file, "pvc://demo-claim/sample-model", temp.resolve("a").toString(),
+                "pvc://demo-claim/sample-model", temp.resolve("b").toString())).isEqualTo(2);
+        assertThat(err()).contains("cannot hold the manifests of 2 pairs");
+        Map<String, String> env = new java.util.HashMap<>(volumes());
+        env.put("STORAGE_MANIFEST", file);
+        assertThat(run(env, "pvc://demo-claim/sample-model", temp.resolve("a").toString(),
+                "pvc://demo-claim/sample-model", temp.resolve("b").toString())).isEqualTo(5);
+        assertThat(temp.resolve("a")).doesNotExist();
     }
 }
