@@ -50,7 +50,7 @@ final class DownloadJob {
     /** Staging directory inside the destination, removed at the end of every run. */
     static final String STAGING_DIR = ".storage-initializer.staging";
 
-    private static final System.Logger LOG = System.getLogger("dev.storageinit.engine");
+    private static final System.Logger LOG = Redactor.logger("dev.storageinit.engine");
     private static final ThreadLocal<byte[]> BUFFER = new ThreadLocal<>();
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(10);
     private static final int MAX_WHOLE_FILE_RETRIES = 2;

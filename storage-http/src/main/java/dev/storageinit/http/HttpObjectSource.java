@@ -10,6 +10,7 @@ import dev.storageinit.NotFoundException;
 import dev.storageinit.StorageException;
 import dev.storageinit.TransferException;
 import dev.storageinit.internal.Json;
+import dev.storageinit.internal.Redactor;
 import dev.storageinit.spi.ObjectSource;
 import dev.storageinit.spi.RemoteObject;
 import dev.storageinit.spi.SourceContext;
@@ -53,7 +54,7 @@ import javax.net.ssl.SSLException;
  * at most {@value #MAX_REDIRECTS}, and the per-host headers and any userinfo credentials go to their own host only.
  */
 final class HttpObjectSource implements ObjectSource {
-    private static final System.Logger LOG = System.getLogger(HttpObjectSource.class.getName());
+    private static final System.Logger LOG = Redactor.logger(HttpObjectSource.class.getName());
 
     static final int MAX_REDIRECTS = 5;
     static final String CONNECT_TIMEOUT = "HTTP_CONNECT_TIMEOUT";
