@@ -9,6 +9,7 @@ import dev.storageinit.ModelUri;
 import dev.storageinit.Storage;
 import dev.storageinit.StorageException;
 import dev.storageinit.TransferListener;
+import dev.storageinit.internal.ScrubbingFormatter;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URLEncoder;
@@ -31,6 +32,10 @@ import java.util.logging.SimpleFormatter;
  * cause chain, JUL log records at every level, listener events) that must hold none of them in any form
  * ({@link #traces(String)}). Open one per download attempt, in try-with-resources: it raises the root logger to
  * {@link Level#ALL} while open.
+ *
+ * <p>Records of the library's own loggers ({@code dev.storageinit.*}) must be clean as they are. SDK and JDK loggers
+ * are not the library's to change: their records must be clean once through the {@link ScrubbingFormatter} that
+ * the CLI (and any embedder on JUL) puts on its handlers.
  */
 public final class SecretLeaks implements AutoCloseable {
     /** A marker no real output contains: every corpus secret holds it, so a partial leak is found too. */
@@ -40,11 +45,14 @@ public final class SecretLeaks implements AutoCloseable {
     private final Logger root = Logger.getLogger("");
     private final Level rootLevel = root.getLevel();
     private final Handler handler = new Handler() {
-        private final SimpleFormatter formatter = new SimpleFormatter();
+        private final SimpleFormatter plain = new SimpleFormatter();
+        private final ScrubbingFormatter scrubbing = new ScrubbingFormatter(plain);
 
         @Override
         public void publish(LogRecord r) {
-            add("log " + r.getLoggerName() + " " + r.getLevel() + ": " + formatter.format(r));
+            String name = String.valueOf(r.getLoggerName());
+            add("log " + name + " " + r.getLevel() + ": "
+                    + (name.startsWith("dev.storageinit") ? plain : scrubbing).format(r));
         }
 
         @Override
