@@ -103,7 +103,7 @@ final class DownloadJob {
         this.settings = engine.settings();
         this.request = request;
         this.source = source;
-        this.shown = request.source().redacted();
+        this.shown = Redactor.scrub(request.source().redacted());
         this.listener = engine.listener();
         this.filter = filterFor(request);
         this.limits = limits;

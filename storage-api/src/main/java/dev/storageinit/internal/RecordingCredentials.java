@@ -1,6 +1,7 @@
 package dev.storageinit.internal;
 
 import dev.storageinit.CredentialSource;
+import java.util.Locale;
 import java.util.Optional;
 
 /** A {@link CredentialSource} that registers with the {@link Redactor} each secret-like value it hands out. */
@@ -15,7 +16,11 @@ final class RecordingCredentials implements CredentialSource {
     public Optional<String> get(String name) {
         Optional<String> value = settings.get(name);
         if (value.isPresent() && Redactor.isSecretName(name)) {
-            Redactor.secret(value.get());
+            if (name.toLowerCase(Locale.ROOT).endsWith("-headers")) {
+                Redactor.secretHeaders(value.get());
+            } else {
+                Redactor.secret(value.get());
+            }
         }
         return value;
     }

@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
  * listener events, printed lines. {@link #scrub(String)} removes
  * <ul>
  *   <li>every value registered with {@link #secret(String)}, with its parts (the secret parameters of a SAS query or
- *       a connection string, the values of a JSON object, the runs between characters a URL cannot hold) and their
+ *       a connection string, the secret members of a JSON object, the runs between characters a URL cannot hold) and their
  *       percent-encoded, form-encoded, decoded and JSON-escaped forms. {@link #recording} registers every value a
  *       {@link CredentialSource} hands out for a {@linkplain #isSecretName secret-like name}, {@link #uri} the
  *       secret query parameters and password of a source URI; providers register what they read elsewhere;</li>
@@ -33,7 +33,7 @@ import java.util.regex.Pattern;
  */
 public final class Redactor {
     /** What a secret becomes. */
-    public static final String MASK = "***";
+    private static final String MASK = "***";
     private static final int MIN_VALUE = 6;
     private static final int MIN_PART = 8;
     private static final long BUDGET = 4L << 20;
@@ -100,13 +100,25 @@ public final class Redactor {
         }
     }
 
-    /** Registers a secret value: from now on no scrubbed text holds it, a part of it, or an encoded form. */
+    /**
+     * Registers a secret value: from now on no scrubbed text holds it, a part of it, or an encoded form. Of a JSON
+     * object, the members with secret-like names ({@code private_key}, {@code client_secret}) are parts.
+     */
     public static void secret(String value) {
+        register(value, false);
+    }
+
+    /** Registers KServe's {@code <host>-headers} JSON: every header value in it is a secret. */
+    public static void secretHeaders(String json) {
+        register(json, true);
+    }
+
+    private static void register(String value, boolean everyMember) {
         if (value == null || value.strip().length() < MIN_VALUE) {
             return;
         }
         Set<String> found = new LinkedHashSet<>();
-        collect(value, MIN_VALUE, found, 0);
+        collect(value, MIN_VALUE, found, 0, everyMember);
         Set<String> forms = new LinkedHashSet<>();
         for (String s : found) {
             forms.add(s);
@@ -141,7 +153,7 @@ public final class Redactor {
         }
     }
 
-    private static void collect(String value, int min, Set<String> out, int depth) {
+    private static void collect(String value, int min, Set<String> out, int depth, boolean everyMember) {
         String v = value.strip();
         if (v.length() < min || depth > 4 || !out.add(v)) {
             return;
@@ -152,9 +164,10 @@ public final class Redactor {
         if (v.startsWith("{")) {
             try {
                 if (Json.parse(v) instanceof Map<?, ?> object) {
-                    for (Object member : object.values()) {
-                        if (member instanceof String s) {
-                            collect(s, MIN_PART, out, depth + 1);
+                    for (Map.Entry<?, ?> member : object.entrySet()) {
+                        if (member.getValue() instanceof String s
+                                && (everyMember || isSecretParameter(String.valueOf(member.getKey())))) {
+                            collect(s, MIN_PART, out, depth + 1, false);
                         }
                     }
                     return;
@@ -173,7 +186,7 @@ public final class Redactor {
                 String field = part.substring(eq + 1);
                 Matcher inner = INNER_FIELD.matcher(field);
                 if (!inner.matches() || isSecretParameter(inner.group(1))) {
-                    collect(field, MIN_VALUE, out, depth + 1);
+                    collect(field, MIN_VALUE, out, depth + 1, false);
                 }
             }
         }
@@ -182,7 +195,7 @@ public final class Redactor {
         }
         for (String piece : STRAY.split(v)) {
             if (piece.length() >= MIN_PART && piece.length() < v.length()) {
-                collect(piece, MIN_PART, out, depth + 1);
+                collect(piece, MIN_PART, out, depth + 1, false);
             }
         }
     }

@@ -34,6 +34,16 @@ class RedactorTest {
     }
 
     @Test
+    void ofJsonTheSecretMembersAndEveryHeaderValue() {
+        Redactor.secret("{\"type\": \"service_account\", \"project_id\": \"visible-project\", "
+                + "\"private_key\": \"-----BEGIN PRIVATE KEY-----\\nMIIEvPemBodyLine0123456789\\n\"}");
+        assertThat(Redactor.scrub("project visible-project, key line MIIEvPemBodyLine0123456789"))
+                .isEqualTo("project visible-project, key line ***");
+        Redactor.secretHeaders("{\"Cookie\": \"session=CookieValue-31337\"}");
+        assertThat(Redactor.scrub("sent session=CookieValue-31337")).isEqualTo("sent ***");
+    }
+
+    @Test
     void patternsCatchWhatNoOneRegistered() {
         assertThat(Redactor.scrub("to https://h/p?X-Amz-Credential=AK%2F1&X-Amz-Signature=deadbeef&a=1"))
                 .isEqualTo("to https://h/p?X-Amz-Credential=***&X-Amz-Signature=***&a=1");
