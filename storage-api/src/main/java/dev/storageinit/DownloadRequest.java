@@ -48,6 +48,12 @@ public record DownloadRequest(
         this(source, destination, credentials, allowPatterns, ignorePatterns, linkMode, true, null, true);
     }
 
+    /** The same request reading its credentials and settings from {@code other}. */
+    DownloadRequest withCredentials(CredentialSource other) {
+        return new DownloadRequest(source, destination, other, allowPatterns, ignorePatterns, linkMode,
+                extractArchives, manifestFile, keepManifest);
+    }
+
     /** A request with the environment as credential source and no filters. */
     public static DownloadRequest of(String source, Path destination) throws InvalidUriException {
         return builder(source, destination).build();

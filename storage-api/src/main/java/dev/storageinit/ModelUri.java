@@ -1,5 +1,6 @@
 package dev.storageinit;
 
+import dev.storageinit.internal.Redactor;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -24,8 +25,6 @@ public record ModelUri(String text, String scheme, String authority, String path
     private static final Pattern SCHEME = Pattern.compile("([A-Za-z][A-Za-z0-9+.-]*)://(.*)", Pattern.DOTALL);
     /** rclone's {@code remote:bucket/path}; a one-letter "remote" would be a Windows drive, so two or more. */
     private static final Pattern RCLONE_REMOTE = Pattern.compile("([A-Za-z][A-Za-z0-9_-]+):(?!//)(.+)", Pattern.DOTALL);
-    private static final Pattern SECRET_PARAM =
-            Pattern.compile("(?i)(sig|signature|token|secret|password|passwd|key|credential|code|auth)");
     private static final String FORMS = "expected <scheme>://<bucket>/<path> (s3, gs, pvc, ...), "
             + "https://<host>/<path>, file:///<absolute path> or a local path";
 
@@ -159,7 +158,7 @@ public record ModelUri(String text, String scheme, String authority, String path
             if (i > 0) {
                 sb.append('&');
             }
-            if (eq >= 0 && SECRET_PARAM.matcher(name).find()) {
+            if (eq >= 0 && Redactor.isSecretParameter(name)) {
                 sb.append(name).append("=***");
             } else {
                 sb.append(p);

@@ -2,6 +2,7 @@ package dev.storageinit;
 
 import dev.storageinit.internal.EngineSettings;
 import dev.storageinit.internal.ProviderRegistry;
+import dev.storageinit.internal.Redactor;
 import dev.storageinit.internal.TransferEngine;
 import dev.storageinit.spi.StorageProvider;
 import java.nio.file.Path;
@@ -56,10 +57,20 @@ public final class Storage implements AutoCloseable {
      * verifies sizes and checksums, and publishes each file only when complete. Blocks until done; interrupting the
      * calling thread aborts the download.
      *
+     * <p>Every value the request's credential source hands out for a secret-like name, and the secret query
+     * parameters of the URI, are registered with the library's scrubber first: no error, log record or listener
+     * event of the download shows them, however malformed they are.
+     *
      * @throws StorageException one of its typed subclasses; nothing incomplete is left looking complete
      */
     public DownloadResult download(DownloadRequest request) throws StorageException {
-        return engine.download(request, registry.select(request.source(), request.credentials()));
+        Redactor.uri(request.source());
+        DownloadRequest recorded = request.withCredentials(Redactor.recording(request.credentials()));
+        try {
+            return engine.download(recorded, registry.select(recorded.source(), recorded.credentials()));
+        } catch (RuntimeException e) {
+            throw new TransferException(request.source().redacted(), "unexpected error: " + e, false, e);
+        }
     }
 
     /** The installed providers and their schemes, e.g. {@code ["pvc (file, pvc)", "s3 (s3)"]}. */

@@ -55,7 +55,7 @@ import org.apache.commons.compress.compressors.xz.XZCompressorInputStream;
  * accepted, so a refused archive publishes nothing; the archive itself is removed in every case.
  */
 public final class ArchiveExtractor {
-    private static final System.Logger LOG = System.getLogger(ArchiveExtractor.class.getName());
+    private static final System.Logger LOG = Redactor.logger(ArchiveExtractor.class.getName());
 
     /** Default cap on extracted bytes: 64 GiB. */
     public static final long DEFAULT_MAX_BYTES = 64L << 30;

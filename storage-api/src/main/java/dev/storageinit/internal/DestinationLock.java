@@ -23,7 +23,7 @@ import java.util.Set;
 final class DestinationLock implements AutoCloseable {
     static final String FILE_NAME = "lock";
 
-    private static final System.Logger LOG = System.getLogger("dev.storageinit.engine");
+    private static final System.Logger LOG = Redactor.logger("dev.storageinit.engine");
     private static final long POLL_MILLIS = 100;
     /** Bookkeeping directories held by a download of this JVM: OS locks are per process, so they are tracked here. */
     private static final Set<Path> HELD = new HashSet<>();

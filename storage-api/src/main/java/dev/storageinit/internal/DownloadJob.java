@@ -45,7 +45,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * the manifest records what was published.
  */
 final class DownloadJob {
-    private static final System.Logger LOG = System.getLogger("dev.storageinit.engine");
+    private static final System.Logger LOG = Redactor.logger("dev.storageinit.engine");
     private static final ThreadLocal<byte[]> BUFFER = new ThreadLocal<>();
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(10);
     private static final int MAX_WHOLE_FILE_RETRIES = 2;
@@ -100,7 +100,7 @@ final class DownloadJob {
         this.settings = engine.settings();
         this.request = request;
         this.source = source;
-        this.shown = request.source().redacted();
+        this.shown = Redactor.scrub(request.source().redacted());
         this.listener = engine.listener();
         this.filter = filterFor(request);
         this.limits = limits;

@@ -2,6 +2,8 @@ package dev.storageinit.azure;
 
 import dev.storageinit.ConfigurationException;
 import dev.storageinit.CredentialSource;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -117,8 +119,8 @@ final class AzureAuth {
         String account = location.account();
 
         if (location.sas() != null) {
-            return new AzureAuth(Kind.SAS, endpoint, account, location.sas(), null, null, null, null,
-                    "the SAS token in the URI", endpointFrom);
+            return new AzureAuth(Kind.SAS, endpoint, account, checkSas(shown, location.sas(), "the SAS token in the URI"),
+                    null, null, null, null, "the SAS token in the URI", endpointFrom);
         }
         if (s.get("AZURE_CLIENT_ID").isPresent()) {
             return identity(s, endpoint, account, endpointFrom, "");
@@ -141,7 +143,8 @@ final class AzureAuth {
             String from = "AZURE_STORAGE_CONNECTION_STRING (" + s.describe("AZURE_STORAGE_CONNECTION_STRING") + ")";
             String csSas = cs.get("sharedaccesssignature");
             if (csSas != null) {
-                return new AzureAuth(Kind.SAS, endpoint, account, stripQuestionMark(csSas), null, null, null, null,
+                return new AzureAuth(Kind.SAS, endpoint, account, checkSas(shown, stripQuestionMark(csSas),
+                        "the SharedAccessSignature of " + from), null, null, null, null,
                         "SharedAccessSignature of " + from, endpointFrom);
             }
             String key = cs.get("accountkey");
@@ -196,7 +199,8 @@ final class AzureAuth {
     private static AzureAuth keyOrSas(String shown, String value, String endpoint, String account,
             String endpointFrom, String name, String where) throws ConfigurationException {
         if (AzureLocation.sasOf(value) != null) {
-            return new AzureAuth(Kind.SAS, endpoint, account, stripQuestionMark(value), null, null, null, null,
+            return new AzureAuth(Kind.SAS, endpoint, account, checkSas(shown, stripQuestionMark(value),
+                    "the SAS token in " + name + " (" + where + ")"), null, null, null, null,
                     "SAS token in " + name + " (" + where + ")", endpointFrom);
         }
         checkBase64(shown, value, name + " (" + where + ")");
@@ -255,8 +259,9 @@ final class AzureAuth {
             if (sas == null) {
                 throw new ConfigurationException(shown, p + "SAS_URL (" + where + ") holds no SAS token ('?sv=...&sig=...')");
             }
-            return new AzureAuth(Kind.SAS, endpoint, account, sas, null, null, null, null,
-                    "SAS token in " + p + "SAS_URL (" + where + ")", endpointFrom);
+            return new AzureAuth(Kind.SAS, endpoint, account, checkSas(shown, sas, "the SAS token in " + p
+                    + "SAS_URL (" + where + ")"), null, null, null, null, "SAS token in " + p + "SAS_URL (" + where
+                    + ")", endpointFrom);
         }
         Optional<String> tenant = s.get(p + "TENANT");
         Optional<String> clientId = s.get(p + "CLIENT_ID");
@@ -328,7 +333,35 @@ final class AzureAuth {
             throw new ConfigurationException(shown, name + " must not carry a query (put a SAS token in the URI or "
                     + "in AZURE_STORAGE_ACCESS_KEY)");
         }
+        try {
+            new URI(u);
+        } catch (URISyntaxException e) {
+            throw new ConfigurationException(shown, name + " is not a valid URL (" + e.getReason() + " at index "
+                    + e.getIndex() + ")");
+        }
         return u;
+    }
+
+    /**
+     * The SAS token when it can go into a URL as it is; a stray character (a space, '|', '"', a bad '%' escape, ...)
+     * fails here with a message that names where it is but quotes nothing of the token.
+     */
+    private static String checkSas(String shown, String sas, String what) throws ConfigurationException {
+        String prefix = "http://h/?";
+        try {
+            new URI(prefix + sas);
+        } catch (URISyntaxException e) {
+            throw new ConfigurationException(shown, what + " is not a valid URL query (" + e.getReason()
+                    + " at character " + (e.getIndex() - prefix.length() + 1) + "; percent-encode it as the portal "
+                    + "does)");
+        }
+        for (int i = 0; i < sas.length(); i++) {
+            if (sas.charAt(i) > 0x7e) {
+                throw new ConfigurationException(shown, what + " is not a valid URL query (non-ASCII character "
+                        + "at character " + (i + 1) + "; percent-encode it as the portal does)");
+            }
+        }
+        return sas;
     }
 
     static String hostOf(String url) {

@@ -34,6 +34,7 @@ import dev.storageinit.IntegrityException;
 import dev.storageinit.NotFoundException;
 import dev.storageinit.StorageException;
 import dev.storageinit.TransferException;
+import dev.storageinit.internal.Redactor;
 import dev.storageinit.spi.Checksum;
 import dev.storageinit.spi.ObjectSource;
 import dev.storageinit.spi.RemoteObject;
@@ -56,7 +57,7 @@ import java.util.function.Consumer;
  * default netty HTTP client with a connection pool of at least the engine's concurrency.
  */
 final class AzureObjectSource implements ObjectSource {
-    private static final System.Logger LOG = System.getLogger(AzureObjectSource.class.getName());
+    private static final System.Logger LOG = Redactor.logger(AzureObjectSource.class.getName());
     private static final int PAGE_SIZE = 5000;
 
     /** One HTTP client per pool size, shared by every source: connections are reused across downloads. */

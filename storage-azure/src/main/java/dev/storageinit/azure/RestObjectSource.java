@@ -5,6 +5,7 @@ import dev.storageinit.IntegrityException;
 import dev.storageinit.NotFoundException;
 import dev.storageinit.StorageException;
 import dev.storageinit.TransferException;
+import dev.storageinit.internal.Redactor;
 import dev.storageinit.spi.RemoteObject;
 import java.io.FilterInputStream;
 import java.io.IOException;
@@ -56,7 +57,7 @@ final class RestObjectSource implements ObjectSource {
     private static final Set<Body> OPEN = ConcurrentHashMap.newKeySet();
     private static volatile ScheduledExecutorService watchdog;
 
-    private static final System.Logger LOG = System.getLogger(AzureObjectSource.class.getName());
+    private static final System.Logger LOG = Redactor.logger(AzureObjectSource.class.getName());
     static int pageSize = 5000;
 
     private final AzureLocation location;

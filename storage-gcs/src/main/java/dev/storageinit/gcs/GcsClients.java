@@ -14,6 +14,7 @@ import com.google.cloud.storage.Storage;
 import com.google.cloud.storage.StorageOptions;
 import dev.storageinit.ConfigurationException;
 import dev.storageinit.ModelUri;
+import dev.storageinit.internal.Redactor;
 import dev.storageinit.spi.TrustBundles;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -119,6 +120,7 @@ final class GcsClients {
                 byte[] content;
                 try {
                     content = Files.readAllBytes(settings.credentialsFile);
+                    Redactor.secret(new String(content, StandardCharsets.UTF_8));
                 } catch (NoSuchFileException e) {
                     throw new ConfigurationException(shown, "credentials file " + settings.credentialsFile
                             + " does not exist (" + settings.credentialSource + ")", null);

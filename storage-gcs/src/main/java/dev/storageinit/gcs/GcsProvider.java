@@ -4,6 +4,7 @@ import dev.storageinit.CredentialSource;
 import dev.storageinit.InvalidUriException;
 import dev.storageinit.ModelUri;
 import dev.storageinit.StorageException;
+import dev.storageinit.internal.Redactor;
 import dev.storageinit.spi.ObjectSource;
 import dev.storageinit.spi.SourceContext;
 import dev.storageinit.spi.StorageProvider;
@@ -19,7 +20,7 @@ import java.util.regex.Pattern;
  * <p>Construction and {@link #match} load no Google class; the client is created in {@link #open}.
  */
 public final class GcsProvider implements StorageProvider {
-    private static final System.Logger LOG = System.getLogger("dev.storageinit.gcs");
+    private static final System.Logger LOG = Redactor.logger("dev.storageinit.gcs");
     /** Bucket names as GCS allows them: 3-222 characters of lower-case letters, digits, '-', '_' and '.'. */
     private static final Pattern BUCKET = Pattern.compile("[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]");
     private static final String FORM = "expected gs://<bucket>/<path> (or <remote>://<bucket>/<path> for an rclone "

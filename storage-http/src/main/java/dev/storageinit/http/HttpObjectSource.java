@@ -10,6 +10,7 @@ import dev.storageinit.NotFoundException;
 import dev.storageinit.StorageException;
 import dev.storageinit.TransferException;
 import dev.storageinit.internal.Json;
+import dev.storageinit.internal.Redactor;
 import dev.storageinit.spi.ObjectSource;
 import dev.storageinit.spi.RemoteObject;
 import dev.storageinit.spi.SourceContext;
@@ -50,10 +51,12 @@ import javax.net.ssl.SSLException;
  * asks {@link #stat} for the object itself: a HEAD (or a one-byte ranged GET when HEAD is refused or says nothing
  * about ranges) gives its size, version (strong ETag, else Last-Modified) and whether the server serves ranges.
  * Reads are ranged GETs pinned with {@code If-Match} (or {@code If-Unmodified-Since}); redirects are followed here,
- * at most {@value #MAX_REDIRECTS}, and the per-host headers and any userinfo credentials go to their own host only.
+ * at most {@value #MAX_REDIRECTS}. KServe's per-host headers ({@code <host>-headers}) and any userinfo credentials
+ * belong to an origin (scheme, host, port), not to a host name: those of the URL's host go to the URL's origin only,
+ * those of another host to the first origin of that host a redirect led to; never from https down to plain http.
  */
 final class HttpObjectSource implements ObjectSource {
-    private static final System.Logger LOG = System.getLogger(HttpObjectSource.class.getName());
+    private static final System.Logger LOG = Redactor.logger(HttpObjectSource.class.getName());
 
     static final int MAX_REDIRECTS = 5;
     static final String CONNECT_TIMEOUT = "HTTP_CONNECT_TIMEOUT";
@@ -72,6 +75,8 @@ final class HttpObjectSource implements ObjectSource {
     private final HttpClient client;
     private final Duration readTimeout;
     private final Map<String, Map<String, String>> headersByHost = new ConcurrentHashMap<>();
+    /** The one origin each host's headers go to. */
+    private final Map<String, String> originByHost = new ConcurrentHashMap<>();
     private volatile Probe probe;
 
     /** What stat learnt about the file. */
@@ -93,6 +98,7 @@ final class HttpObjectSource implements ObjectSource {
         this.settings = settings;
         this.client = client;
         this.readTimeout = readTimeout;
+        originByHost.put(hostKey(target.getHost()), origin(target));
     }
 
     static HttpObjectSource open(ModelUri uri, SourceContext context) throws StorageException {
@@ -333,10 +339,10 @@ final class HttpObjectSource implements ObjectSource {
                     .timeout(readTimeout)
                     .method(method, HttpRequest.BodyPublishers.noBody());
             if (mayCarryCredentials(current)) {
-                for (Map.Entry<String, String> e : headersFor(current.getHost()).entrySet()) {
+                for (Map.Entry<String, String> e : headersFor(current).entrySet()) {
                     b.setHeader(e.getKey(), e.getValue());
                 }
-                if (userInfo != null && sameOrigin(current)) {
+                if (userInfo != null && origin(current).equals(origin(target))) {
                     b.setHeader("Authorization", "Basic " + Base64.getEncoder().encodeToString(
                             percentDecode(userInfo).getBytes(StandardCharsets.UTF_8)));
                 }
@@ -404,9 +410,19 @@ final class HttpObjectSource implements ObjectSource {
         return !(target.getScheme().equalsIgnoreCase("https") && u.getScheme().equalsIgnoreCase("http"));
     }
 
-    private boolean sameOrigin(URI u) {
-        return u.getHost().equalsIgnoreCase(target.getHost()) && port(u) == port(target)
-                && u.getScheme().equalsIgnoreCase(target.getScheme());
+    /** {@code scheme://host:port}, lower case, with the scheme's default port made explicit. */
+    private static String origin(URI u) {
+        return u.getScheme().toLowerCase(Locale.ROOT) + "://" + hostKey(u.getHost()) + ":" + port(u);
+    }
+
+    private static String hostKey(String rawHost) {
+        String host = rawHost.toLowerCase(Locale.ROOT);
+        return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+    }
+
+    /** Whether {@code u} is the origin its host's headers belong to (the first one met for a host the URL did not name). */
+    private boolean headersBelongTo(URI u) {
+        return originByHost.computeIfAbsent(hostKey(u.getHost()), h -> origin(u)).equals(origin(u));
     }
 
     private static int port(URI u) {
@@ -417,12 +433,12 @@ final class HttpObjectSource implements ObjectSource {
         return u.getPort() >= 0 ? u.getHost() + ":" + u.getPort() : u.getHost();
     }
 
-    /** The headers KServe's {@code <hostname>-headers} setting gives for {@code host}; empty when none. */
-    private Map<String, String> headersFor(String rawHost) throws ConfigurationException {
-        String host = rawHost.toLowerCase(Locale.ROOT);
-        if (host.startsWith("[") && host.endsWith("]")) {
-            host = host.substring(1, host.length() - 1);
+    /** The headers KServe's {@code <hostname>-headers} setting gives for {@code u}'s origin; empty when none. */
+    private Map<String, String> headersFor(URI u) throws ConfigurationException {
+        if (!headersBelongTo(u)) {
+            return Map.of();
         }
+        String host = hostKey(u.getHost());
         Map<String, String> known = headersByHost.get(host);
         if (known != null) {
             return known;
@@ -454,10 +470,10 @@ final class HttpObjectSource implements ObjectSource {
                     continue;
                 }
                 String value = String.valueOf(e.getValue());
-                if (!k.matches("[!#$%&'*+.^_`|~0-9A-Za-z-]+") || value.indexOf('\r') >= 0 || value.indexOf('\n') >= 0
-                        || value.indexOf('\0') >= 0) {
+                if (!k.matches("[!#$%&'*+.^_`|~0-9A-Za-z-]+") || !value.chars().allMatch(
+                        c -> c == '\t' || c >= 0x20 && c <= 0xff && c != 0x7f)) {
                     throw new ConfigurationException(shown, "setting '" + name + "': header '" + k
-                            + "' has an invalid name or a line break in its value");
+                            + "' has an invalid name, or a line break, control or non-Latin-1 character in its value");
                 }
                 headers.put(k, value);
             }
@@ -499,11 +515,15 @@ final class HttpObjectSource implements ObjectSource {
     }
 
     private String credentialsUsed(URI u) {
-        String host = u.getHost().toLowerCase(Locale.ROOT);
+        String host = hostKey(u.getHost());
         String name = host + HEADERS_SUFFIX;
         Map<String, String> sent = headersByHost.getOrDefault(host, Map.of());
         if (!mayCarryCredentials(u)) {
             return "no headers were sent (a redirect went from https to plain http)";
+        }
+        if (!headersBelongTo(u)) {
+            return "no headers were sent to " + origin(u) + " (those of setting '" + name + "' go to "
+                    + originByHost.get(host) + " only)";
         }
         if (sent.isEmpty()) {
             return "no headers configured for " + host + " (setting '" + name + "', a JSON object, in "

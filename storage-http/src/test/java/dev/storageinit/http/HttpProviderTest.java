@@ -409,6 +409,24 @@ class HttpProviderTest {
     }
 
     @Test
+    void redirectToAnotherPortOfTheSameHostDropsTheHeaders() throws Exception {
+        try (HttpFixture otherPort = new HttpFixture()) {
+            otherPort.put("/cdn/blob3", bytes(700, 20));
+            server.redirect("/r/port.bin", otherPort.url("/cdn/blob3"));
+            Path dest = temp.resolve("port");
+            download("http://alice:pw@127.0.0.1:" + server.port() + "/r/port.bin", dest, headers("127.0.0.1",
+                    "{\"Authorization\": \"Bearer s3cret-token\", \"X-Api-Key\": \"k1\"}"));
+            assertThat(Files.readAllBytes(dest.resolve("port.bin"))).isEqualTo(bytes(700, 20));
+            assertThat(server.requests().stream().filter(r -> r.rawPath().equals("/r/port.bin")))
+                    .isNotEmpty().allSatisfy(r -> assertThat(r.header("X-Api-Key")).isEqualTo("k1"));
+            assertThat(otherPort.requests()).isNotEmpty().allSatisfy(r -> {
+                assertThat(r.header("Authorization")).isNull();
+                assertThat(r.header("X-Api-Key")).isNull();
+            });
+        }
+    }
+
+    @Test
     void userinfoCredentialsAreBasicAuthAndDroppedAcrossHosts() throws Exception {
         server.put("/cdn/blob2", bytes(100, 19));
         server.redirect("/r/u.bin", server.otherHostUrl("/cdn/blob2"));

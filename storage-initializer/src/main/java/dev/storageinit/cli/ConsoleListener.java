@@ -3,6 +3,7 @@ package dev.storageinit.cli;
 import dev.storageinit.DownloadResult;
 import dev.storageinit.ModelUri;
 import dev.storageinit.TransferListener;
+import dev.storageinit.internal.Redactor;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -13,7 +14,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * What the CLI prints: one line per file (in logs, or with --verbose), a summary per download, and on a terminal a
- * progress line redrawn on stderr.
+ * progress line redrawn on stderr. Sources and destinations print scrubbed of secrets.
  */
 final class ConsoleListener implements TransferListener {
     private final PrintStream out;
@@ -46,7 +47,7 @@ final class ConsoleListener implements TransferListener {
     public void started(ModelUri source, Path destination) {
         if (!quiet) {
             synchronized (out) {
-                out.println("downloading " + source.redacted() + " -> " + destination);
+                out.println(Redactor.scrub("downloading " + source.redacted() + " -> " + destination));
                 out.flush();
             }
         }
@@ -79,7 +80,7 @@ final class ConsoleListener implements TransferListener {
         clearBar();
         synchronized (out) {
             out.printf(Locale.ROOT, "done %s -> %s: %d files, %s in %.2f s (%.1f MB/s); %d already intact%s%n",
-                    r.source(), r.destination(), r.filesTransferred(), human(r.bytesTransferred()),
+                    Redactor.scrub(r.source()), Redactor.scrub(r.destination().toString()), r.filesTransferred(), human(r.bytesTransferred()),
                     r.elapsed().toNanos() / 1e9, r.megabytesPerSecond(), r.filesSkipped(),
                     r.filesFiltered() > 0 ? ", " + r.filesFiltered() + " filtered out" : "");
             out.flush();

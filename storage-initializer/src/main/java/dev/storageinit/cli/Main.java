@@ -14,6 +14,7 @@ import dev.storageinit.NotFoundException;
 import dev.storageinit.Storage;
 import dev.storageinit.StorageException;
 import dev.storageinit.UnsafePathException;
+import dev.storageinit.internal.Redactor;
 import java.io.BufferedOutputStream;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
@@ -28,8 +29,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /**
  * The init-container entry point: {@code java -jar storage-initializer.jar [options] SRC_URI DEST_DIR [SRC DEST ...]},
@@ -271,7 +270,7 @@ public final class Main {
             err.println("storage-initializer: " + e.getMessage() + " (try --help)");
             return USAGE;
         }
-        Logger.getLogger("").setLevel(options.quiet() ? Level.WARNING : Level.INFO);
+        ConsoleLogging.configure(options.quiet(), options.verbose());
         ConsoleListener listener = new ConsoleListener(out, options.quiet(), options.verbose() || !terminal,
                 terminal && !options.quiet() ? err : null);
         List<DownloadRequest> requests = new ArrayList<>();
@@ -358,7 +357,7 @@ public final class Main {
 
     /** Prints one line (plus the stack trace when verbose) and returns the exit code to use. */
     private static int report(PrintStream err, StorageException e, boolean verbose, int codeSoFar) {
-        err.println("storage-initializer: " + kind(e) + ": " + e.getMessage());
+        err.println(Redactor.scrub("storage-initializer: " + kind(e) + ": " + e.getMessage()));
         if (verbose) {
             e.printStackTrace(err);
         }

@@ -7,6 +7,7 @@ import dev.storageinit.spi.BlockReadStream;
 import dev.storageinit.spi.Checksum;
 import dev.storageinit.spi.ObjectSource;
 import dev.storageinit.spi.RemoteObject;
+import dev.storageinit.internal.Redactor;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -41,7 +42,7 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * bucket's address (through the S3 client's GetObject before that). Thread-safe.
  */
 final class S3ObjectSource implements ObjectSource {
-    private static final System.Logger LOG = System.getLogger("dev.storageinit.s3");
+    private static final System.Logger LOG = Redactor.logger("dev.storageinit.s3");
     private static final Pattern MD5_ETAG = Pattern.compile("[0-9a-fA-F]{32}");
     private static final Pattern MULTIPART_ETAG = Pattern.compile("[0-9a-fA-F]{32}-[0-9]+");
     /** The user metadata rclone writes on multipart uploads: the base64 MD5 of the whole file. */

@@ -4,6 +4,7 @@ import dev.storageinit.CredentialSource;
 import dev.storageinit.InvalidUriException;
 import dev.storageinit.ModelUri;
 import dev.storageinit.StorageException;
+import dev.storageinit.internal.Redactor;
 import dev.storageinit.spi.ObjectSource;
 import dev.storageinit.spi.SourceContext;
 import dev.storageinit.spi.StorageProvider;
@@ -18,7 +19,7 @@ import java.util.regex.Pattern;
  * Seldon's {@code RCLONE_CONFIG_*}); see the module README for their precedence.
  */
 public final class S3Provider implements StorageProvider {
-    private static final System.Logger LOG = System.getLogger("dev.storageinit.s3");
+    private static final System.Logger LOG = Redactor.logger("dev.storageinit.s3");
     private static final Pattern BUCKET = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,254}");
     private static final Set<String> NOT_REMOTES = Set.of("file", "http", "https");
 
