@@ -195,4 +195,18 @@ class DestinationCliIT {
         assertThat(r.err().lines()).hasSize(1);
         assertThat(r.err()).contains("disk is full").contains("shard-0.bin").doesNotContain("attempts");
     }
+
+    @Test
+    void hardlinkModeLandsASourceSymlinkAsTheFileCopyModeWouldWrite() throws Exception {
+        Path volume = Files.createDirectories(temp.resolve("volume/model"));
+        Path outside = Files.writeString(temp.resolve("outside.bin"), "weights");
+        Files.createSymbolicLink(volume.resolve("w.bin"), outside);
+        for (String mode : List.of("copy", "hardlink")) {
+            Path dest = temp.resolve("dest-" + mode);
+            Run r = java(Map.of(), "--link=" + mode, volume.toString(), dest.toString());
+            assertThat(r.code()).as(r.err()).isZero();
+            assertThat(Files.isSymbolicLink(dest.resolve("w.bin"))).as(mode).isFalse();
+            assertThat(Files.readString(dest.resolve("w.bin"))).isEqualTo("weights");
+        }
+    }
 }
