@@ -205,8 +205,10 @@ class HttpProviderTest {
         assertThat(Files.readAllBytes(dest.resolve("reuse.bin"))).isEqualTo(content);
         List<HttpFixture.Request> all = server.requests();
         assertThat(all).hasSize(1 + 9);
+        // the JDK client hands a connection back to its pool on its selector thread once a body ends, so on a busy
+        // machine the next request may start before it is back and open one more: reuse means far fewer than ten
         assertThat(all.stream().map(HttpFixture.Request::clientPort).distinct().count())
-                .as("HEAD and nine ranged GETs over one kept-alive connection").isEqualTo(1);
+                .as("HEAD and nine ranged GETs over kept-alive connections").isLessThanOrEqualTo(2);
     }
 
     @Test
