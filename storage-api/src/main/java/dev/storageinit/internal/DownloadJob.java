@@ -834,6 +834,7 @@ final class DownloadJob {
         /** Hard-links or symlinks the local file into staging; copies when the file system refuses the link. */
         private void linkOrCopy() throws IOException {
             try {
+                ((LocalObjectSource) source).checkUnchanged(file.object);
                 // the real file, as copy mode reads it: a source symlink never lands as a link to its target
                 Path real = file.localFile.toRealPath();
                 if (request.linkMode() == LinkMode.SYMLINK) {
@@ -925,6 +926,8 @@ final class DownloadJob {
          * copy_file_range), in slices so that an abort is noticed and progress reported.
          */
         private void copyLocal(Path local) throws IOException {
+            LocalObjectSource localSource = (LocalObjectSource) source;
+            localSource.checkUnchanged(file.object);
             try (FileChannel in = FileChannel.open(local, StandardOpenOption.READ);
                     FileChannel out = openStaging()) {
                 long position = offset;
@@ -949,6 +952,7 @@ final class DownloadJob {
                     notifyListener(() -> listener.bytes(n));
                 }
             }
+            localSource.checkUnchanged(file.object); // a write during the copy changed it: never publish a mix
         }
 
         private FileChannel openStaging() throws DestinationException {

@@ -1,5 +1,6 @@
 package dev.storageinit.spi;
 
+import dev.storageinit.StorageException;
 import java.nio.file.Path;
 
 /**
@@ -10,4 +11,13 @@ public interface LocalObjectSource extends ObjectSource {
 
     /** The file that holds {@code object}. */
     Path localFile(RemoteObject object);
+
+    /**
+     * Checks that the file of {@code object} is still the version that was listed. The engine copies local files
+     * itself (by the kernel, not through {@link #read}) and calls this before and after each copied range, so that a
+     * file rewritten during the download fails as {@code read} would, never publishing a mix of two versions.
+     *
+     * @throws dev.storageinit.IntegrityException when the file changed since it was listed
+     */
+    void checkUnchanged(RemoteObject object) throws StorageException;
 }

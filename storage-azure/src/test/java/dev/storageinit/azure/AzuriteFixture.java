@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -72,6 +73,17 @@ final class AzuriteFixture implements StoreFixture {
         Map<String, String> m = endpointOnly();
         m.put("AZURE_STORAGE_ACCESS_KEY", AzuriteServer.KEY);
         return CredentialSource.of(m);
+    }
+
+    @Override
+    public OptionalInt port() {
+        return OptionalInt.of(server.port);
+    }
+
+    @Override
+    public CredentialSource credentialsThrough(String endpoint) {
+        return CredentialSource.of(Map.of(AzureAuth.ENDPOINT_VAR, endpoint + "/" + AzuriteServer.ACCOUNT,
+                "AZURE_STORAGE_ACCESS_KEY", AzuriteServer.KEY));
     }
 
     @Override

@@ -6,10 +6,12 @@ import dev.storageinit.testkit.gcs.ServiceAccountKeys;
 import dev.storageinit.CredentialSource;
 import dev.storageinit.testkit.ConformanceSuite;
 import dev.storageinit.testkit.StoreFixture;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * The conformance suite against {@link GcsJsonApiServer} through the real google-cloud-storage client: a bucket
@@ -37,6 +39,17 @@ class GcsConformanceTest extends ConformanceSuite {
             @Override
             public CredentialSource credentials() {
                 return credentials;
+            }
+
+            @Override
+            public OptionalInt port() {
+                return OptionalInt.of(URI.create(server.endpoint()).getPort());
+            }
+
+            @Override
+            public CredentialSource credentialsThrough(String endpoint) {
+                return CredentialSource.of(Map.of("GOOGLE_APPLICATION_CREDENTIALS", key.toString(),
+                        "STORAGE_EMULATOR_HOST", endpoint));
             }
 
             @Override

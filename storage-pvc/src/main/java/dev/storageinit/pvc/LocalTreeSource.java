@@ -110,10 +110,11 @@ final class LocalTreeSource implements LocalObjectSource {
         Path file = localFile(object);
         try {
             FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
-            BasicFileAttributes attrs = Files.readAttributes(file, BasicFileAttributes.class);
-            if (object.version() != null && !object.version().equals(versionOf(attrs))) {
+            try {
+                checkUnchanged(object);
+            } catch (StorageException e) {
                 channel.close();
-                throw new IntegrityException(uri, object.key() + " changed while it was being copied");
+                throw e;
             }
             channel.position(offset);
             return new BoundedStream(Channels.newInputStream(channel), length);
@@ -129,6 +130,25 @@ final class LocalTreeSource implements LocalObjectSource {
     @Override
     public Path localFile(RemoteObject object) {
         return fileOf(object.key());
+    }
+
+    @Override
+    public void checkUnchanged(RemoteObject object) throws StorageException {
+        Path file = localFile(object);
+        try {
+            BasicFileAttributes attrs = Files.readAttributes(file, BasicFileAttributes.class);
+            if (object.version() != null && !object.version().equals(versionOf(attrs))) {
+                throw new IntegrityException(uri, object.key() + " changed while it was being copied");
+            }
+        } catch (StorageException e) {
+            throw e;
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new IntegrityException(uri, object.key() + " was removed while it was being copied");
+        } catch (AccessDeniedException e) {
+            throw new dev.storageinit.AccessDeniedException(uri, "permission denied reading " + file, e);
+        } catch (IOException e) {
+            throw new TransferException(uri, "cannot read " + file + ": " + e, false, e);
+        }
     }
 
     /** Ends after {@code remaining} bytes. */

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.atomic.AtomicInteger;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
@@ -82,6 +83,18 @@ class S3Fixture implements StoreFixture {
     @Override
     public CredentialSource credentials() {
         return CredentialSource.of(kserveEnv(server));
+    }
+
+    @Override
+    public OptionalInt port() {
+        return OptionalInt.of(server.port);
+    }
+
+    @Override
+    public CredentialSource credentialsThrough(String endpoint) {
+        Map<String, String> env = kserveEnv(server);
+        env.put("AWS_ENDPOINT_URL", endpoint);
+        return CredentialSource.of(env);
     }
 
     @Override

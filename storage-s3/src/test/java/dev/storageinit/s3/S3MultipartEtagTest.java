@@ -14,6 +14,7 @@ import dev.storageinit.spi.Checksum;
 import dev.storageinit.spi.ObjectSource;
 import dev.storageinit.spi.RemoteObject;
 import dev.storageinit.spi.SourceContext;
+import dev.storageinit.testkit.FaultProxy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;

@@ -17,6 +17,7 @@ import dev.storageinit.spi.ObjectSource;
 import dev.storageinit.spi.RemoteObject;
 import dev.storageinit.spi.SourceContext;
 import dev.storageinit.spi.StorageProvider;
+import dev.storageinit.testkit.FaultProxy;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;

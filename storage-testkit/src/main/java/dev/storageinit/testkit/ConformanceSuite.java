@@ -7,6 +7,7 @@ import dev.storageinit.AccessDeniedException;
 import dev.storageinit.CredentialSource;
 import dev.storageinit.DownloadRequest;
 import dev.storageinit.DownloadResult;
+import dev.storageinit.IntegrityException;
 import dev.storageinit.ModelUri;
 import dev.storageinit.NotFoundException;
 import dev.storageinit.Storage;
@@ -20,6 +21,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -30,6 +32,7 @@ import java.util.ServiceLoader;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -438,6 +441,78 @@ public abstract class ConformanceSuite {
         assertThat(reads).hasSizeGreaterThanOrEqualTo(10);
         assertThat(reads).allSatisfy(r -> assertThat(r.length()).isLessThanOrEqualTo(1 << 20));
         assertThat(reads.stream().mapToLong(RecordingProvider.Read::length).sum()).isEqualTo(content.length);
+    }
+
+    @Test
+    void anObjectReplacedDuringTheDownloadIsAnIntegrityErrorNeverAMix() throws Exception {
+        byte[] first = bytes((2 << 20) + 1, 31);
+        store.put(base + "pinned/w.bin", first);
+        AtomicBoolean replaced = new AtomicBoolean();
+        TransferListener replaceOnFirstBytes = new TransferListener() {
+            @Override
+            public void bytes(long count) {
+                if (replaced.compareAndSet(false, true)) {
+                    try {
+                        Thread.sleep(10); // a version that is a modification time may count in milliseconds
+                        store.put(base + "pinned/w.bin", ConformanceSuite.bytes((2 << 20) + 1, 32));
+                    } catch (Exception e) {
+                        throw new IllegalStateException("cannot replace the object", e);
+                    }
+                }
+            }
+        };
+        Path dest = newDestination("pinned");
+        try (Storage s = storage().concurrency(1).partSize(256 << 10).multipartThreshold(256 << 10)
+                .listener(replaceOnFirstBytes).build()) {
+            assertThatThrownBy(() -> s.download(DownloadRequest.builder(store.uri(base + "pinned"), dest)
+                    .credentials(store.credentials()).build()))
+                    .isInstanceOf(IntegrityException.class)
+                    .hasMessageStartingWith(ModelUri.redact(store.uri(base + "pinned")));
+        }
+        assertThat(replaced).isTrue();
+        assertThat(files(dest)).as("nothing of either version is published").isEmpty();
+    }
+
+    @Test
+    void aConnectionCutMidRangeIsResumedToIdenticalBytes() throws Exception {
+        if (store.port().isEmpty()) {
+            assertThat(provider().name()).as("a store without a network has no connection to cut").isEqualTo("pvc");
+            return;
+        }
+        byte[] content = bytes((3 << 20) + 7, 33);
+        store.put(base + "cut/w.bin", content);
+        Path dest = newDestination("cut");
+        try (FaultProxy proxy = new FaultProxy(store.port().getAsInt());
+                Storage s = storage().concurrency(2).partSize(1 << 20).multipartThreshold(1 << 20)
+                        .retryBackoff(Duration.ofMillis(10)).build()) {
+            proxy.cutAfter(300_000, 3);
+            s.download(DownloadRequest.builder(store.uri(base + "cut"), dest)
+                    .credentials(store.credentialsThrough(proxy.endpoint())).build());
+            assertThat(proxy.cutsDone()).as("connections were cut mid-body").isPositive();
+        }
+        assertThat(sha256(dest.resolve("w.bin"))).isEqualTo(sha256(content));
+    }
+
+    @Test
+    void throttledAndFailingReadsAreRetried() throws Exception {
+        if (store.port().isEmpty()) {
+            assertThat(provider().name()).as("a store without a network has no server to throttle").isEqualTo("pvc");
+            return;
+        }
+        byte[] content = bytes((2 << 20) + 3, 34);
+        store.put(base + "busy/w.bin", content);
+        for (int status : new int[] {503, 429, 500}) {
+            Path dest = newDestination("busy" + status);
+            try (FaultProxy proxy = new FaultProxy(store.port().getAsInt());
+                    Storage s = storage().concurrency(2).partSize(1 << 20).multipartThreshold(1 << 20)
+                            .retryBackoff(Duration.ofMillis(10)).build()) {
+                proxy.failNextRangedReads(2, status, status == 429 ? "Too Many Requests" : status == 503
+                        ? "Service Unavailable" : "Internal Server Error");
+                s.download(DownloadRequest.builder(store.uri(base + "busy"), dest)
+                        .credentials(store.credentialsThrough(proxy.endpoint())).build());
+            }
+            assertThat(sha256(dest.resolve("w.bin"))).as("after %d", status).isEqualTo(sha256(content));
+        }
     }
 
     @Test

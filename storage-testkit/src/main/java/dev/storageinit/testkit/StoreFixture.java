@@ -4,6 +4,7 @@ import dev.storageinit.CredentialSource;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * A real store, running for a test class, that the {@link ConformanceSuite} writes objects into and downloads
@@ -39,6 +40,22 @@ public interface StoreFixture extends AutoCloseable {
      */
     default boolean canHoldFileAndFolderOnOnePath() {
         return true;
+    }
+
+    /**
+     * The store server's TCP port on 127.0.0.1, where a {@link FaultProxy} can sit in front of it; empty for a store
+     * reached without a network (volumes), for which the suite's fault clauses are not run.
+     */
+    default OptionalInt port() {
+        return OptionalInt.empty();
+    }
+
+    /**
+     * Settings like {@link #credentials()} that reach the store through {@code endpoint} ({@code http://127.0.0.1:N},
+     * a {@link FaultProxy}) instead of directly; only called when {@link #port()} is present.
+     */
+    default CredentialSource credentialsThrough(String endpoint) {
+        throw new UnsupportedOperationException("a store without a port() is not reached through an endpoint");
     }
 
     /** A URI in a container (bucket, claim) that does not exist. */

@@ -1,4 +1,4 @@
-package dev.storageinit.s3;
+package dev.storageinit.testkit;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
@@ -24,12 +24,13 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A TCP proxy on 127.0.0.1 between the SDK and s3proxy that can misbehave: cut a connection after it has carried
+ * A TCP proxy on 127.0.0.1 between a provider and its store's server (s3proxy, Azurite, the GCS fixture) that can
+ * misbehave: cut a connection after it has carried
  * N response bytes, answer the first requests itself with a canned HTTP error, or flip one bit in the bodies of
  * ranged reads. It records the head of every request it forwards, so tests can check the exact requests the
  * provider sent.
  */
-final class FaultProxy implements AutoCloseable {
+public final class FaultProxy implements AutoCloseable {
     private final ServerSocket server;
     private final int upstreamPort;
     private final ExecutorService threads = Executors.newCachedThreadPool(r -> {
@@ -56,35 +57,35 @@ final class FaultProxy implements AutoCloseable {
     private final AtomicInteger flipsDone = new AtomicInteger();
     private volatile Random flips;
 
-    FaultProxy(int upstreamPort) throws IOException {
+    public FaultProxy(int upstreamPort) throws IOException {
         this.upstreamPort = upstreamPort;
         this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         threads.execute(this::acceptLoop);
     }
 
-    int port() {
+    public int port() {
         return server.getLocalPort();
     }
 
-    String endpoint() {
+    public String endpoint() {
         return "http://127.0.0.1:" + port();
     }
 
     /** Cuts the next {@code connections} connections once each has carried {@code bytes} response bytes. */
-    void cutAfter(long bytes, int connections) {
+    public void cutAfter(long bytes, int connections) {
         cutAfter = bytes;
         stallInsteadOfCut = false;
         cutsLeft.set(connections);
     }
 
     /** Stops forwarding on the next {@code connections} connections after {@code bytes} response bytes, socket open. */
-    void stallAfter(long bytes, int connections) {
+    public void stallAfter(long bytes, int connections) {
         cutAfter = bytes;
         stallInsteadOfCut = true;
         cutsLeft.set(connections);
     }
 
-    int cutsDone() {
+    public int cutsDone() {
         return cutsDone.get();
     }
 
@@ -92,23 +93,32 @@ final class FaultProxy implements AutoCloseable {
      * Flips one bit, at a position drawn from {@code seed}, in the body of each of the next {@code responses}
      * responses to a ranged GET (206), on connections opened from now on.
      */
-    void flipBits(int responses, long seed) {
+    public void flipBits(int responses, long seed) {
         flips = new Random(seed);
         flipsLeft.set(responses);
     }
 
-    int flipsDone() {
+    public int flipsDone() {
         return flipsDone.get();
     }
 
     /** Answers the next {@code times} requests with {@code status} and an S3 error body, without forwarding them. */
-    void failNext(int times, int status, String reason, String code) {
+    public void failNext(int times, int status, String reason, String code) {
         failNext(times, status, reason, code, head -> true);
     }
 
     /** As {@link #failNext(int, int, String, String)}, for object reads only (not listings or HEADs). */
-    void failNextReads(int times, int status, String reason, String code) {
+    public void failNextReads(int times, int status, String reason, String code) {
         failNext(times, status, reason, code, head -> head.startsWith("GET ") && !head.contains("list-type=2"));
+    }
+
+    /**
+     * As {@link #failNext(int, int, String, String)}, for ranged reads only (GET requests carrying a {@code Range}
+     * header), whatever the store: its listings and metadata requests go through.
+     */
+    public void failNextRangedReads(int times, int status, String reason) {
+        failNext(times, status, reason, reason.replace(" ", ""), head -> head.startsWith("GET ")
+                && head.toLowerCase(Locale.ROOT).contains("\r\nrange:"));
     }
 
     private void failNext(int times, int status, String reason, String code, Predicate<String> which) {
@@ -121,11 +131,11 @@ final class FaultProxy implements AutoCloseable {
     }
 
     /** The request line and headers of every request seen, in order. */
-    List<String> requestHeads() {
+    public List<String> requestHeads() {
         return List.copyOf(requestHeads);
     }
 
-    void clear() {
+    public void clear() {
         requestHeads.clear();
     }
 
