@@ -102,6 +102,11 @@ final class AzuriteFixture implements StoreFixture {
     }
 
     @Override
+    public String wrongCredentialsVariable() {
+        return "AZURE_STORAGE_ACCESS_KEY";
+    }
+
+    @Override
     public Optional<CredentialSource> wrongCredentials() {
         Map<String, String> m = endpointOnly();
         m.put("AZURE_STORAGE_ACCESS_KEY", WRONG_KEY);

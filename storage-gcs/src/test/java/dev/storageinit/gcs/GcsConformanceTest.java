@@ -63,6 +63,11 @@ class GcsConformanceTest extends ConformanceSuite {
             }
 
             @Override
+            public String wrongCredentialsVariable() {
+                return "RCLONE_CONFIG_GS_ACCESS_TOKEN";
+            }
+
+            @Override
             public Optional<CredentialSource> wrongCredentials() {
                 return Optional.of(CredentialSource.of(Map.of(
                         "RCLONE_CONFIG_GS_ACCESS_TOKEN", "ya29.not-a-token-the-server-issued",

@@ -130,6 +130,11 @@ class S3Fixture implements StoreFixture {
     }
 
     @Override
+    public String wrongCredentialsVariable() {
+        return "AWS_SECRET_ACCESS_KEY";
+    }
+
+    @Override
     public Optional<CredentialSource> wrongCredentials() {
         Map<String, String> env = kserveEnv(server);
         env.put("AWS_SECRET_ACCESS_KEY", "wrong-secret");

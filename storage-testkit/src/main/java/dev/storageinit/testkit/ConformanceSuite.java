@@ -359,8 +359,26 @@ public abstract class ConformanceSuite {
         Path dest = newDestination("denied");
         assertThatThrownBy(() -> download(base + "secret", dest, wrong.get()))
                 .isInstanceOf(AccessDeniedException.class)
-                .hasMessageContaining(ModelUri.redact(store.uri(base + "secret")));
+                .hasMessageContaining(ModelUri.redact(store.uri(base + "secret")))
+                .as("the error names where the refused credentials came from")
+                .hasMessageContaining(store.wrongCredentialsVariable());
         assertThat(files(dest)).isEmpty();
+    }
+
+    @Test
+    void refusedCredentialsLeaveNoTraceOfTheSecret() throws Exception {
+        store.put(base + "trace/a.txt", text("a"));
+        var wrong = store.wrongCredentials();
+        if (wrong.isEmpty()) {
+            assertThat(store.credentials().description()).as("a store without authentication").isNotNull();
+            return;
+        }
+        String secret = wrong.get().get(store.wrongCredentialsVariable()).orElseThrow();
+        try (SecretLeaks leaks = SecretLeaks.capture()) {
+            StorageException e = leaks.download(store.uri(base + "trace"), newDestination("trace"), wrong.get());
+            assertThat(e).as(leaks.recorded()).isInstanceOf(AccessDeniedException.class);
+            leaks.assertNoLeak(secret);
+        }
     }
 
     @Test

@@ -111,8 +111,13 @@ public final class SecretLeaks implements AutoCloseable {
      * @return the error, or null
      */
     public StorageException download(String uri, Path dir, Map<String, String> settings) {
+        return download(uri, dir, CredentialSource.of(settings));
+    }
+
+    /** As {@link #download(String, Path, Map)}, with any credential source. */
+    public StorageException download(String uri, Path dir, CredentialSource settings) {
         try (Storage storage = Storage.builder().concurrency(2).maxAttempts(1).listener(listener()).build()) {
-            storage.download(DownloadRequest.builder(uri, dir).credentials(CredentialSource.of(settings)).build());
+            storage.download(DownloadRequest.builder(uri, dir).credentials(settings).build());
             return null;
         } catch (StorageException e) {
             add("thrown " + render(e));

@@ -61,6 +61,14 @@ public interface StoreFixture extends AutoCloseable {
     /** A URI in a container (bucket, claim) that does not exist. */
     String missingContainerUri();
 
+    /**
+     * The setting {@link #wrongCredentials()} takes its credentials from, which an access-denied error names so that
+     * a user knows what to fix (never its value).
+     */
+    default String wrongCredentialsVariable() {
+        throw new UnsupportedOperationException("a store with wrongCredentials() names the variable they come from");
+    }
+
     /** Credentials the store refuses, or empty when the store has no authentication to refuse. */
     Optional<CredentialSource> wrongCredentials();
 
