@@ -281,8 +281,8 @@ final class Destination implements AutoCloseable {
      * @param what what was being done, with the local path
      */
     static DestinationException writeFailed(String shown, String what, IOException e) {
-        if (e instanceof DestinationException) {
-            return (DestinationException) e;
+        if (e instanceof DestinationException destination) {
+            return destination;
         }
         String reason = String.valueOf(e.getMessage());
         if (isDiskFull(e)) {

@@ -23,20 +23,14 @@ public final class Digests {
 
     /** A fresh digest for {@code algorithm}. */
     public static Digest create(dev.storageinit.spi.Checksum.Algorithm algorithm) {
-        switch (algorithm) {
-            case MD5:
-                return message("MD5");
-            case SHA256:
-                return message("SHA-256");
-            case CRC32C:
-                return crc(new CRC32C(), 8);
-            case CRC32:
-                return crc(new CRC32(), 8);
-            case CRC64NVME:
-                return crc(new Crc64Nvme(), 16);
-            default:
-                throw new IllegalArgumentException(algorithm.toString());
-        }
+        return switch (algorithm) {
+            case MD5 -> message("MD5");
+            case SHA256 -> message("SHA-256");
+            case CRC32C -> crc(new CRC32C(), 8);
+            case CRC32 -> crc(new CRC32(), 8);
+            case CRC64NVME -> crc(new Crc64Nvme(), 16);
+            default -> throw new IllegalArgumentException(algorithm.toString());
+        };
     }
 
     /** Fresh digests for each of {@code checksums}' algorithms, in the same order. */

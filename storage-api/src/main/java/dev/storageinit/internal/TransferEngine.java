@@ -71,8 +71,28 @@ public final class TransferEngine implements AutoCloseable {
         return sequence.incrementAndGet();
     }
 
-    void submit(DownloadJob.Unit unit) {
-        pool.execute(unit);
+    /**
+     * Queued work: ordered largest file first, then by {@link #nextSequence() sequence}; cancelled instead of run
+     * when the engine closes first.
+     */
+    interface Work extends Runnable, Comparable<Work> {
+        long fileSize();
+
+        long sequence();
+
+        /** Ends work that will never run. */
+        void cancel();
+
+        @Override
+        default int compareTo(Work o) {
+            int bySize = Long.compare(o.fileSize(), fileSize());
+            return bySize != 0 ? bySize : Long.compare(sequence(), o.sequence());
+        }
+    }
+
+    /** Queues {@code work}; throws {@link java.util.concurrent.RejectedExecutionException} once closed. */
+    void submit(Work work) {
+        pool.execute(work);
     }
 
     /** Stops the workers; queued work of running downloads is cancelled so that those downloads fail promptly. */
@@ -80,7 +100,7 @@ public final class TransferEngine implements AutoCloseable {
     public void close() {
         List<Runnable> queued = pool.shutdownNow();
         for (Runnable r : queued) {
-            ((DownloadJob.Unit) r).cancel();
+            ((Work) r).cancel();
         }
     }
 }
