@@ -512,6 +512,31 @@ public abstract class ConformanceSuite {
     }
 
     @Test
+    void aServerThatIgnoresRangeStillYieldsIdenticalBytes() throws Exception {
+        if (store.port().isEmpty()) {
+            assertThat(provider().name()).as("a store without a network has no server to ignore ranges").isEqualTo("pvc");
+            return;
+        }
+        byte[] content = bytes((3 << 20) + 11, 35);
+        store.put(base + "norange/w.bin", content);
+        Path dest = newDestination("norange");
+        try (FaultProxy proxy = new FaultProxy(store.port().getAsInt());
+                Storage s = storage().concurrency(2).partSize(1 << 20).multipartThreshold(1 << 20).build()) {
+            proxy.ignoreRanges();
+            DownloadRequest request = DownloadRequest.builder(store.uri(base + "norange"), dest)
+                    .credentials(store.credentialsThrough(proxy.endpoint())).build();
+            if (!store.rangeHeaderCanBeDropped()) {
+                assertThatThrownBy(() -> s.download(request)).as("the server refuses a request whose signed Range is gone")
+                        .isInstanceOf(StorageException.class);
+                assertThat(files(dest)).isEmpty();
+                return;
+            }
+            s.download(request);
+        }
+        assertThat(sha256(dest.resolve("w.bin"))).isEqualTo(sha256(content));
+    }
+
+    @Test
     void throttledAndFailingReadsAreRetried() throws Exception {
         if (store.port().isEmpty()) {
             assertThat(provider().name()).as("a store without a network has no server to throttle").isEqualTo("pvc");

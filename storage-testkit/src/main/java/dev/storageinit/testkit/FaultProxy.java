@@ -52,6 +52,9 @@ public final class FaultProxy implements AutoCloseable {
     private volatile String cannedResponse;
     private volatile Predicate<String> cannedFor = head -> true;
 
+    /** Whether requests are forwarded without their Range header, as to a server that ignores it (200, whole body). */
+    private volatile boolean dropRange;
+
     /** Ranged-read responses (206) still to corrupt, one random bit each; null random: responses are not parsed. */
     private final AtomicInteger flipsLeft = new AtomicInteger();
     private final AtomicInteger flipsDone = new AtomicInteger();
@@ -83,6 +86,11 @@ public final class FaultProxy implements AutoCloseable {
         cutAfter = bytes;
         stallInsteadOfCut = true;
         cutsLeft.set(connections);
+    }
+
+    /** From now on, forwards requests without their {@code Range} header: the server answers 200 with the whole body. */
+    public void ignoreRanges() {
+        dropRange = true;
     }
 
     public int cutsDone() {
@@ -324,7 +332,8 @@ public final class FaultProxy implements AutoCloseable {
                             upstream.close();
                             return;
                         }
-                        up.write(h.getBytes(StandardCharsets.ISO_8859_1));
+                        String forwarded = dropRange ? h.replaceAll("(?im)^range:[^\r\n]*\r\n", "") : h;
+                        up.write(forwarded.getBytes(StandardCharsets.ISO_8859_1));
                         up.flush();
                         bodyLeft = contentLength(h);
                         inHead = bodyLeft == 0;

@@ -58,6 +58,14 @@ public interface StoreFixture extends AutoCloseable {
         throw new UnsupportedOperationException("a store without a port() is not reached through an endpoint");
     }
 
+    /**
+     * Whether a proxy may drop the {@code Range} header of a read without the server refusing the request. Not for
+     * stores whose requests sign it (S3's SigV4): there the suite asserts that the altered request fails cleanly.
+     */
+    default boolean rangeHeaderCanBeDropped() {
+        return true;
+    }
+
     /** A URI in a container (bucket, claim) that does not exist. */
     String missingContainerUri();
 
