@@ -1,6 +1,5 @@
 package dev.storageinit.internal;
 
-import dev.storageinit.ConfigurationException;
 import dev.storageinit.DestinationException;
 import dev.storageinit.DownloadRequest;
 import dev.storageinit.DownloadResult;
@@ -58,6 +57,7 @@ final class DownloadJob {
     private final ObjectSource source;
     private final String shown;
     private final TransferListener listener;
+    private final JobSettings jobSettings;
     private final PathFilter filter;
     private Md5Policy md5Policy;
 
@@ -94,33 +94,16 @@ final class DownloadJob {
     private final AtomicLong filesFiltered = new AtomicLong();
     private final AtomicLong stagingNames = new AtomicLong();
 
-    DownloadJob(TransferEngine engine, DownloadRequest request, ObjectSource source, TransferLimits limits)
-            throws ConfigurationException {
+    DownloadJob(TransferEngine engine, DownloadRequest request, ObjectSource source, JobSettings jobSettings) {
         this.engine = engine;
         this.settings = engine.settings();
         this.request = request;
         this.source = source;
         this.shown = Redactor.scrub(request.source().redacted());
         this.listener = engine.listener();
-        this.filter = filterFor(request);
-        this.limits = limits;
-    }
-
-    private static PathFilter filterFor(DownloadRequest request) throws ConfigurationException {
-        if (!request.allowPatterns().isEmpty() || !request.ignorePatterns().isEmpty()) {
-            return new PathFilter(request.allowPatterns(), request.ignorePatterns());
-        }
-        return new PathFilter(patterns(request, "STORAGE_ALLOW_PATTERNS"),
-                patterns(request, "STORAGE_IGNORE_PATTERNS"));
-    }
-
-    private static List<String> patterns(DownloadRequest request, String setting) throws ConfigurationException {
-        Optional<String> value = request.credentials().get(setting);
-        try {
-            return value.isEmpty() ? List.of() : PathFilter.parseList(value.get());
-        } catch (IllegalArgumentException e) {
-            throw new ConfigurationException(request.source().redacted(), setting + ": " + e.getMessage());
-        }
+        this.jobSettings = jobSettings;
+        this.filter = jobSettings.filter();
+        this.limits = jobSettings.limits();
     }
 
     DownloadResult run() throws StorageException {
@@ -152,8 +135,8 @@ final class DownloadJob {
     // ---------------------------------------------------------------- setup and teardown
 
     private void prepareDestination() throws StorageException {
-        md5Policy = Md5Policy.from(shown, request.credentials());
-        destination = Destination.open(shown, request);
+        md5Policy = jobSettings.md5();
+        destination = Destination.open(shown, request, jobSettings);
         guard = destination.guard();
         staging = destination.staging();
         previous = destination.previousManifest();
@@ -618,7 +601,8 @@ final class DownloadJob {
             filesTransferred.incrementAndGet();
             notifyListener(() -> listener.fileDone(request.source(), relative, object.size(), false));
             if (singleObject && request.extractArchives()) {
-                ArchiveExtractor.extractIfArchive(shown, target, guard.root(), staging, request.credentials());
+                ArchiveExtractor.extractIfArchive(shown, target, guard.root(), staging,
+                        jobSettings.archiveLimits());
             }
             return false;
         }

@@ -6,9 +6,12 @@ import dev.storageinit.InvalidUriException;
 import dev.storageinit.ModelUri;
 import dev.storageinit.spi.StorageProvider;
 import dev.storageinit.spi.StorageProvider.Match;
+import dev.storageinit.spi.support.RcloneRemote;
+import dev.storageinit.spi.support.Settings;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.TreeSet;
 
@@ -35,17 +38,22 @@ public final class ProviderRegistry {
     }
 
     /**
-     * The provider that claims {@code uri} most strongly.
+     * The provider that claims {@code uri} most strongly. When the URI's scheme names an rclone remote whose type
+     * some provider lists in {@link StorageProvider#rcloneTypes()}, the remote decides: those providers claim it
+     * exactly and no other provider claims it (an rclone remote named {@code gs} of type s3 is S3's).
      *
      * @throws InvalidUriException when none claims it, listing the installed providers and their schemes
      * @throws ConfigurationException when two claim it equally, naming both
      */
     public StorageProvider select(ModelUri uri, CredentialSource settings)
             throws InvalidUriException, ConfigurationException {
+        Optional<RcloneRemote> remote = RcloneRemote.of(uri, Settings.of(settings, uri.redacted()))
+                .filter(r -> providers.stream().anyMatch(p -> r.isOneOf(p.rcloneTypes())));
         Match best = Match.NONE;
         List<StorageProvider> winners = new ArrayList<>();
         for (StorageProvider p : providers) {
-            Match m = p.match(uri, settings);
+            Match m = remote.isPresent() ? (remote.get().isOneOf(p.rcloneTypes()) ? Match.EXACT : Match.NONE)
+                    : p.match(uri, settings);
             if (m.compareTo(best) > 0) {
                 best = m;
                 winners.clear();

@@ -8,7 +8,8 @@ import dev.storageinit.spi.ObjectSource;
 import dev.storageinit.spi.SourceContext;
 import dev.storageinit.spi.StorageProvider;
 import dev.storageinit.spi.TransferLimits;
-import dev.storageinit.spi.TrustBundles;
+import dev.storageinit.spi.support.Settings;
+import dev.storageinit.spi.support.TrustBundles;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -72,7 +73,7 @@ public final class AzureProvider implements StorageProvider {
      */
     @Override
     public TransferLimits limits(ModelUri uri, CredentialSource settings) throws StorageException {
-        return TransferLimits.fromSettings(uri.redacted(), settings, "AZURE_MAX_FILE_CONCURRENCY",
+        return TransferLimits.fromSettings(Settings.of(settings, uri.redacted()), "AZURE_MAX_FILE_CONCURRENCY",
                 "AZURE_MAX_CHUNK_CONCURRENCY");
     }
 
@@ -86,7 +87,7 @@ public final class AzureProvider implements StorageProvider {
                     + dataPath + "'");
         }
         if (dataPath.equals("jdk") && RestObjectSource.serves(auth)) {
-            Optional<Path> clusterBundle = TrustBundles.clusterBundle(context.settings());
+            Optional<Path> clusterBundle = TrustBundles.clusterBundle(Settings.of(context.settings(), uri.redacted()));
             SSLContext tls = clusterBundle.isEmpty() ? null : TrustBundles.trustingDefaultsAnd(uri.redacted(),
                     List.of(clusterBundle.get()), TrustBundles.CONFIGMAP_NAME + " is set");
             return RestObjectSource.open(location, auth, tls);

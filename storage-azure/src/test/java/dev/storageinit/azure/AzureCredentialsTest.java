@@ -139,7 +139,7 @@ class AzureCredentialsTest {
         assertThatThrownBy(() -> download(store.uri("model"), Map.of("AZURE_STORAGE_ACCESS_KEY", AzuriteServer.KEY,
                 AzureAuth.ENDPOINT_VAR, store.server.endpoint(), "AZURE_MAX_CHUNK_CONCURRENCY", "many"), "badbound"))
                 .isInstanceOf(dev.storageinit.ConfigurationException.class)
-                .hasMessageContaining("AZURE_MAX_CHUNK_CONCURRENCY must be a whole number >= 1, got 'many'");
+                .hasMessageContaining("AZURE_MAX_CHUNK_CONCURRENCY (settings map) must be a whole number >= 1, got 'many'");
     }
 
     @Test

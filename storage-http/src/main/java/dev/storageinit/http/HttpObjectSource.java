@@ -14,7 +14,8 @@ import dev.storageinit.internal.Redactor;
 import dev.storageinit.spi.ObjectSource;
 import dev.storageinit.spi.RemoteObject;
 import dev.storageinit.spi.SourceContext;
-import dev.storageinit.spi.TrustBundles;
+import dev.storageinit.spi.support.Settings;
+import dev.storageinit.spi.support.TrustBundles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.System.Logger.Level;
@@ -628,7 +629,7 @@ final class HttpObjectSource implements ObjectSource {
 
     /** Trusts the CA bundle KServe mounts when {@code CA_BUNDLE_CONFIGMAP_NAME} is set, besides the JDK's. */
     private static SSLContext customTrust(CredentialSource settings, String shown) throws ConfigurationException {
-        Optional<Path> bundle = TrustBundles.clusterBundle(settings);
+        Optional<Path> bundle = TrustBundles.clusterBundle(Settings.of(settings, shown));
         if (bundle.isEmpty()) {
             return null;
         }

@@ -9,6 +9,7 @@ import dev.storageinit.spi.ObjectSource;
 import dev.storageinit.spi.SourceContext;
 import dev.storageinit.spi.StorageProvider;
 import dev.storageinit.spi.TransferLimits;
+import dev.storageinit.spi.support.Settings;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -50,7 +51,7 @@ public final class S3Provider implements StorageProvider {
     /** {@code S3_MAX_FILE_CONCURRENCY} (KServe's): at most that many objects at once, each still read in ranges. */
     @Override
     public TransferLimits limits(ModelUri uri, CredentialSource settings) throws StorageException {
-        return TransferLimits.fromSettings(uri.redacted(), settings, "S3_MAX_FILE_CONCURRENCY", null);
+        return TransferLimits.fromSettings(Settings.of(settings, uri.redacted()), "S3_MAX_FILE_CONCURRENCY", null);
     }
 
     @Override

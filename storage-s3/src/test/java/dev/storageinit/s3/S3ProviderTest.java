@@ -127,7 +127,7 @@ class S3ProviderTest {
         env.put("S3_MAX_FILE_CONCURRENCY", "0");
         assertThatThrownBy(() -> download(store.uri("model"), temp.resolve("zero"), env))
                 .isInstanceOf(dev.storageinit.ConfigurationException.class)
-                .hasMessage(store.uri("model") + ": S3_MAX_FILE_CONCURRENCY must be a whole number >= 1, got '0'");
+                .hasMessage(store.uri("model") + ": S3_MAX_FILE_CONCURRENCY (settings map) must be a whole number >= 1, got '0'");
     }
 
     @Test
