@@ -140,11 +140,15 @@ class S3ProviderTest {
     void customRcloneRemoteName() throws Exception {
         Map<String, String> env = S3Fixture.rcloneEnv(server, "minio");
         String uri = "minio://" + store.bucket + "/model";
+        // the registry claims rclone remotes by the providers' rcloneTypes()
         StorageProvider p = new S3Provider();
-        assertThat(p.match(ModelUri.parse(uri), CredentialSource.of(env))).isEqualTo(StorageProvider.Match.EXACT);
-        assertThat(p.match(ModelUri.parse(uri), CredentialSource.none())).isEqualTo(StorageProvider.Match.NONE);
+        dev.storageinit.internal.ProviderRegistry registry = dev.storageinit.internal.ProviderRegistry.of(List.of(p));
+        assertThat(registry.select(ModelUri.parse(uri), CredentialSource.of(env))).isSameAs(p);
+        assertThatThrownBy(() -> registry.select(ModelUri.parse(uri), CredentialSource.none()))
+                .isInstanceOf(dev.storageinit.InvalidUriException.class);
         Map<String, String> gcsRemote = Map.of("RCLONE_CONFIG_MINIO_TYPE", "google cloud storage");
-        assertThat(p.match(ModelUri.parse(uri), CredentialSource.of(gcsRemote))).isEqualTo(StorageProvider.Match.NONE);
+        assertThatThrownBy(() -> registry.select(ModelUri.parse(uri), CredentialSource.of(gcsRemote)))
+                .isInstanceOf(dev.storageinit.InvalidUriException.class);
         download(uri, temp.resolve("minio"), env);
         assertModel(temp.resolve("minio"));
     }
