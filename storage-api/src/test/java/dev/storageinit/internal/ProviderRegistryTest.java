@@ -82,6 +82,10 @@ class ProviderRegistryTest {
         assertThat(r.select(ModelUri.parse("gs://bucket/p"), CredentialSource.none())).isSameAs(gcs);
         assertThat(r.select(ModelUri.parse("https://a.blob.core.windows.net/c/p"), settings)).isSameAs(az);
         assertThatThrownBy(() -> r.select(ModelUri.parse("odd://b/p"), settings))
-                .isInstanceOf(InvalidUriException.class); // a type no provider serves
+                .isInstanceOf(InvalidUriException.class)
+                .hasMessageStartingWith("odd://b/p: RCLONE_CONFIG_ODD_TYPE declares an rclone remote of type 'ftp', "
+                        + "which no installed provider serves; installed: ");
+        CredentialSource ftpGs = CredentialSource.of(java.util.Map.of("RCLONE_CONFIG_GS_TYPE", "ftp"));
+        assertThatThrownBy(() -> r.select(ModelUri.parse("gs://b/p"), ftpGs)).isInstanceOf(InvalidUriException.class);
     }
 }

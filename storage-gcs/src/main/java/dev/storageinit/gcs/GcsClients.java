@@ -205,6 +205,6 @@ final class GcsClients {
 
     private static SSLContext sslContext(ModelUri uri, GcsSettings settings) throws ConfigurationException {
         return TrustBundles.trustingDefaultsAnd(uri.redacted(), List.of(settings.caBundle),
-                GcsSettings.CA_BUNDLE_CONFIGMAP_NAME + " is set");
+                TrustBundles.CONFIGMAP_NAME + " is set");
     }
 }
