@@ -250,6 +250,16 @@ class AzureCredentialsTest {
                 .hasMessageContaining("RCLONE_CONFIG_AZR_KEY");
     }
 
+    /** A remote whose name is not a plain word: RCLONE_CONFIG_MY_AZ_* for my-az://, as S3 and GCS read it. */
+    @Test
+    void aDashedRcloneRemoteNameIsClaimedByAzure() throws Exception {
+        download("my-az://" + store.container + "/model", Map.of("RCLONE_CONFIG_MY_AZ_TYPE", "azureblob",
+                "RCLONE_CONFIG_MY_AZ_ACCOUNT", AzuriteServer.ACCOUNT, "RCLONE_CONFIG_MY_AZ_KEY", AzuriteServer.KEY,
+                "RCLONE_CONFIG_MY_AZ_ENDPOINT", store.server.endpoint()), "rclone-dashed");
+        assertThat(files("rclone-dashed")).containsExactly("config.json", "weights/w.bin");
+        assertThat(lastLog()).contains("RCLONE_CONFIG_MY_AZ_KEY");
+    }
+
     @Test
     void readsArePinnedToTheEtagOnBothDataPaths() throws Exception {
         for (String path : List.of("jdk", "sdk")) {

@@ -139,7 +139,9 @@ public final class Setting {
                 return c;
             }
         }
-        throw invalid("must be " + String.join(", ", choices));
+        int last = choices.length - 1;
+        throw invalid("must be " + (last <= 0 ? String.join("", choices)
+                : String.join(", ", java.util.Arrays.copyOf(choices, last)) + " or " + choices[last]));
     }
 
     /**

@@ -87,7 +87,7 @@ class SettingsTest {
         assertThat(s.path("P")).contains(Path.of("/tmp/x"));
         assertThat(s.get("C").orElseThrow().oneOf("jdk", "sdk")).isEqualTo("sdk");
         assertThatThrownBy(() -> s.get("B").orElseThrow().oneOf("jdk", "sdk"))
-                .hasMessage("s3://b/k: B (settings map) must be jdk, sdk, got 'b'");
+                .hasMessage("s3://b/k: B (settings map) must be jdk or sdk, got 'b'");
     }
 
     @Test
