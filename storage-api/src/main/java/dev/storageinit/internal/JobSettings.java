@@ -31,10 +31,10 @@ record JobSettings(PathFilter filter, Md5Policy md5, ArchiveExtractor.Limits arc
 
     /** Parses the settings of {@code request} (whose credentials are its settings) for {@code provider}. */
     static JobSettings of(DownloadRequest request, StorageProvider provider) throws StorageException {
-        Settings settings = Settings.of(request.credentials(), Redactor.scrub(request.source().redacted()));
+        Settings settings = Settings.of(request.settings(), Redactor.scrub(request.source().redacted()));
         Path dest = request.destination().toAbsolutePath().normalize();
         return new JobSettings(filter(request, settings), Md5Policy.from(settings),
-                ArchiveExtractor.Limits.from(settings), provider.limits(request.source(), request.credentials()),
+                ArchiveExtractor.Limits.from(settings), provider.limits(request.source(), request.settings()),
                 Destination.manifestFile(request, dest, settings), Destination.lockTimeout(settings));
     }
 

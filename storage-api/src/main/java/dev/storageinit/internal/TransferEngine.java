@@ -48,7 +48,7 @@ public final class TransferEngine implements AutoCloseable {
         try {
             JobSettings jobSettings = JobSettings.of(request, provider); // before anything is opened or listed
             try (ObjectSource source = provider.open(request.source(),
-                    new SourceContext(request.credentials(), settings.concurrency()))) {
+                    new SourceContext(request.settings(), settings.concurrency()))) {
                 return new DownloadJob(this, request, source, jobSettings).run();
             }
         } catch (StorageException e) {

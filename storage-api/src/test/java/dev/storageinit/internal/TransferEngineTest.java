@@ -51,7 +51,7 @@ class TransferEngineTest {
 
     private DownloadResult download(Storage.Builder b, String uri, Path dest) throws StorageException {
         try (Storage s = b.build()) {
-            return s.download(DownloadRequest.builder(uri, dest).credentials(CredentialSource.none()).build());
+            return s.download(DownloadRequest.builder(uri, dest).settings(CredentialSource.none()).build());
         }
     }
 
@@ -185,7 +185,7 @@ class TransferEngineTest {
     private DownloadResult downloadWith(String uri, Map<String, String> settings, String dir) throws StorageException {
         try (Storage s = storage().build()) {
             return s.download(DownloadRequest.builder(uri, temp.resolve(dir))
-                    .credentials(CredentialSource.of(settings)).build());
+                    .settings(CredentialSource.of(settings)).build());
         }
     }
 
@@ -224,7 +224,7 @@ class TransferEngineTest {
             Path dest = temp.resolve("bad-" + name);
             try (Storage s = storage().listener(listener).build()) {
                 assertThatThrownBy(() -> s.download(DownloadRequest.builder("mem://b/m/model.tar", dest)
-                        .credentials(CredentialSource.of(Map.of(name, "lots"))).build()))
+                        .settings(CredentialSource.of(Map.of(name, "lots"))).build()))
                         .isInstanceOf(dev.storageinit.ConfigurationException.class)
                         .hasMessage("mem://b/m/model.tar: " + name + " (settings map) must be "
                                 + (name.equals("STORAGE_VERIFY_MD5") ? "auto, always or never"
@@ -365,13 +365,13 @@ class TransferEngineTest {
         Path dest = temp.resolve("d");
         try (Storage s = storage().build()) {
             DownloadResult r = s.download(DownloadRequest.builder("mem://b/m", dest)
-                    .credentials(CredentialSource.of(Map.of("STORAGE_IGNORE_PATTERNS", "[\"*.bin\"]"))).build());
+                    .settings(CredentialSource.of(Map.of("STORAGE_IGNORE_PATTERNS", "[\"*.bin\"]"))).build());
             assertThat(r.filesTransferred()).isEqualTo(1);
             assertThat(r.filesFiltered()).isEqualTo(2);
         }
         try (Storage s = storage().build()) {
             assertThatThrownBy(() -> s.download(DownloadRequest.builder("mem://b/m", temp.resolve("e"))
-                    .credentials(CredentialSource.of(Map.of("STORAGE_ALLOW_PATTERNS", "*.txt"))).build()))
+                    .settings(CredentialSource.of(Map.of("STORAGE_ALLOW_PATTERNS", "*.txt"))).build()))
                     .isInstanceOf(dev.storageinit.NotFoundException.class)
                     .hasMessageContaining("no file matched the allow/ignore patterns (3 objects listed)");
         }

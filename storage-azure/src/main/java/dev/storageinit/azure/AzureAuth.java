@@ -90,9 +90,9 @@ final class AzureAuth {
 
     // ------------------------------------------------------------------ resolution
 
-    static AzureAuth resolve(AzureLocation location, CredentialSource source) throws ConfigurationException {
-        Settings settings = Settings.of(source, location.shown());
-        return location.rcloneRemote() != null ? rclone(location, settings) : https(location, settings);
+    static AzureAuth resolve(AzureLocation location, CredentialSource settings) throws ConfigurationException {
+        Settings s = Settings.of(settings, location.shown());
+        return location.rcloneRemote() != null ? rclone(location, s) : https(location, s);
     }
 
     private static AzureAuth https(AzureLocation location, Settings s) throws ConfigurationException {

@@ -88,7 +88,7 @@ class AzureCredentialsTest {
     private DownloadResult download(String uri, Map<String, String> settings, String name) throws StorageException {
         try (Storage s = Storage.builder().concurrency(4).build()) {
             return s.download(DownloadRequest.builder(uri, temp.resolve(name))
-                    .credentials(CredentialSource.of(settings)).build());
+                    .settings(CredentialSource.of(settings)).build());
         }
     }
 
@@ -304,7 +304,7 @@ class AzureCredentialsTest {
         int saved = RestObjectSource.pageSize;
         RestObjectSource.pageSize = 100;
         try (ObjectSource src = new AzureProvider().open(ModelUri.parse(store.uri("paged")),
-                new SourceContext(store.credentials(), 4))) {
+                new SourceContext(store.settings(), 4))) {
             List<RemoteObject> listed = new ArrayList<>();
             src.list("paged/", listed::add);
             assertThat(listed).hasSize(230);
@@ -345,7 +345,7 @@ class AzureCredentialsTest {
         store.client.getBlobClient("md5/a.txt").upload(BinaryData.fromBytes(content), true);
         String md5 = HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(content));
         try (ObjectSource src = new AzureProvider().open(ModelUri.parse(store.uri("md5")),
-                new SourceContext(store.credentials(), 4))) {
+                new SourceContext(store.settings(), 4))) {
             List<RemoteObject> listed = new ArrayList<>();
             src.list("md5/", listed::add);
             assertThat(listed).singleElement().satisfies(o -> {

@@ -84,8 +84,8 @@ final class GcsSettings {
     /** rclone's type names for GCS. */
     static final Set<String> RCLONE_TYPES = Set.of("google cloud storage", "gcs", "googlecloudstorage");
 
-    static GcsSettings parse(ModelUri uri, CredentialSource source) throws ConfigurationException {
-        Settings s = Settings.of(source, uri.redacted());
+    static GcsSettings parse(ModelUri uri, CredentialSource settings) throws ConfigurationException {
+        Settings s = Settings.of(settings, uri.redacted());
         String rc = RcloneRemote.prefixOf(uri.scheme());
 
         Auth auth;

@@ -35,7 +35,7 @@ class GcsConformanceTest extends ConformanceSuite {
             }
 
             @Override
-            public CredentialSource credentials() {
+            public CredentialSource settings() {
                 return credentials;
             }
 

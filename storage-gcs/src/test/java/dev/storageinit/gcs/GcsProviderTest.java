@@ -109,7 +109,7 @@ class GcsProviderTest {
 
     DownloadResult download(String uri, Path dest, Map<String, String> settings) throws StorageException {
         try (Storage s = Storage.builder().concurrency(4).maxAttempts(2).retryBackoff(Duration.ofMillis(10)).build()) {
-            return s.download(DownloadRequest.builder(uri, dest).credentials(CredentialSource.of(settings)).build());
+            return s.download(DownloadRequest.builder(uri, dest).settings(CredentialSource.of(settings)).build());
         }
     }
 

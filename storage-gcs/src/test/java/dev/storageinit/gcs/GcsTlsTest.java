@@ -65,7 +65,7 @@ class GcsTlsTest {
 
     private void download(String uri, Path dest, Map<String, String> settings) throws StorageException {
         try (Storage s = Storage.builder().concurrency(4).maxAttempts(2).retryBackoff(Duration.ofMillis(10)).build()) {
-            s.download(DownloadRequest.builder(uri, dest).credentials(CredentialSource.of(settings)).build());
+            s.download(DownloadRequest.builder(uri, dest).settings(CredentialSource.of(settings)).build());
         }
     }
 

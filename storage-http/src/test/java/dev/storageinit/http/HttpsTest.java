@@ -80,7 +80,7 @@ class HttpsTest {
 
     private void download(String url, Path dest, Map<String, String> settings) throws StorageException {
         try (Storage s = Storage.builder().concurrency(4).build()) {
-            s.download(DownloadRequest.builder(url, dest).credentials(CredentialSource.of(settings)).build());
+            s.download(DownloadRequest.builder(url, dest).settings(CredentialSource.of(settings)).build());
         }
     }
 

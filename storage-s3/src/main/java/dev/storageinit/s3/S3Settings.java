@@ -106,8 +106,8 @@ final class S3Settings {
     }
 
     /** Parses the settings for {@code uri}. */
-    static S3Settings from(ModelUri uri, CredentialSource source) throws ConfigurationException {
-        Settings in = Settings.of(source, uri.redacted());
+    static S3Settings from(ModelUri uri, CredentialSource settings) throws ConfigurationException {
+        Settings in = Settings.of(settings, uri.redacted());
         S3Settings s = new S3Settings();
         s.bucket = uri.authority();
         s.key = uri.path();

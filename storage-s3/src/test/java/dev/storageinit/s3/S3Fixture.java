@@ -80,7 +80,7 @@ class S3Fixture implements StoreFixture {
     }
 
     @Override
-    public CredentialSource credentials() {
+    public CredentialSource settings() {
         return CredentialSource.of(kserveEnv(server));
     }
 

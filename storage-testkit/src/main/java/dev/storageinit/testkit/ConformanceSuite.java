@@ -15,6 +15,8 @@ import dev.storageinit.TransferException;
 import dev.storageinit.TransferListener;
 import dev.storageinit.UnsafePathException;
 import dev.storageinit.spi.StorageProvider;
+import dev.storageinit.spi.support.RcloneRemote;
+import dev.storageinit.spi.support.Settings;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -93,8 +95,10 @@ public abstract class ConformanceSuite {
     /** The provider under test, found the way users find it: with ServiceLoader, by the fixture's URI. */
     protected StorageProvider provider() throws StorageException {
         ModelUri uri = ModelUri.parse(store.uri(base + "x"));
+        Settings settings = Settings.of(store.settings(), uri.redacted());
         for (StorageProvider p : ServiceLoader.load(StorageProvider.class)) {
-            if (p.match(uri, store.credentials()) != StorageProvider.Match.NONE) {
+            if (p.match(uri, store.settings()) != StorageProvider.Match.NONE
+                    || RcloneRemote.ofType(uri, settings, p.rcloneTypes()).isPresent()) {
                 return p;
             }
         }
@@ -115,12 +119,12 @@ public abstract class ConformanceSuite {
     }
 
     protected DownloadResult download(String path, Path dest) throws StorageException {
-        return download(path, dest, store.credentials());
+        return download(path, dest, store.settings());
     }
 
     protected DownloadResult download(String path, Path dest, CredentialSource credentials) throws StorageException {
         try (Storage s = storage().build()) {
-            return s.download(DownloadRequest.builder(store.uri(path), dest).credentials(credentials).build());
+            return s.download(DownloadRequest.builder(store.uri(path), dest).settings(credentials).build());
         }
     }
 
@@ -338,7 +342,7 @@ public abstract class ConformanceSuite {
         Path dest = newDestination("nobucket");
         assertThatThrownBy(() -> {
             try (Storage s = storage().build()) {
-                s.download(DownloadRequest.builder(store.missingContainerUri(), dest).credentials(store.credentials())
+                s.download(DownloadRequest.builder(store.missingContainerUri(), dest).settings(store.settings())
                         .build());
             }
         }).isInstanceOf(NotFoundException.class);
@@ -349,7 +353,7 @@ public abstract class ConformanceSuite {
         store.put(base + "secret/a.txt", text("a"));
         var wrong = store.wrongCredentials();
         if (wrong.isEmpty()) {
-            assertThat(store.credentials().description()).as("a store without authentication").isNotNull();
+            assertThat(store.settings().description()).as("a store without authentication").isNotNull();
             download(base + "secret", newDestination("noauth"));
             return;
         }
@@ -402,7 +406,7 @@ public abstract class ConformanceSuite {
         };
         try (Storage s = storage().listener(cutter).partSize(256 << 10).multipartThreshold(256 << 10).build()) {
             assertThatThrownBy(() -> s.download(DownloadRequest.builder(store.uri(base + "int"), dest)
-                    .credentials(store.credentials()).build()))
+                    .settings(store.settings()).build()))
                     .isInstanceOf(TransferException.class)
                     .hasMessageContaining("simulated crash");
         }
@@ -430,7 +434,7 @@ public abstract class ConformanceSuite {
         Path dest = newDestination("large");
         try (Storage s = storage().providers(List.of(recording)).partSize(1 << 20).multipartThreshold(1 << 20)
                 .build()) {
-            s.download(DownloadRequest.builder(store.uri(base + "large"), dest).credentials(store.credentials())
+            s.download(DownloadRequest.builder(store.uri(base + "large"), dest).settings(store.settings())
                     .build());
         }
         assertThat(sha256(dest.resolve("weights.bin"))).isEqualTo(sha256(content));
@@ -449,7 +453,7 @@ public abstract class ConformanceSuite {
         Path dest = newDestination("filter");
         try (Storage s = storage().build()) {
             DownloadResult r = s.download(DownloadRequest.builder(store.uri(base + "flt"), dest)
-                    .credentials(store.credentials())
+                    .settings(store.settings())
                     .allow(List.of("*.json", "*.safetensors", "*.bin"))
                     .ignore(List.of("*.bin"))
                     .build());

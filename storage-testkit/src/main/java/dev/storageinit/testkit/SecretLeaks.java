@@ -112,7 +112,7 @@ public final class SecretLeaks implements AutoCloseable {
      */
     public StorageException download(String uri, Path dir, Map<String, String> settings) {
         try (Storage storage = Storage.builder().concurrency(2).maxAttempts(1).listener(listener()).build()) {
-            storage.download(DownloadRequest.builder(uri, dir).credentials(CredentialSource.of(settings)).build());
+            storage.download(DownloadRequest.builder(uri, dir).settings(CredentialSource.of(settings)).build());
             return null;
         } catch (StorageException e) {
             add("thrown " + render(e));

@@ -15,7 +15,7 @@ public interface StoreFixture extends AutoCloseable {
     String uri(String path);
 
     /** Settings and credentials that give read access to the container. */
-    CredentialSource credentials();
+    CredentialSource settings();
 
     /** Stores (or replaces) an object. */
     void put(String key, byte[] content) throws Exception;

@@ -64,28 +64,24 @@ public final class Setting {
 
     /** A whole number of at least 1. */
     public int positiveInt() throws ConfigurationException {
-        try {
-            int n = Integer.parseInt(value);
-            if (n >= 1) {
-                return n;
-            }
-        } catch (NumberFormatException e) {
-            // reported below
-        }
-        throw invalid("must be a whole number >= 1");
+        return (int) whole(1, Integer.MAX_VALUE);
     }
 
     /** A whole number of at least 0. */
     public long nonNegativeLong() throws ConfigurationException {
+        return whole(0, Long.MAX_VALUE);
+    }
+
+    private long whole(long min, long max) throws ConfigurationException {
         try {
             long n = Long.parseLong(value);
-            if (n >= 0) {
+            if (n >= min && n <= max) {
                 return n;
             }
         } catch (NumberFormatException e) {
             // reported below
         }
-        throw invalid("must be a whole number >= 0");
+        throw invalid("must be a whole number >= " + min);
     }
 
     /** A number of seconds above 0 (fractions allowed, at most one day), to the millisecond. */

@@ -82,38 +82,43 @@ public final class Settings {
 
     /** {@code name} as a flag (see {@link Setting#flag()}), {@code dflt} when not set. */
     public boolean flag(String name, boolean dflt) throws ConfigurationException {
-        Optional<Setting> s = get(name);
-        return s.isPresent() ? s.get().flag() : dflt;
+        return read(name, Setting::flag).orElse(dflt);
     }
 
     /** {@code name} as a whole number >= 1, {@code dflt} when not set. */
     public int positiveInt(String name, int dflt) throws ConfigurationException {
-        Optional<Setting> s = get(name);
-        return s.isPresent() ? s.get().positiveInt() : dflt;
+        return read(name, Setting::positiveInt).orElse(dflt);
     }
 
     /** {@code name} as a whole number >= 0, {@code dflt} when not set. */
     public long nonNegativeLong(String name, long dflt) throws ConfigurationException {
-        Optional<Setting> s = get(name);
-        return s.isPresent() ? s.get().nonNegativeLong() : dflt;
+        return read(name, Setting::nonNegativeLong).orElse(dflt);
     }
 
     /** {@code name} as seconds above 0, {@code dflt} when not set. */
     public Duration seconds(String name, Duration dflt) throws ConfigurationException {
-        Optional<Setting> s = get(name);
-        return s.isPresent() ? s.get().seconds() : dflt;
+        return read(name, Setting::seconds).orElse(dflt);
     }
 
     /** {@code name} as a path. */
     public Optional<Path> path(String name) throws ConfigurationException {
-        Optional<Setting> s = get(name);
-        return s.isPresent() ? Optional.of(s.get().path()) : Optional.empty();
+        return read(name, Setting::path);
     }
 
-    /** {@code name} parsed as JSON. */
+    /** {@code name} parsed as JSON (empty also for a JSON {@code null}). */
     public Optional<Object> json(String name) throws ConfigurationException {
+        return read(name, Setting::json);
+    }
+
+    /** One typed reading of a setting. */
+    @FunctionalInterface
+    private interface Reader<T> {
+        T read(Setting setting) throws ConfigurationException;
+    }
+
+    private <T> Optional<T> read(String name, Reader<T> reader) throws ConfigurationException {
         Optional<Setting> s = get(name);
-        return s.isPresent() ? Optional.ofNullable(s.get().json()) : Optional.empty();
+        return s.isPresent() ? Optional.ofNullable(reader.read(s.get())) : Optional.empty();
     }
 
     /** {@code NAME (origin)} for a setting that is set, {@code NAME (description)} for one that is not. */
