@@ -488,7 +488,7 @@ final class HttpObjectSource implements ObjectSource {
         }
         discard(r);
         throw failures.forStatus(s, what, "HTTP " + s + " from " + host(ex.location()),
-                s == 401 || s == 403 ? credentialsUsed(ex.location()) : "", null);
+                credentialsUsed(ex.location()), null);
     }
 
     private String credentialsUsed(URI u) throws ConfigurationException {
