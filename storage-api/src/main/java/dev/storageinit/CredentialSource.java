@@ -1,6 +1,5 @@
 package dev.storageinit;
 
-import dev.storageinit.internal.Credentials;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -26,12 +25,12 @@ public interface CredentialSource {
 
     /** The process environment, the way the Python initializers read it. */
     static CredentialSource environment() {
-        return Credentials.ENVIRONMENT;
+        return CredentialSources.ENVIRONMENT;
     }
 
     /** A fixed map, copied; for tests and for servers that hold settings themselves. */
     static CredentialSource of(Map<String, String> values) {
-        return new Credentials.MapSource(values);
+        return new CredentialSources.MapSource(values);
     }
 
     /** Nothing at all: providers fall back to anonymous access or their SDK's default chain. */
@@ -44,11 +43,11 @@ public interface CredentialSource {
      * newlines removed.
      */
     static CredentialSource fromDirectory(Path dir) {
-        return new Credentials.DirectorySource(dir);
+        return new CredentialSources.DirectorySource(dir);
     }
 
     /** The first of {@code sources} that has a name wins. */
     static CredentialSource first(CredentialSource... sources) {
-        return new Credentials.FirstSource(List.of(sources));
+        return new CredentialSources.FirstSource(List.of(sources));
     }
 }

@@ -10,7 +10,8 @@ import java.util.Objects;
  *
  * @param source the parsed source URI
  * @param destination the local directory (any {@link java.nio.file.FileSystem}); created when missing
- * @param credentials where the provider reads credentials and settings
+ * @param settings where the provider and the engine read credentials and settings (the environment-variable
+ *     contract's names)
  * @param allowPatterns when not empty, only relative paths matching one of these globs are downloaded
  * @param ignorePatterns relative paths matching one of these globs are not downloaded
  * @param linkMode for local sources: copy, hard-link or symlink
@@ -24,7 +25,7 @@ import java.util.Objects;
 public record DownloadRequest(
         ModelUri source,
         Path destination,
-        CredentialSource credentials,
+        CredentialSource settings,
         List<String> allowPatterns,
         List<String> ignorePatterns,
         LinkMode linkMode,
@@ -36,20 +37,20 @@ public record DownloadRequest(
     public DownloadRequest {
         Objects.requireNonNull(source, "source");
         Objects.requireNonNull(destination, "destination");
-        Objects.requireNonNull(credentials, "credentials");
+        Objects.requireNonNull(settings, "settings");
         allowPatterns = List.copyOf(allowPatterns);
         ignorePatterns = List.copyOf(ignorePatterns);
         Objects.requireNonNull(linkMode, "linkMode");
     }
 
     /** A request that extracts archives (the form before {@code extractArchives} existed). */
-    public DownloadRequest(ModelUri source, Path destination, CredentialSource credentials, List<String> allowPatterns,
+    public DownloadRequest(ModelUri source, Path destination, CredentialSource settings, List<String> allowPatterns,
             List<String> ignorePatterns, LinkMode linkMode) {
-        this(source, destination, credentials, allowPatterns, ignorePatterns, linkMode, true, null, true);
+        this(source, destination, settings, allowPatterns, ignorePatterns, linkMode, true, null, true);
     }
 
     /** The same request reading its credentials and settings from {@code other}. */
-    DownloadRequest withCredentials(CredentialSource other) {
+    DownloadRequest withSettings(CredentialSource other) {
         return new DownloadRequest(source, destination, other, allowPatterns, ignorePatterns, linkMode,
                 extractArchives, manifestFile, keepManifest);
     }
@@ -73,7 +74,7 @@ public record DownloadRequest(
     public static final class Builder {
         private final ModelUri source;
         private final Path destination;
-        private CredentialSource credentials = CredentialSource.environment();
+        private CredentialSource settings = CredentialSource.environment();
         private final List<String> allow = new ArrayList<>();
         private final List<String> ignore = new ArrayList<>();
         private LinkMode linkMode = LinkMode.COPY;
@@ -87,8 +88,8 @@ public record DownloadRequest(
         }
 
         /** Where credentials and settings come from; default {@link CredentialSource#environment()}. */
-        public Builder credentials(CredentialSource credentials) {
-            this.credentials = credentials;
+        public Builder settings(CredentialSource settings) {
+            this.settings = settings;
             return this;
         }
 
@@ -142,7 +143,7 @@ public record DownloadRequest(
 
         /** The request. */
         public DownloadRequest build() {
-            return new DownloadRequest(source, destination, credentials, allow, ignore, linkMode, extractArchives,
+            return new DownloadRequest(source, destination, settings, allow, ignore, linkMode, extractArchives,
                     manifestFile, keepManifest);
         }
     }

@@ -41,9 +41,9 @@ public final class Storage implements AutoCloseable {
     }
 
     /** Downloads {@code uri} into {@code dir} with default settings and the providers on the classpath. */
-    public static DownloadResult download(String uri, Path dir, CredentialSource credentials) throws StorageException {
+    public static DownloadResult download(String uri, Path dir, CredentialSource settings) throws StorageException {
         try (Storage storage = builder().build()) {
-            return storage.download(DownloadRequest.builder(uri, dir).credentials(credentials).build());
+            return storage.download(DownloadRequest.builder(uri, dir).settings(settings).build());
         }
     }
 
@@ -65,9 +65,9 @@ public final class Storage implements AutoCloseable {
      */
     public DownloadResult download(DownloadRequest request) throws StorageException {
         Redactor.uri(request.source());
-        DownloadRequest recorded = request.withCredentials(Redactor.recording(request.credentials()));
+        DownloadRequest recorded = request.withSettings(Redactor.recording(request.settings()));
         try {
-            return engine.download(recorded, registry.select(recorded.source(), recorded.credentials()));
+            return engine.download(recorded, registry.select(recorded.source(), recorded.settings()));
         } catch (RuntimeException e) {
             throw new TransferException(request.source().redacted(), "unexpected error: " + e, false, e);
         }

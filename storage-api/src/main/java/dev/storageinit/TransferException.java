@@ -12,4 +12,14 @@ public class TransferException extends StorageException {
     public TransferException(String uri, String detail, boolean retryable, Throwable cause) {
         super(uri, detail, retryable, cause);
     }
+
+    /** A failure that trying again may cure (a cut connection, throttling, a 5xx answer). */
+    public static TransferException retryable(String uri, String detail, Throwable cause) {
+        return new TransferException(uri, detail, true, cause);
+    }
+
+    /** A failure that trying again will not cure. */
+    public static TransferException fatal(String uri, String detail, Throwable cause) {
+        return new TransferException(uri, detail, false, cause);
+    }
 }

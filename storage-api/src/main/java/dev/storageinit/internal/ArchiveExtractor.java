@@ -1,9 +1,9 @@
 package dev.storageinit.internal;
 
 import dev.storageinit.ConfigurationException;
-import dev.storageinit.CredentialSource;
 import dev.storageinit.IntegrityException;
 import dev.storageinit.UnsafePathException;
+import dev.storageinit.spi.support.Settings;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.file.DirectoryStream;
@@ -62,28 +62,10 @@ public final class ArchiveExtractor {
         }
 
         /** The limits from {@code settings}, defaults for what is not set. */
-        public static Limits from(CredentialSource settings, String uri) throws ConfigurationException {
-            return new Limits(number(settings, MAX_BYTES, DEFAULT_MAX_BYTES, uri),
-                    number(settings, MAX_ENTRIES, DEFAULT_MAX_ENTRIES, uri),
-                    number(settings, MAX_RATIO, DEFAULT_MAX_RATIO, uri));
-        }
-
-        private static long number(CredentialSource settings, String name, long dflt, String uri)
-                throws ConfigurationException {
-            String v = settings.get(name).orElse(null);
-            if (v == null) {
-                return dflt;
-            }
-            try {
-                long n = Long.parseLong(v.trim());
-                if (n < 0) {
-                    throw new NumberFormatException();
-                }
-                return n;
-            } catch (NumberFormatException e) {
-                throw new ConfigurationException(uri, name + " (from " + settings.describe(name)
-                        + ") must be a non-negative whole number");
-            }
+        static Limits from(Settings settings) throws ConfigurationException {
+            return new Limits(settings.nonNegativeLong(MAX_BYTES, DEFAULT_MAX_BYTES),
+                    settings.nonNegativeLong(MAX_ENTRIES, DEFAULT_MAX_ENTRIES),
+                    settings.nonNegativeLong(MAX_RATIO, DEFAULT_MAX_RATIO));
         }
     }
 
@@ -97,14 +79,14 @@ public final class ArchiveExtractor {
      * @param archive the published download, a file directly inside {@code destination}
      * @param destination the download's destination directory
      * @param workDir a scratch directory inside {@code destination} (the engine's staging directory)
-     * @param settings where the limits are read
+     * @param limits the zip-bomb limits, parsed when the download started
      * @return whether it was an archive and was extracted
      * @throws UnsafePathException when an entry is unsafe or a limit is exceeded; nothing of the archive is
      *     published then
      * @throws IntegrityException when the file is named like an archive but is not one, or is corrupt
      */
     public static boolean extractIfArchive(String uri, Path archive, Path destination, Path workDir,
-            CredentialSource settings) throws IOException {
+            Limits limits) throws IOException {
         ArchiveFormat format;
         try {
             format = ArchiveFormat.detect(uri, archive.getFileName().toString(), archive);
@@ -115,7 +97,7 @@ public final class ArchiveExtractor {
         if (format == null) {
             return false;
         }
-        extract(uri, archive, format, destination, workDir, Limits.from(settings, uri));
+        extract(uri, archive, format, destination, workDir, limits);
         return true;
     }
 

@@ -1,11 +1,12 @@
 package dev.storageinit.internal;
 
 import dev.storageinit.ConfigurationException;
-import dev.storageinit.CredentialSource;
 import dev.storageinit.DestinationException;
 import dev.storageinit.DownloadRequest;
 import dev.storageinit.StorageException;
 import dev.storageinit.UnsafePathException;
+import dev.storageinit.spi.support.Setting;
+import dev.storageinit.spi.support.Settings;
 import java.io.IOException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
@@ -76,10 +77,10 @@ final class Destination implements AutoCloseable {
      * Creates the destination if needed, takes its lock (waiting for another download using it), removes what
      * earlier runs left, and creates this run's staging directory.
      */
-    static Destination open(String shown, DownloadRequest request) throws StorageException {
+    static Destination open(String shown, DownloadRequest request, JobSettings settings) throws StorageException {
         Path dest = request.destination().toAbsolutePath().normalize();
-        Optional<Path> manifestFile = manifestFile(shown, request, dest);
-        Duration timeout = lockTimeout(shown, request.credentials());
+        Optional<Path> manifestFile = settings.manifestFile();
+        Duration timeout = settings.lockTimeout();
         Path stateDir = dest.resolve(STATE_DIR);
         try {
             if (Files.exists(dest) && !Files.isDirectory(dest)) {
@@ -123,7 +124,8 @@ final class Destination implements AutoCloseable {
         }
     }
 
-    private static Optional<Path> manifestFile(String shown, DownloadRequest request, Path dest)
+    /** Where the manifest goes: the request's file, else {@code STORAGE_MANIFEST}, else the default; empty for none. */
+    static Optional<Path> manifestFile(DownloadRequest request, Path dest, Settings settings)
             throws ConfigurationException {
         if (!request.keepManifest()) {
             return Optional.empty();
@@ -131,44 +133,29 @@ final class Destination implements AutoCloseable {
         if (request.manifestFile() != null) {
             return Optional.of(request.manifestFile().toAbsolutePath().normalize());
         }
-        String value = request.credentials().get(MANIFEST_SETTING).map(String::trim).orElse("");
-        switch (value.toLowerCase(Locale.ROOT)) {
-            case "":
-                return Optional.of(dest.resolve(STATE_DIR).resolve(Manifest.FILE_NAME));
-            case "none":
-                return Optional.empty();
-            default:
-                try {
-                    Path file = dest.getFileSystem().getPath(value).toAbsolutePath().normalize();
-                    if (Files.isDirectory(file)) {
-                        throw new ConfigurationException(shown, MANIFEST_SETTING + " (from "
-                                + request.credentials().describe(MANIFEST_SETTING) + ") names the directory " + file
-                                + "; give the manifest's file path, or none");
-                    }
-                    return Optional.of(file);
-                } catch (InvalidPathException e) {
-                    throw new ConfigurationException(shown, MANIFEST_SETTING + " (from "
-                            + request.credentials().describe(MANIFEST_SETTING) + ") is not a usable path: "
-                            + e.getReason());
-                }
+        Optional<Setting> value = settings.get(MANIFEST_SETTING);
+        if (value.isEmpty()) {
+            return Optional.of(dest.resolve(STATE_DIR).resolve(Manifest.FILE_NAME));
+        }
+        if (value.get().value().equalsIgnoreCase("none")) {
+            return Optional.empty();
+        }
+        try {
+            Path file = dest.getFileSystem().getPath(value.get().value()).toAbsolutePath().normalize();
+            if (Files.isDirectory(file)) {
+                throw new ConfigurationException(settings.uri(), value.get() + " names the directory " + file
+                        + "; give the manifest's file path, or none");
+            }
+            return Optional.of(file);
+        } catch (InvalidPathException e) {
+            throw new ConfigurationException(settings.uri(), value.get() + " is not a usable path: " + e.getReason());
         }
     }
 
-    private static Duration lockTimeout(String shown, CredentialSource settings) throws ConfigurationException {
-        Optional<String> value = settings.get(LOCK_TIMEOUT).map(String::trim);
-        if (value.isEmpty() || value.get().isEmpty()) {
-            return DEFAULT_LOCK_TIMEOUT;
-        }
-        try {
-            long seconds = Long.parseLong(value.get());
-            if (seconds >= 0) {
-                return Duration.ofSeconds(seconds);
-            }
-        } catch (NumberFormatException e) {
-            // reported below
-        }
-        throw new ConfigurationException(shown, LOCK_TIMEOUT + " (from " + settings.describe(LOCK_TIMEOUT)
-                + ") must be a whole number of seconds, 0 or more");
+    /** {@code STORAGE_LOCK_TIMEOUT}: seconds, 0 or more. */
+    static Duration lockTimeout(Settings settings) throws ConfigurationException {
+        Optional<Setting> value = settings.get(LOCK_TIMEOUT);
+        return value.isEmpty() ? DEFAULT_LOCK_TIMEOUT : value.get().secondsOrZero();
     }
 
     /** The previous manifest: the configured file, else one an earlier version left in the destination. */

@@ -1,15 +1,11 @@
 package dev.storageinit.internal;
 
-import dev.storageinit.ConfigurationException;
 import dev.storageinit.DownloadRequest;
 import dev.storageinit.DownloadResult;
 import dev.storageinit.StorageException;
 import dev.storageinit.TransferException;
 import dev.storageinit.spi.ObjectSource;
-import dev.storageinit.spi.TransferLimits;
 import java.time.Duration;
-import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -36,6 +32,8 @@ final class DownloadJob {
     final Admission admission;
     final RangeCopier copier;
     private final PathFilter filter;
+    /** The engine settings of this download, parsed before it started. */
+    final JobSettings jobSettings;
     /** Set when the download starts. */
     Md5Policy md5Policy;
     Destination destination;
@@ -49,34 +47,17 @@ final class DownloadJob {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
 
-    DownloadJob(TransferEngine engine, DownloadRequest request, ObjectSource source, TransferLimits limits)
-            throws ConfigurationException {
+    DownloadJob(TransferEngine engine, DownloadRequest request, ObjectSource source, JobSettings jobSettings) {
         this.engine = engine;
         this.settings = engine.settings();
         this.request = request;
         this.source = source;
+        this.jobSettings = jobSettings;
         this.shown = Redactor.scrub(request.source().redacted());
-        this.filter = filterFor(request);
+        this.filter = jobSettings.filter();
         this.progress = new Progress(shown, request.source(), engine.listener(), this::fail);
-        this.admission = new Admission(engine::submit, limits);
+        this.admission = new Admission(engine::submit, jobSettings.limits());
         this.copier = new RangeCopier(shown, source, settings, request.linkMode(), progress, this::aborted);
-    }
-
-    private static PathFilter filterFor(DownloadRequest request) throws ConfigurationException {
-        if (!request.allowPatterns().isEmpty() || !request.ignorePatterns().isEmpty()) {
-            return new PathFilter(request.allowPatterns(), request.ignorePatterns());
-        }
-        return new PathFilter(patterns(request, "STORAGE_ALLOW_PATTERNS"),
-                patterns(request, "STORAGE_IGNORE_PATTERNS"));
-    }
-
-    private static List<String> patterns(DownloadRequest request, String setting) throws ConfigurationException {
-        Optional<String> value = request.credentials().get(setting);
-        try {
-            return value.isEmpty() ? List.of() : PathFilter.parseList(value.get());
-        } catch (IllegalArgumentException e) {
-            throw new ConfigurationException(request.source().redacted(), setting + ": " + e.getMessage());
-        }
     }
 
     DownloadResult run() throws StorageException {
@@ -98,8 +79,8 @@ final class DownloadJob {
     }
 
     private void prepareDestination() throws StorageException {
-        md5Policy = Md5Policy.from(shown, request.credentials());
-        destination = Destination.open(shown, request);
+        md5Policy = jobSettings.md5();
+        destination = Destination.open(shown, request, jobSettings);
         manifest = new Manifest(shown);
     }
 

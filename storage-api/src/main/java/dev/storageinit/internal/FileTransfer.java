@@ -257,7 +257,7 @@ final class FileTransfer implements Admission.File {
         job.progress.published(relative, object.size());
         if (extract) {
             ArchiveExtractor.extractIfArchive(job.shown, target, job.destination.guard().root(),
-                    job.destination.staging(), job.request.credentials());
+                    job.destination.staging(), job.jobSettings.archiveLimits());
         }
     }
 

@@ -1,11 +1,13 @@
 package dev.storageinit.internal;
 
 import dev.storageinit.ConfigurationException;
-import dev.storageinit.CredentialSource;
 import dev.storageinit.spi.Checksum;
+import dev.storageinit.spi.support.Setting;
+import dev.storageinit.spi.support.Settings;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
  * Which of the checksums a store keeps the engine verifies, by {@code STORAGE_VERIFY_MD5}. MD5 is the one that
@@ -28,10 +30,9 @@ enum Md5Policy {
 
     static final String VARIABLE = "STORAGE_VERIFY_MD5";
 
-    static Md5Policy from(String shownUri, CredentialSource settings) throws ConfigurationException {
-        String value = settings.get(VARIABLE).map(v -> v.trim().toLowerCase(Locale.ROOT)).orElse("");
-        switch (value) {
-            case "":
+    static Md5Policy from(Settings settings) throws ConfigurationException {
+        Optional<Setting> value = settings.get(VARIABLE);
+        switch (value.map(v -> v.value().toLowerCase(Locale.ROOT)).orElse("auto")) {
             case "auto":
                 return AUTO;
             case "always":
@@ -41,8 +42,7 @@ enum Md5Policy {
             case "false":
                 return NEVER;
             default:
-                throw new ConfigurationException(shownUri, VARIABLE + " must be auto, always or never, got '"
-                        + value + "'");
+                throw value.get().invalid("must be auto, always or never");
         }
     }
 

@@ -6,9 +6,12 @@ import dev.storageinit.InvalidUriException;
 import dev.storageinit.ModelUri;
 import dev.storageinit.spi.StorageProvider;
 import dev.storageinit.spi.StorageProvider.Match;
+import dev.storageinit.spi.support.RcloneRemote;
+import dev.storageinit.spi.support.Settings;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.TreeSet;
 
@@ -35,17 +38,22 @@ public final class ProviderRegistry {
     }
 
     /**
-     * The provider that claims {@code uri} most strongly.
+     * The provider that claims {@code uri} most strongly. When the URI's scheme names an rclone remote
+     * ({@code RCLONE_CONFIG_<REMOTE>_TYPE} is set), the remote's type decides: the providers listing it in
+     * {@link StorageProvider#rcloneTypes()} claim the URI exactly and no other provider claims it (an rclone remote
+     * named {@code gs} of type s3 is S3's, one of a type no provider serves is no one's).
      *
      * @throws InvalidUriException when none claims it, listing the installed providers and their schemes
      * @throws ConfigurationException when two claim it equally, naming both
      */
     public StorageProvider select(ModelUri uri, CredentialSource settings)
             throws InvalidUriException, ConfigurationException {
+        Optional<RcloneRemote> remote = RcloneRemote.of(uri, Settings.of(settings, uri.redacted()));
         Match best = Match.NONE;
         List<StorageProvider> winners = new ArrayList<>();
         for (StorageProvider p : providers) {
-            Match m = p.match(uri, settings);
+            Match m = remote.isPresent() ? (remote.get().isOneOf(p.rcloneTypes()) ? Match.EXACT : Match.NONE)
+                    : p.match(uri, settings);
             if (m.compareTo(best) > 0) {
                 best = m;
                 winners.clear();
@@ -53,6 +61,11 @@ public final class ProviderRegistry {
             if (m == best && m != Match.NONE) {
                 winners.add(p);
             }
+        }
+        if (winners.isEmpty() && remote.isPresent()) {
+            throw new InvalidUriException(uri.redacted(), remote.get().variable("TYPE") + " declares an rclone remote "
+                    + "of type '" + remote.get().type() + "', which no installed provider serves; installed: "
+                    + String.join(", ", describeTypes()));
         }
         if (winners.isEmpty()) {
             String installed = providers.isEmpty() ? "none (add a storage-* module to the classpath)"
@@ -69,6 +82,14 @@ public final class ProviderRegistry {
                     "ambiguous: providers " + String.join(" and ", names) + " both claim this URI; remove one");
         }
         return winners.get(0);
+    }
+
+    private List<String> describeTypes() {
+        List<String> out = new ArrayList<>();
+        for (StorageProvider p : providers) {
+            out.add(p.name() + " (rclone types: " + String.join(", ", new TreeSet<>(p.rcloneTypes())) + ")");
+        }
+        return out;
     }
 
     /** "name (scheme, scheme)" for each provider, by name. */

@@ -45,10 +45,12 @@ public final class TransferEngine implements AutoCloseable {
     public DownloadResult download(DownloadRequest request, StorageProvider provider) throws StorageException {
         String shown = request.source().redacted();
         listener.started(request.source(), request.destination());
-        try (ObjectSource source = provider.open(request.source(),
-                new SourceContext(request.credentials(), settings.concurrency()))) {
-            return new DownloadJob(this, request, source,
-                    provider.limits(request.source(), request.credentials())).run();
+        try {
+            JobSettings jobSettings = JobSettings.of(request, provider); // before anything is opened or listed
+            try (ObjectSource source = provider.open(request.source(),
+                    new SourceContext(request.settings(), settings.concurrency()))) {
+                return new DownloadJob(this, request, source, jobSettings).run();
+            }
         } catch (StorageException e) {
             listener.failed(request.source(), e);
             throw e;

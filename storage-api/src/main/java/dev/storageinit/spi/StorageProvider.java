@@ -31,10 +31,20 @@ public interface StorageProvider {
 
     /**
      * How strongly this provider claims {@code uri}. The default is {@link Match#EXACT} for one of
-     * {@link #schemes()}; override to claim by host or by settings (an rclone remote named like the scheme).
+     * {@link #schemes()}; override to claim by host. Claims by rclone remote are the registry's, from
+     * {@link #rcloneTypes()}: do not read {@code RCLONE_CONFIG_*} here.
      */
     default Match match(ModelUri uri, CredentialSource settings) {
         return schemes().contains(uri.scheme()) ? Match.EXACT : Match.NONE;
+    }
+
+    /**
+     * The rclone remote types this provider serves ({@code s3}, {@code azureblob}); the default is none. A URI whose
+     * scheme names an rclone remote ({@code my-s3://bucket/path} with {@code RCLONE_CONFIG_MY_S3_TYPE=s3}) goes to
+     * the provider listing the remote's type, and to no provider when none lists it.
+     */
+    default Set<String> rcloneTypes() {
+        return Set.of();
     }
 
     /**

@@ -1,7 +1,7 @@
 package dev.storageinit.spi;
 
 import dev.storageinit.ConfigurationException;
-import dev.storageinit.CredentialSource;
+import dev.storageinit.spi.support.Settings;
 
 /**
  * Upper bounds a source's settings put on one download, on top of the engine's own concurrency: how many files
@@ -27,29 +27,12 @@ public record TransferLimits(int maxFiles, int maxRangesPerFile) {
      * The limits two settings give, each unbounded when absent: {@code filesVariable} and {@code rangesVariable}
      * (null when the store has no such setting) must be whole numbers of at least 1.
      */
-    public static TransferLimits fromSettings(String shownUri, CredentialSource settings, String filesVariable,
-                                              String rangesVariable) throws ConfigurationException {
-        return new TransferLimits(bound(shownUri, settings, filesVariable),
-                bound(shownUri, settings, rangesVariable));
+    public static TransferLimits fromSettings(Settings settings, String filesVariable, String rangesVariable)
+            throws ConfigurationException {
+        return new TransferLimits(bound(settings, filesVariable), bound(settings, rangesVariable));
     }
 
-    private static int bound(String shownUri, CredentialSource settings, String variable)
-            throws ConfigurationException {
-        if (variable == null) {
-            return Integer.MAX_VALUE;
-        }
-        String value = settings.get(variable).map(String::trim).orElse("");
-        if (value.isEmpty()) {
-            return Integer.MAX_VALUE;
-        }
-        try {
-            int n = Integer.parseInt(value);
-            if (n >= 1) {
-                return n;
-            }
-        } catch (NumberFormatException e) {
-            // reported below
-        }
-        throw new ConfigurationException(shownUri, variable + " must be a whole number >= 1, got '" + value + "'");
+    private static int bound(Settings settings, String variable) throws ConfigurationException {
+        return variable == null ? Integer.MAX_VALUE : settings.positiveInt(variable, Integer.MAX_VALUE);
     }
 }

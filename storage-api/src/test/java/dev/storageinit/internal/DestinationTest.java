@@ -46,7 +46,7 @@ class DestinationTest {
     }
 
     private DownloadRequest.Builder request(String uri, Path dest, Map<String, String> settings) throws Exception {
-        return DownloadRequest.builder(uri, dest).credentials(CredentialSource.of(settings));
+        return DownloadRequest.builder(uri, dest).settings(CredentialSource.of(settings));
     }
 
     private static List<String> topLevel(Path dir) throws Exception {
@@ -169,7 +169,7 @@ class DestinationTest {
                 List<Future<DownloadResult>> runs = new ArrayList<>();
                 for (String uri : List.of("mem://b/m", "mem2://b/m")) {
                     runs.add(pool.submit(() -> s.download(DownloadRequest.builder(uri, dest)
-                            .credentials(CredentialSource.none()).build())));
+                            .settings(CredentialSource.none()).build())));
                 }
                 for (Future<DownloadResult> f : runs) {
                     assertThat(f.get().files()).isEqualTo(8);

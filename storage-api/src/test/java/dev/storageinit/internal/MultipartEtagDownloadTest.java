@@ -77,7 +77,7 @@ class MultipartEtagDownloadTest {
         try (Storage s = Storage.builder().providers(List.of(store)).concurrency(4).partSize(64 << 10)
                 .multipartThreshold(64 << 10).retryBackoff(Duration.ofMillis(1)).build()) {
             return s.download(DownloadRequest.builder("mem://b/m", temp.resolve(dir))
-                    .credentials(CredentialSource.of(settings)).build());
+                    .settings(CredentialSource.of(settings)).build());
         }
     }
 

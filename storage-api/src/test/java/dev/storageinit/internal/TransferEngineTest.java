@@ -14,6 +14,7 @@ import dev.storageinit.TransferException;
 import dev.storageinit.UnsafePathException;
 import dev.storageinit.spi.Checksum;
 import dev.storageinit.spi.TransferLimits;
+import dev.storageinit.spi.support.Settings;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -50,7 +51,7 @@ class TransferEngineTest {
 
     private DownloadResult download(Storage.Builder b, String uri, Path dest) throws StorageException {
         try (Storage s = b.build()) {
-            return s.download(DownloadRequest.builder(uri, dest).credentials(CredentialSource.none()).build());
+            return s.download(DownloadRequest.builder(uri, dest).settings(CredentialSource.none()).build());
         }
     }
 
@@ -177,28 +178,63 @@ class TransferEngineTest {
 
         assertThatThrownBy(() -> downloadWith("mem://b/p", Map.of("STORAGE_VERIFY_MD5", "sometimes"), "bad"))
                 .isInstanceOf(dev.storageinit.ConfigurationException.class)
-                .hasMessage("mem://b/p: STORAGE_VERIFY_MD5 must be auto, always or never, got 'sometimes'");
+                .hasMessage("mem://b/p: STORAGE_VERIFY_MD5 (settings map) must be auto, always or never, got 'sometimes'");
         assertThat(temp.resolve("bad")).doesNotExist();
     }
 
     private DownloadResult downloadWith(String uri, Map<String, String> settings, String dir) throws StorageException {
         try (Storage s = storage().build()) {
             return s.download(DownloadRequest.builder(uri, temp.resolve(dir))
-                    .credentials(CredentialSource.of(settings)).build());
+                    .settings(CredentialSource.of(settings)).build());
         }
     }
 
     @Test
     void limitsMustBeWholeNumbersOfAtLeastOne() throws Exception {
-        CredentialSource settings = CredentialSource.of(Map.of("MAX_FILES", "4", "MAX_RANGES", " 0 ", "BAD", "x"));
-        assertThat(TransferLimits.fromSettings("mem://b/m", settings, "MAX_FILES", null))
+        Settings settings = Settings.of(
+                CredentialSource.of(Map.of("MAX_FILES", "4", "MAX_RANGES", " 0 ", "BAD", "x")), "mem://b/m");
+        assertThat(TransferLimits.fromSettings(settings, "MAX_FILES", null))
                 .isEqualTo(new TransferLimits(4, Integer.MAX_VALUE));
-        assertThat(TransferLimits.fromSettings("mem://b/m", settings, "UNSET", "UNSET")).isEqualTo(TransferLimits.NONE);
-        assertThatThrownBy(() -> TransferLimits.fromSettings("mem://b/m", settings, "MAX_FILES", "MAX_RANGES"))
+        assertThat(TransferLimits.fromSettings(settings, "UNSET", "UNSET")).isEqualTo(TransferLimits.NONE);
+        assertThatThrownBy(() -> TransferLimits.fromSettings(settings, "MAX_FILES", "MAX_RANGES"))
                 .isInstanceOf(dev.storageinit.ConfigurationException.class)
-                .hasMessage("mem://b/m: MAX_RANGES must be a whole number >= 1, got '0'");
-        assertThatThrownBy(() -> TransferLimits.fromSettings("mem://b/m", settings, "BAD", null))
-                .hasMessageContaining("BAD must be a whole number >= 1, got 'x'");
+                .hasMessage("mem://b/m: MAX_RANGES (settings map) must be a whole number >= 1, got '0'");
+        assertThatThrownBy(() -> TransferLimits.fromSettings(settings, "BAD", null))
+                .hasMessageContaining("BAD (settings map) must be a whole number >= 1, got 'x'");
+    }
+
+    /** Every engine setting is parsed when the download starts: a bad archive limit fails before any byte moves. */
+    @Test
+    void aBadEngineSettingFailsBeforeAnyByteIsTransferred() throws Exception {
+        store.put("m/model.tar", bytes(200_000, 3));
+        List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+        dev.storageinit.TransferListener listener = new dev.storageinit.TransferListener() {
+            @Override
+            public void listed(dev.storageinit.ModelUri source, long files, long bytes) {
+                events.add("listed " + files);
+            }
+
+            @Override
+            public void bytes(long count) {
+                events.add("bytes " + count);
+            }
+        };
+        for (String name : List.of("STORAGE_EXTRACT_MAX_BYTES", "STORAGE_EXTRACT_MAX_ENTRIES",
+                "STORAGE_EXTRACT_MAX_RATIO", "STORAGE_LOCK_TIMEOUT", "STORAGE_VERIFY_MD5")) {
+            Path dest = temp.resolve("bad-" + name);
+            try (Storage s = storage().listener(listener).build()) {
+                assertThatThrownBy(() -> s.download(DownloadRequest.builder("mem://b/m/model.tar", dest)
+                        .settings(CredentialSource.of(Map.of(name, "lots"))).build()))
+                        .isInstanceOf(dev.storageinit.ConfigurationException.class)
+                        .hasMessage("mem://b/m/model.tar: " + name + " (settings map) must be "
+                                + (name.equals("STORAGE_VERIFY_MD5") ? "auto, always or never"
+                                : name.equals("STORAGE_LOCK_TIMEOUT") ? "a number of seconds of 0 or more (at most 86400)"
+                                : "a whole number >= 0") + ", got 'lots'");
+            }
+            assertThat(events).isEmpty();
+            assertThat(store.reads.get()).isZero();
+            assertThat(dest).doesNotExist();
+        }
     }
 
     @Test
@@ -329,13 +365,13 @@ class TransferEngineTest {
         Path dest = temp.resolve("d");
         try (Storage s = storage().build()) {
             DownloadResult r = s.download(DownloadRequest.builder("mem://b/m", dest)
-                    .credentials(CredentialSource.of(Map.of("STORAGE_IGNORE_PATTERNS", "[\"*.bin\"]"))).build());
+                    .settings(CredentialSource.of(Map.of("STORAGE_IGNORE_PATTERNS", "[\"*.bin\"]"))).build());
             assertThat(r.filesTransferred()).isEqualTo(1);
             assertThat(r.filesFiltered()).isEqualTo(2);
         }
         try (Storage s = storage().build()) {
             assertThatThrownBy(() -> s.download(DownloadRequest.builder("mem://b/m", temp.resolve("e"))
-                    .credentials(CredentialSource.of(Map.of("STORAGE_ALLOW_PATTERNS", "*.txt"))).build()))
+                    .settings(CredentialSource.of(Map.of("STORAGE_ALLOW_PATTERNS", "*.txt"))).build()))
                     .isInstanceOf(dev.storageinit.NotFoundException.class)
                     .hasMessageContaining("no file matched the allow/ignore patterns (3 objects listed)");
         }

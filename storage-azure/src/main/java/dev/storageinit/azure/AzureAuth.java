@@ -2,6 +2,9 @@ package dev.storageinit.azure;
 
 import dev.storageinit.ConfigurationException;
 import dev.storageinit.CredentialSource;
+import dev.storageinit.spi.support.RcloneRemote;
+import dev.storageinit.spi.support.Setting;
+import dev.storageinit.spi.support.Settings;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.Base64;
@@ -88,31 +91,31 @@ final class AzureAuth {
     // ------------------------------------------------------------------ resolution
 
     static AzureAuth resolve(AzureLocation location, CredentialSource settings) throws ConfigurationException {
-        return location.rcloneRemote() != null ? rclone(location, settings) : https(location, settings);
+        Settings s = Settings.of(settings, location.shown());
+        return location.rcloneRemote() != null ? rclone(location, s) : https(location, s);
     }
 
-    private static AzureAuth https(AzureLocation location, CredentialSource s) throws ConfigurationException {
+    private static AzureAuth https(AzureLocation location, Settings s) throws ConfigurationException {
         String shown = location.shown();
         // endpoint
         String endpoint = "https://" + location.host();
         String endpointFrom = "the URI's host";
         Map<String, String> cs = null;
-        Optional<String> csText = s.get("AZURE_STORAGE_CONNECTION_STRING");
+        Optional<Setting> csText = s.get("AZURE_STORAGE_CONNECTION_STRING");
         if (csText.isPresent()) {
-            cs = parseConnectionString(csText.get());
+            cs = parseConnectionString(csText.get().value());
         }
-        Optional<String> override = s.get(ENDPOINT_VAR);
+        Optional<Setting> override = s.get(ENDPOINT_VAR);
         if (override.isPresent()) {
-            endpoint = checkEndpoint(shown, override.get().trim(), ENDPOINT_VAR);
-            endpointFrom = ENDPOINT_VAR + " from " + s.describe(ENDPOINT_VAR);
+            endpoint = checkEndpoint(shown, override.get().value(), ENDPOINT_VAR);
+            endpointFrom = override.get().toString();
         } else if (cs != null) {
             String blobEndpoint = connectionStringEndpoint(cs);
             if (blobEndpoint != null) {
                 String otherAccount = AzureLocation.accountOf(hostOf(blobEndpoint));
                 if (otherAccount == null || otherAccount.equals(location.account())) {
                     endpoint = checkEndpoint(shown, blobEndpoint, "AZURE_STORAGE_CONNECTION_STRING's BlobEndpoint");
-                    endpointFrom = "AZURE_STORAGE_CONNECTION_STRING's BlobEndpoint from "
-                            + s.describe("AZURE_STORAGE_CONNECTION_STRING");
+                    endpointFrom = "AZURE_STORAGE_CONNECTION_STRING's BlobEndpoint (" + csText.get().origin() + ")";
                 }
             }
         }
@@ -122,25 +125,23 @@ final class AzureAuth {
             return new AzureAuth(Kind.SAS, endpoint, account, checkSas(shown, location.sas(), "the SAS token in the URI"),
                     null, null, null, null, "the SAS token in the URI", endpointFrom);
         }
-        if (s.get("AZURE_CLIENT_ID").isPresent()) {
+        if (s.has("AZURE_CLIENT_ID")) {
             return identity(s, endpoint, account, endpointFrom, "");
         }
-        Optional<String> azTenant = s.get("AZ_TENANT_ID");
-        Optional<String> azClient = s.get("AZ_CLIENT_ID");
-        Optional<String> azSecret = s.get("AZ_CLIENT_SECRET");
+        Optional<Setting> azTenant = s.get("AZ_TENANT_ID");
+        Optional<Setting> azClient = s.get("AZ_CLIENT_ID");
+        Optional<Setting> azSecret = s.get("AZ_CLIENT_SECRET");
         if (azTenant.isPresent() && azClient.isPresent() && azSecret.isPresent()) {
-            return new AzureAuth(Kind.CLIENT_SECRET, endpoint, account, azSecret.get(), azTenant.get(), azClient.get(),
-                    null, s.get("AZURE_AUTHORITY_HOST").orElse(null),
-                    "client secret from AZ_TENANT_ID/AZ_CLIENT_ID/AZ_CLIENT_SECRET (" + s.describe("AZ_CLIENT_SECRET")
-                            + ")", endpointFrom);
+            return new AzureAuth(Kind.CLIENT_SECRET, endpoint, account, azSecret.get().value(), azTenant.get().value(),
+                    azClient.get().value(), null, s.string("AZURE_AUTHORITY_HOST").orElse(null),
+                    "client secret from AZ_TENANT_ID/AZ_CLIENT_ID/" + azSecret.get(), endpointFrom);
         }
-        Optional<String> accessKey = s.get("AZURE_STORAGE_ACCESS_KEY");
+        Optional<Setting> accessKey = s.get("AZURE_STORAGE_ACCESS_KEY");
         if (accessKey.isPresent()) {
-            return keyOrSas(shown, accessKey.get().trim(), endpoint, account, endpointFrom,
-                    "AZURE_STORAGE_ACCESS_KEY", s.describe("AZURE_STORAGE_ACCESS_KEY"));
+            return keyOrSas(shown, accessKey.get(), endpoint, account, endpointFrom);
         }
         if (cs != null) {
-            String from = "AZURE_STORAGE_CONNECTION_STRING (" + s.describe("AZURE_STORAGE_CONNECTION_STRING") + ")";
+            String from = csText.get().toString();
             String csSas = cs.get("sharedaccesssignature");
             if (csSas != null) {
                 return new AzureAuth(Kind.SAS, endpoint, account, checkSas(shown, stripQuestionMark(csSas),
@@ -158,23 +159,25 @@ final class AzureAuth {
                 return new AzureAuth(Kind.ACCOUNT_KEY, endpoint, name != null ? name : account, key, null, null,
                         null, null, "account key of " + from, endpointFrom);
             }
-            throw new ConfigurationException(shown, "AZURE_STORAGE_CONNECTION_STRING (" + s.describe(
-                    "AZURE_STORAGE_CONNECTION_STRING") + ") has neither AccountKey nor SharedAccessSignature");
+            throw new ConfigurationException(shown, from + " has neither AccountKey nor SharedAccessSignature");
         }
         return new AzureAuth(Kind.ANONYMOUS, endpoint, account, null, null, null, null, null,
                 "anonymous access (no Azure credential found in " + s.description() + ")", endpointFrom);
     }
 
     /** Azure identity from AZURE_* variables (also rclone's env_auth). */
-    private static AzureAuth identity(CredentialSource s, String endpoint, String account, String endpointFrom,
-            String via) {
-        String clientId = s.get("AZURE_CLIENT_ID").orElse(null);
-        String tenant = s.get("AZURE_TENANT_ID").orElse(null);
-        String authority = s.get("AZURE_AUTHORITY_HOST").orElse(null);
-        String from = " (" + s.describe(clientId != null ? "AZURE_CLIENT_ID" : "AZURE_TENANT_ID") + ")" + via;
-        Optional<String> secret = s.get("AZURE_CLIENT_SECRET");
-        Optional<String> cert = s.get("AZURE_CLIENT_CERTIFICATE_PATH");
-        Optional<String> tokenFile = s.get("AZURE_FEDERATED_TOKEN_FILE");
+    private static AzureAuth identity(Settings s, String endpoint, String account, String endpointFrom, String via)
+            throws ConfigurationException {
+        Optional<Setting> client = s.get("AZURE_CLIENT_ID");
+        Optional<Setting> tenantSetting = s.get("AZURE_TENANT_ID");
+        String clientId = client.map(Setting::value).orElse(null);
+        String tenant = tenantSetting.map(Setting::value).orElse(null);
+        String authority = s.string("AZURE_AUTHORITY_HOST").orElse(null);
+        String from = " (" + (client.isPresent() ? client : tenantSetting).map(Setting::origin)
+                .orElse(s.description()) + ")" + via;
+        Optional<String> secret = s.string("AZURE_CLIENT_SECRET");
+        Optional<String> cert = s.string("AZURE_CLIENT_CERTIFICATE_PATH");
+        Optional<String> tokenFile = s.string("AZURE_FEDERATED_TOKEN_FILE");
         if (clientId != null && tenant != null && secret.isPresent()) {
             return new AzureAuth(Kind.CLIENT_SECRET, endpoint, account, secret.get(), tenant, clientId, null,
                     authority, "Azure identity: client secret from AZURE_TENANT_ID/AZURE_CLIENT_ID/AZURE_CLIENT_SECRET"
@@ -182,7 +185,7 @@ final class AzureAuth {
         }
         if (clientId != null && tenant != null && cert.isPresent()) {
             return new AzureAuth(Kind.CLIENT_CERTIFICATE, endpoint, account,
-                    s.get("AZURE_CLIENT_CERTIFICATE_PASSWORD").orElse(null), tenant, clientId, cert.get(), authority,
+                    s.string("AZURE_CLIENT_CERTIFICATE_PASSWORD").orElse(null), tenant, clientId, cert.get(), authority,
                     "Azure identity: client certificate AZURE_CLIENT_CERTIFICATE_PATH=" + cert.get() + from,
                     endpointFrom);
         }
@@ -196,36 +199,37 @@ final class AzureAuth {
                         + from, endpointFrom);
     }
 
-    private static AzureAuth keyOrSas(String shown, String value, String endpoint, String account,
-            String endpointFrom, String name, String where) throws ConfigurationException {
+    private static AzureAuth keyOrSas(String shown, Setting setting, String endpoint, String account,
+            String endpointFrom) throws ConfigurationException {
+        String value = setting.value();
         if (AzureLocation.sasOf(value) != null) {
             return new AzureAuth(Kind.SAS, endpoint, account, checkSas(shown, stripQuestionMark(value),
-                    "the SAS token in " + name + " (" + where + ")"), null, null, null, null,
-                    "SAS token in " + name + " (" + where + ")", endpointFrom);
+                    "the SAS token in " + setting), null, null, null, null, "SAS token in " + setting, endpointFrom);
         }
-        checkBase64(shown, value, name + " (" + where + ")");
+        checkBase64(shown, value, setting.toString());
         return new AzureAuth(Kind.ACCOUNT_KEY, endpoint, account, value, null, null, null, null,
-                "account key in " + name + " for account '" + account + "' (" + where + ")", endpointFrom);
+                "account key in " + setting.name() + " for account '" + account + "' (" + setting.origin() + ")",
+                endpointFrom);
     }
 
     // ------------------------------------------------------------------ rclone
 
-    private static AzureAuth rclone(AzureLocation location, CredentialSource s) throws ConfigurationException {
+    private static AzureAuth rclone(AzureLocation location, Settings s) throws ConfigurationException {
         String shown = location.shown();
-        String p = "RCLONE_CONFIG_" + location.rcloneRemote() + "_";
-        String where = s.describe(p + "TYPE");
-        boolean emulator = truthy(s.get(p + "USE_EMULATOR"));
-        String account = s.get(p + "ACCOUNT").orElse(emulator ? EMULATOR_ACCOUNT : null);
-        Optional<String> sasUrl = s.get(p + "SAS_URL");
+        String p = RcloneRemote.prefixOf(location.rcloneRemote());
+        String where = s.get(p + "TYPE").map(Setting::origin).orElse(s.description());
+        boolean emulator = s.flag(p + "USE_EMULATOR", false);
+        String account = s.string(p + "ACCOUNT").orElse(emulator ? EMULATOR_ACCOUNT : null);
+        Optional<String> sasUrl = s.string(p + "SAS_URL");
 
         String endpoint;
         String endpointFrom;
-        Optional<String> ep = s.get(p + "ENDPOINT");
+        Optional<String> ep = s.string(p + "ENDPOINT");
         if (ep.isPresent() && ep.get().contains("://")) {
-            endpoint = checkEndpoint(shown, ep.get().trim(), p + "ENDPOINT");
+            endpoint = checkEndpoint(shown, ep.get(), p + "ENDPOINT");
             endpointFrom = p + "ENDPOINT";
         } else if (sasUrl.isPresent() && ep.isEmpty()) {
-            endpoint = sasUrlEndpoint(shown, sasUrl.get().trim(), location.container(), p + "SAS_URL");
+            endpoint = sasUrlEndpoint(shown, sasUrl.get(), location.container(), p + "SAS_URL");
             endpointFrom = p + "SAS_URL";
         } else if (emulator && ep.isEmpty()) {
             endpoint = EMULATOR_ENDPOINT;
@@ -236,17 +240,17 @@ final class AzureAuth {
                         Locale.ROOT) + "' (" + where + ") needs " + p + "ACCOUNT, " + p + "SAS_URL or " + p
                         + "USE_EMULATOR=true");
             }
-            endpoint = "https://" + account + "." + ep.map(String::trim).orElse("blob.core.windows.net");
+            endpoint = "https://" + account + "." + ep.orElse("blob.core.windows.net");
             endpointFrom = ep.isPresent() ? p + "ACCOUNT and " + p + "ENDPOINT" : p + "ACCOUNT";
         }
         endpointFrom += " (" + where + ")";
 
-        if (truthy(s.get(p + "ENV_AUTH"))) {
+        if (s.flag(p + "ENV_AUTH", false)) {
             return identity(s, endpoint, account, endpointFrom, " via " + p + "ENV_AUTH");
         }
-        Optional<String> key = s.get(p + "KEY");
+        Optional<String> key = s.string(p + "KEY");
         if (key.isPresent() || emulator && sasUrl.isEmpty()) {
-            String k = key.map(String::trim).orElse(EMULATOR_KEY);
+            String k = key.orElse(EMULATOR_KEY);
             checkBase64(shown, k, p + "KEY (" + where + ")");
             return new AzureAuth(Kind.ACCOUNT_KEY, endpoint, account, k, null, null, null, null,
                     (key.isPresent() ? "account key in " + p + "KEY" : "the emulator's well-known key ("
@@ -263,10 +267,10 @@ final class AzureAuth {
                     + "SAS_URL (" + where + ")"), null, null, null, null, "SAS token in " + p + "SAS_URL (" + where
                     + ")", endpointFrom);
         }
-        Optional<String> tenant = s.get(p + "TENANT");
-        Optional<String> clientId = s.get(p + "CLIENT_ID");
-        Optional<String> secret = s.get(p + "CLIENT_SECRET");
-        Optional<String> cert = s.get(p + "CLIENT_CERTIFICATE_PATH");
+        Optional<String> tenant = s.string(p + "TENANT");
+        Optional<String> clientId = s.string(p + "CLIENT_ID");
+        Optional<String> secret = s.string(p + "CLIENT_SECRET");
+        Optional<String> cert = s.string(p + "CLIENT_CERTIFICATE_PATH");
         if (tenant.isPresent() && clientId.isPresent() && secret.isPresent()) {
             return new AzureAuth(Kind.CLIENT_SECRET, endpoint, account, secret.get(), tenant.get(), clientId.get(),
                     null, null, "client secret from " + p + "TENANT/CLIENT_ID/CLIENT_SECRET (" + where + ")",
@@ -274,11 +278,11 @@ final class AzureAuth {
         }
         if (tenant.isPresent() && clientId.isPresent() && cert.isPresent()) {
             return new AzureAuth(Kind.CLIENT_CERTIFICATE, endpoint, account,
-                    s.get(p + "CLIENT_CERTIFICATE_PASSWORD").orElse(null), tenant.get(), clientId.get(), cert.get(),
+                    s.string(p + "CLIENT_CERTIFICATE_PASSWORD").orElse(null), tenant.get(), clientId.get(), cert.get(),
                     null, "client certificate " + p + "CLIENT_CERTIFICATE_PATH (" + where + ")", endpointFrom);
         }
-        if (truthy(s.get(p + "USE_MSI"))) {
-            String msiClient = s.get(p + "MSI_CLIENT_ID").orElse(null);
+        if (s.flag(p + "USE_MSI", false)) {
+            String msiClient = s.string(p + "MSI_CLIENT_ID").orElse(null);
             return new AzureAuth(Kind.MANAGED_IDENTITY, endpoint, account, null, null, msiClient, null, null,
                     "managed identity from " + p + "USE_MSI (" + where + ")", endpointFrom);
         }
@@ -380,10 +384,6 @@ final class AzureAuth {
             throw new ConfigurationException(shown, what + " is neither a base64 account key nor a SAS token "
                     + "('sv=...&sig=...')");
         }
-    }
-
-    private static boolean truthy(Optional<String> v) {
-        return v.map(x -> x.trim().equalsIgnoreCase("true") || x.trim().equals("1")).orElse(false);
     }
 
     private static String stripQuestionMark(String s) {

@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
  * @param container the container
  * @param key the key inside the container, percent-decoded for https URIs; empty for the whole container
  * @param sas the SAS token of the URI's query (without '?'), or null
- * @param rcloneRemote the upper-case rclone remote name, or null for an https URI
+ * @param rcloneRemote the rclone remote's name (the URI's scheme, as written), or null for an https URI
  */
 record AzureLocation(ModelUri uri, String account, String host, String container, String key, String sas,
         String rcloneRemote) {

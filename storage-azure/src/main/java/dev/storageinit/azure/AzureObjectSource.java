@@ -30,24 +30,21 @@ import com.azure.storage.common.policy.RequestRetryOptions;
 import com.azure.storage.common.policy.RetryPolicyType;
 import dev.storageinit.AccessDeniedException;
 import dev.storageinit.ConfigurationException;
-import dev.storageinit.IntegrityException;
-import dev.storageinit.NotFoundException;
 import dev.storageinit.StorageException;
 import dev.storageinit.TransferException;
 import dev.storageinit.internal.Redactor;
 import dev.storageinit.spi.Checksum;
 import dev.storageinit.spi.ObjectSource;
 import dev.storageinit.spi.RemoteObject;
+import dev.storageinit.spi.support.Failures;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 
 /**
@@ -68,6 +65,7 @@ final class AzureObjectSource implements ObjectSource {
     private final BlobContainerClient container;
     private final BlobContainerAsyncClient asyncContainer;
     private final String shown;
+    private final AzureErrors errors;
 
     private AzureObjectSource(AzureLocation location, AzureAuth auth, BlobContainerClient container,
             BlobContainerAsyncClient asyncContainer) {
@@ -76,6 +74,7 @@ final class AzureObjectSource implements ObjectSource {
         this.container = container;
         this.asyncContainer = asyncContainer;
         this.shown = location.shown();
+        this.errors = new AzureErrors(location, auth);
     }
 
     static AzureObjectSource open(AzureLocation location, AzureAuth auth, int concurrency) throws StorageException {
@@ -240,7 +239,7 @@ final class AzureObjectSource implements ObjectSource {
             throw map(e, what);
         }
         if (response == null) {
-            throw new TransferException(shown, what + ": no response", true, null);
+            throw TransferException.retryable(shown, what + ": no response", null);
         }
         InputStream body = BinaryData.fromFlux(response.getValue(), length, false).block().toStream();
         return new Body(body, response, what);
@@ -269,62 +268,20 @@ final class AzureObjectSource implements ObjectSource {
             return se;
         }
         if (e instanceof BlobStorageException b) {
-            int status = b.getStatusCode();
-            BlobErrorCode code = b.getErrorCode();
-            String codeText = code == null ? "" : " " + code;
-            String detail = what + ": HTTP " + status + codeText;
-            if (status == 404) {
-                if (BlobErrorCode.CONTAINER_NOT_FOUND.equals(code)) {
-                    return new NotFoundException(shown, "container '" + location.container() + "' does not exist at "
-                            + auth.endpoint + " (HTTP 404 ContainerNotFound)", e);
-                }
-                if (auth.kind == AzureAuth.Kind.ANONYMOUS) {
-                    return new NotFoundException(shown, detail + "; with anonymous access a private container also "
-                            + "answers 404: set credentials (" + auth.description() + ")", e);
-                }
-                return new NotFoundException(shown, detail, e);
-            }
-            if (status == 412 || BlobErrorCode.CONDITION_NOT_MET.equals(code)) {
-                return new IntegrityException(shown, what + ": the blob changed while it was downloaded (ETag no "
-                        + "longer matches; HTTP " + status + codeText + ")", e);
-            }
-            if (status == 401 || status == 403 || BlobErrorCode.AUTHENTICATION_FAILED.equals(code)
-                    || BlobErrorCode.AUTHORIZATION_FAILURE.equals(code)) {
-                return new AccessDeniedException(shown, "access denied (HTTP " + status + codeText + ") using "
-                        + auth.description(), e);
-            }
-            boolean retryable = status == 408 || status == 429 || status >= 500;
-            return new TransferException(shown, detail, retryable, e);
+            return errors.status(b.getStatusCode(), b.getErrorCode() == null ? null : b.getErrorCode().toString(),
+                    what, e);
         }
         if (e instanceof ClientAuthenticationException) {
             return new AccessDeniedException(shown, "could not get a token using " + auth.description() + ": "
-                    + firstLine(e.getMessage()), e);
+                    + Failures.firstLine(e.getMessage()), e);
         }
-        if (e instanceof HttpResponseException h) {
-            int status = h.getResponse() == null ? 0 : h.getResponse().getStatusCode();
-            if (status == 401 || status == 403) {
-                return new AccessDeniedException(shown, "access denied (HTTP " + status + ") using "
-                        + auth.description(), e);
-            }
-            return new TransferException(shown, what + ": HTTP " + status, status == 0 || status == 429
-                    || status >= 500, e);
-        }
-        if (e instanceof IOException || e instanceof UncheckedIOException || e instanceof TimeoutException
-                || e.getCause() instanceof IOException || e.getCause() instanceof TimeoutException) {
-            return new TransferException(shown, what + ": " + e, true, e);
+        if (e instanceof HttpResponseException h && h.getResponse() != null && h.getResponse().getStatusCode() > 0) {
+            return errors.status(h.getResponse().getStatusCode(), null, what, e);
         }
         if (e instanceof IllegalStateException && String.valueOf(e.getMessage()).contains("HTTPS")) {
-            return new ConfigurationException(shown, firstLine(e.getMessage()), e);
+            return new ConfigurationException(shown, Failures.firstLine(e.getMessage()), e);
         }
-        return new TransferException(shown, what + ": " + e, true, e);
-    }
-
-    private static String firstLine(String s) {
-        if (s == null) {
-            return "";
-        }
-        int nl = s.indexOf('\n');
-        return nl < 0 ? s : s.substring(0, nl);
+        return errors.cause(what, e);
     }
 
     /** The response body; SDK runtime exceptions become (typed) IOExceptions, close releases the connection. */

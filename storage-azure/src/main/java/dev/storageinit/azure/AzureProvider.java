@@ -8,10 +8,12 @@ import dev.storageinit.spi.ObjectSource;
 import dev.storageinit.spi.SourceContext;
 import dev.storageinit.spi.StorageProvider;
 import dev.storageinit.spi.TransferLimits;
-import dev.storageinit.spi.TrustBundles;
+import dev.storageinit.spi.support.RcloneRemote;
+import dev.storageinit.spi.support.Setting;
+import dev.storageinit.spi.support.Settings;
+import dev.storageinit.spi.support.TrustBundles;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import javax.net.ssl.SSLContext;
@@ -46,24 +48,22 @@ public final class AzureProvider implements StorageProvider {
         return Set.of("https");
     }
 
+    /** The rclone remote type this provider serves. */
+    static final Set<String> RCLONE_TYPES = Set.of("azureblob");
+
     @Override
     public Match match(ModelUri uri, CredentialSource settings) {
-        if (uri.scheme().equals("https")) {
-            return AzureLocation.isAzureHost(uri.authority()) ? Match.EXACT : Match.NONE;
-        }
-        return rcloneRemote(uri, settings).isPresent() ? Match.EXACT : Match.NONE;
+        return uri.scheme().equals("https") && AzureLocation.isAzureHost(uri.authority()) ? Match.EXACT : Match.NONE;
     }
 
-    /** The upper-case rclone remote name when {@code uri}'s scheme names an azureblob remote. */
-    static Optional<String> rcloneRemote(ModelUri uri, CredentialSource settings) {
-        String scheme = uri.scheme();
-        if (scheme.equals("http") || scheme.equals("https") || scheme.equals("file")) {
-            return Optional.empty();
-        }
-        String remote = scheme.toUpperCase(Locale.ROOT);
-        Optional<String> type = settings.get("RCLONE_CONFIG_" + remote + "_TYPE");
-        return type.isPresent() && type.get().trim().equalsIgnoreCase("azureblob") ? Optional.of(remote)
-                : Optional.empty();
+    @Override
+    public Set<String> rcloneTypes() {
+        return RCLONE_TYPES;
+    }
+
+    /** The rclone remote's name (the scheme) when {@code uri}'s scheme names an azureblob remote. */
+    static Optional<String> rcloneRemote(ModelUri uri, CredentialSource settings) throws ConfigurationException {
+        return RcloneRemote.ofType(uri, Settings.of(settings, uri.redacted()), RCLONE_TYPES).map(RcloneRemote::name);
     }
 
     /**
@@ -72,7 +72,7 @@ public final class AzureProvider implements StorageProvider {
      */
     @Override
     public TransferLimits limits(ModelUri uri, CredentialSource settings) throws StorageException {
-        return TransferLimits.fromSettings(uri.redacted(), settings, "AZURE_MAX_FILE_CONCURRENCY",
+        return TransferLimits.fromSettings(Settings.of(settings, uri.redacted()), "AZURE_MAX_FILE_CONCURRENCY",
                 "AZURE_MAX_CHUNK_CONCURRENCY");
     }
 
@@ -80,13 +80,11 @@ public final class AzureProvider implements StorageProvider {
     public ObjectSource open(ModelUri uri, SourceContext context) throws StorageException {
         AzureLocation location = AzureLocation.of(uri, rcloneRemote(uri, context.settings()).orElse(null));
         AzureAuth auth = AzureAuth.resolve(location, context.settings());
-        String dataPath = context.settings().get(DATA_PATH_VAR).orElse("jdk").trim().toLowerCase(Locale.ROOT);
-        if (!dataPath.equals("jdk") && !dataPath.equals("sdk")) {
-            throw new ConfigurationException(uri.redacted(), DATA_PATH_VAR + " must be 'jdk' or 'sdk', not '"
-                    + dataPath + "'");
-        }
+        Settings settings = Settings.of(context.settings(), uri.redacted());
+        Optional<Setting> dataPathSetting = settings.get(DATA_PATH_VAR);
+        String dataPath = dataPathSetting.isPresent() ? dataPathSetting.get().oneOf("jdk", "sdk") : "jdk";
         if (dataPath.equals("jdk") && RestObjectSource.serves(auth)) {
-            Optional<Path> clusterBundle = TrustBundles.clusterBundle(context.settings());
+            Optional<Path> clusterBundle = TrustBundles.clusterBundle(settings);
             SSLContext tls = clusterBundle.isEmpty() ? null : TrustBundles.trustingDefaultsAnd(uri.redacted(),
                     List.of(clusterBundle.get()), TrustBundles.CONFIGMAP_NAME + " is set");
             return RestObjectSource.open(location, auth, tls);

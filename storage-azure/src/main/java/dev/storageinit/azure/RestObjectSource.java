@@ -1,8 +1,5 @@
 package dev.storageinit.azure;
 
-import dev.storageinit.AccessDeniedException;
-import dev.storageinit.IntegrityException;
-import dev.storageinit.NotFoundException;
 import dev.storageinit.StorageException;
 import dev.storageinit.TransferException;
 import dev.storageinit.internal.Redactor;
@@ -64,6 +61,7 @@ final class RestObjectSource implements ObjectSource {
     private final AzureAuth auth;
     private final String containerUrl;
     private final String shown;
+    private final AzureErrors errors;
     private final byte[] key;
     private final HttpClient http;
 
@@ -73,6 +71,7 @@ final class RestObjectSource implements ObjectSource {
         this.auth = auth;
         this.containerUrl = auth.endpoint + "/" + encode(location.container());
         this.shown = location.shown();
+        this.errors = new AzureErrors(location, auth);
         this.key = auth.kind == AzureAuth.Kind.ACCOUNT_KEY ? Base64.getDecoder().decode(auth.secret) : null;
     }
 
@@ -132,12 +131,12 @@ final class RestObjectSource implements ObjectSource {
         try {
             return http.send(request, handler);
         } catch (HttpTimeoutException e) {
-            throw new TransferException(shown, what + ": no answer within " + STALL.toSeconds() + " s", true, e);
+            throw TransferException.retryable(shown, what + ": no answer within " + STALL.toSeconds() + " s", e);
         } catch (IOException e) {
-            throw new TransferException(shown, what + ": " + e, true, e);
+            throw errors.cause(what, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new TransferException(shown, what + ": interrupted", true, e);
+            throw errors.cause(what, e);
         }
     }
 
@@ -154,7 +153,7 @@ final class RestObjectSource implements ObjectSource {
                     Thread.sleep(250L << attempt);
                 } catch (InterruptedException ie) {
                     Thread.currentThread().interrupt();
-                    throw new TransferException(shown, what + ": interrupted", true, ie);
+                    throw TransferException.retryable(shown, what + ": interrupted", ie);
                 }
             }
         }
@@ -264,7 +263,7 @@ final class RestObjectSource implements ObjectSource {
             if (e instanceof RuntimeException re && !(e instanceof IllegalArgumentException)) {
                 throw re; // the engine's own signals from the sink
             }
-            throw new TransferException(shown, what + ": unreadable List Blobs answer: " + e.getMessage(), false, e);
+            throw TransferException.fatal(shown, what + ": unreadable List Blobs answer: " + e.getMessage(), e);
         }
     }
 
@@ -376,23 +375,7 @@ final class RestObjectSource implements ObjectSource {
     }
 
     private StorageException error(int status, String code, String what) {
-        String detail = what + ": HTTP " + status + (code.isEmpty() ? "" : " " + code);
-        if (status == 404) {
-            if (code.equals("ContainerNotFound")) {
-                return new NotFoundException(shown, detail + " (container does not exist at " + auth.endpoint + ")");
-            }
-            return new NotFoundException(shown, detail + (auth.kind == AzureAuth.Kind.ANONYMOUS
-                    ? "; with anonymous access a private container also answers 404: set credentials" : ""));
-        }
-        if (status == 412 || code.equals("ConditionNotMet")) {
-            return new IntegrityException(shown, what + ": the blob changed while it was downloaded (ETag no longer "
-                    + "matches; HTTP " + status + (code.isEmpty() ? "" : " " + code) + ")");
-        }
-        if (status == 401 || status == 403) {
-            return new AccessDeniedException(shown, "access denied (HTTP " + status + (code.isEmpty() ? "" : " " + code)
-                    + ") using " + auth.description());
-        }
-        return new TransferException(shown, detail, status == 408 || status == 429 || status >= 500, null);
+        return errors.status(status, code.isEmpty() ? null : code, what, null);
     }
 
     private String sign(String toSign) {

@@ -88,7 +88,7 @@ class AzureCredentialsTest {
     private DownloadResult download(String uri, Map<String, String> settings, String name) throws StorageException {
         try (Storage s = Storage.builder().concurrency(4).build()) {
             return s.download(DownloadRequest.builder(uri, temp.resolve(name))
-                    .credentials(CredentialSource.of(settings)).build());
+                    .settings(CredentialSource.of(settings)).build());
         }
     }
 
@@ -139,7 +139,7 @@ class AzureCredentialsTest {
         assertThatThrownBy(() -> download(store.uri("model"), Map.of("AZURE_STORAGE_ACCESS_KEY", AzuriteServer.KEY,
                 AzureAuth.ENDPOINT_VAR, store.server.endpoint(), "AZURE_MAX_CHUNK_CONCURRENCY", "many"), "badbound"))
                 .isInstanceOf(dev.storageinit.ConfigurationException.class)
-                .hasMessageContaining("AZURE_MAX_CHUNK_CONCURRENCY must be a whole number >= 1, got 'many'");
+                .hasMessageContaining("AZURE_MAX_CHUNK_CONCURRENCY (settings map) must be a whole number >= 1, got 'many'");
     }
 
     @Test
@@ -250,6 +250,16 @@ class AzureCredentialsTest {
                 .hasMessageContaining("RCLONE_CONFIG_AZR_KEY");
     }
 
+    /** A remote whose name is not a plain word: RCLONE_CONFIG_MY_AZ_* for my-az://, as S3 and GCS read it. */
+    @Test
+    void aDashedRcloneRemoteNameIsClaimedByAzure() throws Exception {
+        download("my-az://" + store.container + "/model", Map.of("RCLONE_CONFIG_MY_AZ_TYPE", "azureblob",
+                "RCLONE_CONFIG_MY_AZ_ACCOUNT", AzuriteServer.ACCOUNT, "RCLONE_CONFIG_MY_AZ_KEY", AzuriteServer.KEY,
+                "RCLONE_CONFIG_MY_AZ_ENDPOINT", store.server.endpoint()), "rclone-dashed");
+        assertThat(files("rclone-dashed")).containsExactly("config.json", "weights/w.bin");
+        assertThat(lastLog()).contains("RCLONE_CONFIG_MY_AZ_KEY");
+    }
+
     @Test
     void readsArePinnedToTheEtagOnBothDataPaths() throws Exception {
         for (String path : List.of("jdk", "sdk")) {
@@ -294,7 +304,7 @@ class AzureCredentialsTest {
         int saved = RestObjectSource.pageSize;
         RestObjectSource.pageSize = 100;
         try (ObjectSource src = new AzureProvider().open(ModelUri.parse(store.uri("paged")),
-                new SourceContext(store.credentials(), 4))) {
+                new SourceContext(store.settings(), 4))) {
             List<RemoteObject> listed = new ArrayList<>();
             src.list("paged/", listed::add);
             assertThat(listed).hasSize(230);
@@ -335,7 +345,7 @@ class AzureCredentialsTest {
         store.client.getBlobClient("md5/a.txt").upload(BinaryData.fromBytes(content), true);
         String md5 = HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(content));
         try (ObjectSource src = new AzureProvider().open(ModelUri.parse(store.uri("md5")),
-                new SourceContext(store.credentials(), 4))) {
+                new SourceContext(store.settings(), 4))) {
             List<RemoteObject> listed = new ArrayList<>();
             src.list("md5/", listed::add);
             assertThat(listed).singleElement().satisfies(o -> {

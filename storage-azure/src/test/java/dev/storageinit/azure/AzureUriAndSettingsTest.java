@@ -39,10 +39,16 @@ class AzureUriAndSettingsTest {
                 "az://c/p"}) {
             assertThat(provider.match(ModelUri.parse(uri), NONE)).as(uri).isEqualTo(Match.NONE);
         }
+        // rclone remotes are claimed by the registry, from rcloneTypes(); the dashed name is mangled like S3's
         CredentialSource rclone = CredentialSource.of(Map.of("RCLONE_CONFIG_AZ_TYPE", "azureblob",
-                "RCLONE_CONFIG_S3_TYPE", "s3"));
-        assertThat(provider.match(ModelUri.parse("az://c/p"), rclone)).isEqualTo(Match.EXACT);
-        assertThat(provider.match(ModelUri.parse("s3://c/p"), rclone)).isEqualTo(Match.NONE);
+                "RCLONE_CONFIG_MY_AZ_TYPE", "azureblob", "RCLONE_CONFIG_S3_TYPE", "s3"));
+        dev.storageinit.internal.ProviderRegistry registry =
+                dev.storageinit.internal.ProviderRegistry.of(java.util.List.of(provider));
+        assertThat(registry.select(ModelUri.parse("az://c/p"), rclone)).isSameAs(provider);
+        assertThat(registry.select(ModelUri.parse("my-az://c/p"), rclone)).isSameAs(provider);
+        assertThat(AzureProvider.rcloneRemote(ModelUri.parse("my-az://c/p"), rclone)).contains("my-az");
+        assertThatThrownBy(() -> registry.select(ModelUri.parse("s3://c/p"), rclone))
+                .isInstanceOf(dev.storageinit.InvalidUriException.class);
     }
 
     @Test
@@ -189,5 +195,12 @@ class AzureUriAndSettingsTest {
         assertThat(a.account).isEqualTo("devstoreaccount1");
         assertThatThrownBy(() -> auth("az://c/m", Map.of("RCLONE_CONFIG_AZ_TYPE", "azureblob")))
                 .isInstanceOf(ConfigurationException.class).hasMessageContaining("RCLONE_CONFIG_AZ_ACCOUNT");
+        // one truthy rule: "yes" is true here as for S3 and GCS, and a typo is an error naming the variable
+        a = auth("az://c/m", Map.of("RCLONE_CONFIG_AZ_TYPE", "azureblob", "RCLONE_CONFIG_AZ_USE_EMULATOR", "yes"));
+        assertThat(a.endpoint).isEqualTo(AzureAuth.EMULATOR_ENDPOINT);
+        assertThatThrownBy(() -> auth("az://c/m", Map.of("RCLONE_CONFIG_AZ_TYPE", "azureblob",
+                "RCLONE_CONFIG_AZ_USE_EMULATOR", "ture")))
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("RCLONE_CONFIG_AZ_USE_EMULATOR (settings map) must be one of");
     }
 }

@@ -17,7 +17,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A container in the shared Azurite server. {@link #uri} gives the production form
- * {@code https://devstoreaccount1.blob.core.windows.net/<container>/<path>}; {@link #credentials()} points it at
+ * {@code https://devstoreaccount1.blob.core.windows.net/<container>/<path>}; {@link #settings()} points it at
  * Azurite with {@code AZURE_STORAGE_BLOB_ENDPOINT}, so the URI parsing under test is the production one.
  */
 final class AzuriteFixture implements StoreFixture {
@@ -69,7 +69,7 @@ final class AzuriteFixture implements StoreFixture {
     }
 
     @Override
-    public CredentialSource credentials() {
+    public CredentialSource settings() {
         Map<String, String> m = endpointOnly();
         m.put("AZURE_STORAGE_ACCESS_KEY", AzuriteServer.KEY);
         return CredentialSource.of(m);
@@ -81,7 +81,7 @@ final class AzuriteFixture implements StoreFixture {
     }
 
     @Override
-    public CredentialSource credentialsThrough(String endpoint) {
+    public CredentialSource settingsThrough(String endpoint) {
         return CredentialSource.of(Map.of(AzureAuth.ENDPOINT_VAR, endpoint + "/" + AzuriteServer.ACCOUNT,
                 "AZURE_STORAGE_ACCESS_KEY", AzuriteServer.KEY));
     }

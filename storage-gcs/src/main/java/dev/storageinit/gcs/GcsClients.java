@@ -15,7 +15,7 @@ import com.google.cloud.storage.StorageOptions;
 import dev.storageinit.ConfigurationException;
 import dev.storageinit.ModelUri;
 import dev.storageinit.internal.Redactor;
-import dev.storageinit.spi.TrustBundles;
+import dev.storageinit.spi.support.TrustBundles;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -205,6 +205,6 @@ final class GcsClients {
 
     private static SSLContext sslContext(ModelUri uri, GcsSettings settings) throws ConfigurationException {
         return TrustBundles.trustingDefaultsAnd(uri.redacted(), List.of(settings.caBundle),
-                GcsSettings.CA_BUNDLE_CONFIGMAP_NAME + " is set");
+                TrustBundles.CONFIGMAP_NAME + " is set");
     }
 }

@@ -12,20 +12,18 @@ import com.google.cloud.storage.Storage.BlobListOption;
 import dev.storageinit.AccessDeniedException;
 import dev.storageinit.IntegrityException;
 import dev.storageinit.ModelUri;
-import dev.storageinit.NotFoundException;
 import dev.storageinit.StorageException;
 import dev.storageinit.TransferException;
 import dev.storageinit.spi.BlockReadStream;
 import dev.storageinit.spi.Checksum;
 import dev.storageinit.spi.ObjectSource;
 import dev.storageinit.spi.RemoteObject;
+import dev.storageinit.spi.support.Failures;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.HttpURLConnection;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.security.cert.CertPathValidatorException;
-import java.security.cert.CertificateException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -34,7 +32,6 @@ import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.net.ssl.HttpsURLConnection;
-import javax.net.ssl.SSLPeerUnverifiedException;
 
 /**
  * One bucket: listing and metadata through google-cloud-storage's JSON-API client, media as direct ranged GETs of
@@ -48,6 +45,7 @@ final class GcsObjectSource implements ObjectSource {
     };
 
     private final String shown;
+    private final Failures failures;
     private final String bucket;
     private final String key;
     private final GcsSettings settings;
@@ -56,6 +54,7 @@ final class GcsObjectSource implements ObjectSource {
 
     GcsObjectSource(ModelUri uri, String bucket, String key, GcsSettings settings, GcsClients.Clients clients) {
         this.shown = uri.redacted();
+        this.failures = new Failures(shown);
         this.bucket = bucket;
         this.key = key;
         this.settings = settings;
@@ -233,7 +232,7 @@ final class GcsObjectSource implements ObjectSource {
                 String body = new String(err.readNBytes(8192), StandardCharsets.UTF_8);
                 Matcher m = MESSAGE.matcher(body);
                 if (m.find()) {
-                    return firstLine(m.group(1).replace("\\\"", "\""));
+                    return Failures.firstLine(m.group(1).replace("\\\"", "\""));
                 }
             }
             return c.getResponseMessage() == null ? "" : c.getResponseMessage();
@@ -243,22 +242,10 @@ final class GcsObjectSource implements ObjectSource {
     }
 
     private StorageException httpError(int code, String reason, String what) {
-        switch (code) {
-            case 404:
-                return new NotFoundException(shown, what + ": not found (404" + reasonSuffix(reason) + ")");
-            case 401:
-            case 403:
-                return new AccessDeniedException(shown, what + ": access denied (" + code + reasonSuffix(reason)
-                        + ") using " + settings.credentialSource);
-            case 412:
-                return new IntegrityException(shown, what + ": the object changed while it was read (412 "
-                        + "generation precondition failed)");
-            case 416:
-                return new IntegrityException(shown, what + ": the object is shorter than listed (416)");
-            default:
-                boolean retryable = code == 408 || code == 429 || code >= 500;
-                return new TransferException(shown, what + ": HTTP " + code + reasonSuffix(reason), retryable, null);
+        if (code == 412) {
+            return failures.changed(what, Failures.answer(code, "generation precondition failed", reason), null);
         }
+        return failures.forStatus(code, what, Failures.answer(code, null, reason), settings.credentialSource, null);
     }
 
     /** The body of a media GET, at most {@code limit} bytes; read errors come out as retryable transfer errors. */
@@ -304,54 +291,30 @@ final class GcsObjectSource implements ObjectSource {
         }
     }
 
-    /** Maps a client error to the library's typed errors. */
+    /** Maps a client error to the library's typed errors: the auth library's and the client's, then {@link Failures}. */
     StorageException translate(Throwable error, String what) {
-        BaseServiceException service = null;
-        for (Throwable t = error; t != null; t = t.getCause()) {
-            if (t instanceof StorageException) {
-                return (StorageException) t;
-            }
-            if (t instanceof BaseServiceException) {
-                service = (BaseServiceException) t;
-                break;
-            }
+        StorageException typed = Failures.find(error, StorageException.class);
+        if (typed != null) {
+            return typed;
         }
-        for (Throwable t = error; t != null; t = t.getCause()) {
-            if (t instanceof CertificateException || t instanceof CertPathValidatorException
-                    || t instanceof SSLPeerUnverifiedException) {
-                // not worth retrying: the trust store, not the network, has to change
-                return new TransferException(shown, what + ": the server's TLS certificate is not trusted ("
-                        + firstLine(t.getMessage()) + "); for a private CA set " + GcsSettings.CA_BUNDLE_CONFIGMAP_NAME
-                        + " and " + GcsSettings.CA_BUNDLE_VOLUME_MOUNT_POINT, false, error);
-            }
+        if (Failures.tlsFailure(error) != null) {
+            return failures.fromCause(what, error, null);
         }
         Throwable auth = authFailure(error);
         if (auth != null) {
             if (((Retryable) auth).isRetryable()) {
-                return new TransferException(shown, what + ": could not get an access token (" + firstLine(
-                        auth.getMessage()) + ") using " + settings.credentialSource, true, error);
+                return TransferException.retryable(shown, what + ": could not get an access token ("
+                        + Failures.firstLine(auth.getMessage()) + ") using " + settings.credentialSource, error);
             }
             return new AccessDeniedException(shown, what + ": the token endpoint refused the credentials ("
-                    + firstLine(auth.getMessage()) + ") using " + settings.credentialSource, error);
+                    + Failures.firstLine(auth.getMessage()) + ") using " + settings.credentialSource, error);
         }
-        int code = service == null ? 0 : service.getCode();
-        String reason = firstLine(service != null ? service.getMessage() : String.valueOf(error));
-        switch (code) {
-            case 404:
-                return new NotFoundException(shown, what + ": not found (404" + reasonSuffix(reason) + ")", error);
-            case 401:
-            case 403:
-                return new AccessDeniedException(shown, what + ": access denied (" + code + reasonSuffix(reason)
-                        + ") using " + settings.credentialSource, error);
-            case 412:
-                return new IntegrityException(shown, what + ": the object changed while it was read (412 "
-                        + "generation precondition failed)", error);
-            case 0:
-                return new TransferException(shown, what + ": " + reason, true, error);
-            default:
-                boolean retryable = code == 408 || code == 429 || code >= 500;
-                return new TransferException(shown, what + ": HTTP " + code + reasonSuffix(reason), retryable, error);
+        BaseServiceException service = Failures.find(error, BaseServiceException.class);
+        if (service == null || service.getCode() == 0) {
+            return failures.fromCause(what, error, null);
         }
+        return failures.forStatus(service.getCode(), what, Failures.answer(service.getCode(), null,
+                service.getMessage()), settings.credentialSource, error);
     }
 
     /** The auth library's error (token endpoint refused or unreachable), or null. */
@@ -362,18 +325,5 @@ final class GcsObjectSource implements ObjectSource {
             }
         }
         return null;
-    }
-
-    private static String reasonSuffix(String reason) {
-        return reason.isEmpty() ? "" : ": " + reason;
-    }
-
-    private static String firstLine(String message) {
-        if (message == null) {
-            return "";
-        }
-        int nl = message.indexOf('\n');
-        String m = nl < 0 ? message : message.substring(0, nl);
-        return m.length() > 300 ? m.substring(0, 300) + "..." : m;
     }
 }

@@ -1,6 +1,5 @@
 package dev.storageinit.gcs;
 
-import dev.storageinit.CredentialSource;
 import dev.storageinit.InvalidUriException;
 import dev.storageinit.ModelUri;
 import dev.storageinit.StorageException;
@@ -8,7 +7,6 @@ import dev.storageinit.internal.Redactor;
 import dev.storageinit.spi.ObjectSource;
 import dev.storageinit.spi.SourceContext;
 import dev.storageinit.spi.StorageProvider;
-import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -40,21 +38,8 @@ public final class GcsProvider implements StorageProvider {
     }
 
     @Override
-    public Match match(ModelUri uri, CredentialSource settings) {
-        Optional<String> type;
-        try {
-            type = settings.get(GcsSettings.rclonePrefix(uri.scheme()) + "TYPE");
-        } catch (RuntimeException e) {
-            type = Optional.empty();
-        }
-        if (uri.scheme().equals("gs")) {
-            // an rclone remote named "gs" of another type (s3, ...) belongs to that type's provider
-            return type.isEmpty() || GcsSettings.isGcsType(type.get()) ? Match.EXACT : Match.NONE;
-        }
-        if (uri.scheme().equals("file") || uri.scheme().equals("http") || uri.scheme().equals("https")) {
-            return Match.NONE;
-        }
-        return type.isPresent() && GcsSettings.isGcsType(type.get()) ? Match.EXACT : Match.NONE;
+    public Set<String> rcloneTypes() {
+        return GcsSettings.RCLONE_TYPES;
     }
 
     /**

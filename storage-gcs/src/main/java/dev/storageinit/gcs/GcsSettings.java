@@ -3,9 +3,13 @@ package dev.storageinit.gcs;
 import dev.storageinit.ConfigurationException;
 import dev.storageinit.CredentialSource;
 import dev.storageinit.ModelUri;
+import dev.storageinit.spi.support.RcloneRemote;
+import dev.storageinit.spi.support.Setting;
+import dev.storageinit.spi.support.Settings;
+import dev.storageinit.spi.support.TrustBundles;
 import java.nio.file.Path;
-import java.util.Locale;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The settings of one GCS source, read once from a {@link CredentialSource} by the names of the environment-variable
@@ -37,9 +41,6 @@ final class GcsSettings {
     static final String GCS_ENDPOINT = "GCS_ENDPOINT";
     static final String GCS_APPLICATION_DEFAULT_CREDENTIALS = "GCS_APPLICATION_DEFAULT_CREDENTIALS";
     static final String GOOGLE_CLOUD_PROJECT = "GOOGLE_CLOUD_PROJECT";
-    static final String CA_BUNDLE_CONFIGMAP_NAME = "CA_BUNDLE_CONFIGMAP_NAME";
-    static final String CA_BUNDLE_VOLUME_MOUNT_POINT = "CA_BUNDLE_VOLUME_MOUNT_POINT";
-    static final String DEFAULT_CA_MOUNT = "/etc/ssl/custom-certs";
     static final String DEFAULT_ENDPOINT = "https://storage.googleapis.com";
 
     /** How the client authenticates. */
@@ -80,86 +81,55 @@ final class GcsSettings {
         return secret;
     }
 
-    /** {@code RCLONE_CONFIG_<REMOTE>_} for a scheme: upper case, anything but letters and digits as '_'. */
-    static String rclonePrefix(String scheme) {
-        return "RCLONE_CONFIG_" + scheme.toUpperCase(Locale.ROOT).replaceAll("[^A-Z0-9]", "_") + "_";
-    }
-
     /** rclone's type names for GCS. */
-    static boolean isGcsType(String type) {
-        String t = type.trim().toLowerCase(Locale.ROOT);
-        return t.equals("google cloud storage") || t.equals("gcs") || t.equals("googlecloudstorage");
-    }
+    static final Set<String> RCLONE_TYPES = Set.of("google cloud storage", "gcs", "googlecloudstorage");
 
-    static boolean isTrue(String value) {
-        String v = value.trim().toLowerCase(Locale.ROOT);
-        return v.equals("true") || v.equals("1") || v.equals("yes") || v.equals("on");
-    }
-
-    static GcsSettings parse(ModelUri uri, CredentialSource s) throws ConfigurationException {
-        String rc = rclonePrefix(uri.scheme());
-        String shown = uri.redacted();
+    static GcsSettings parse(ModelUri uri, CredentialSource settings) throws ConfigurationException {
+        Settings s = Settings.of(settings, uri.redacted());
+        String rc = RcloneRemote.prefixOf(uri.scheme());
 
         Auth auth;
         Path file = null;
         String secret = null;
-        String source;
-        Optional<String> v;
-        if ((v = get(s, shown, rc + "SERVICE_ACCOUNT_CREDENTIALS")).isPresent()) {
+        String credentials;
+        Optional<Setting> v;
+        if ((v = s.get(rc + "SERVICE_ACCOUNT_CREDENTIALS")).isPresent()) {
             auth = Auth.CREDENTIALS_JSON;
-            secret = v.get();
-            source = "service-account JSON in " + where(s, rc + "SERVICE_ACCOUNT_CREDENTIALS");
-        } else if ((v = get(s, shown, rc + "SERVICE_ACCOUNT_FILE")).isPresent()) {
+            secret = v.get().value();
+            credentials = "service-account JSON in " + v.get();
+        } else if ((v = s.get(rc + "SERVICE_ACCOUNT_FILE")).isPresent()) {
             auth = Auth.CREDENTIALS_FILE;
-            file = path(v.get());
-            source = "service-account file " + file + " (" + where(s, rc + "SERVICE_ACCOUNT_FILE") + ")";
-        } else if ((v = get(s, shown, rc + "ACCESS_TOKEN")).isPresent()) {
+            file = v.get().path();
+            credentials = "service-account file " + file + " (" + v.get() + ")";
+        } else if ((v = s.get(rc + "ACCESS_TOKEN")).isPresent()) {
             auth = Auth.ACCESS_TOKEN;
-            secret = v.get();
-            source = "access token in " + where(s, rc + "ACCESS_TOKEN");
-        } else if (get(s, shown, rc + "ANONYMOUS").map(GcsSettings::isTrue).orElse(false)) {
+            secret = v.get().value();
+            credentials = "access token in " + v.get();
+        } else if ((v = s.get(rc + "ANONYMOUS")).isPresent() && v.get().flag()) {
             auth = Auth.ANONYMOUS;
-            source = "anonymous (" + where(s, rc + "ANONYMOUS") + "=true)";
-        } else if (get(s, shown, rc + "ENV_AUTH").map(GcsSettings::isTrue).orElse(false)) {
+            credentials = "anonymous (" + v.get() + ")";
+        } else if ((v = s.get(rc + "ENV_AUTH")).isPresent() && v.get().flag()) {
             auth = Auth.APPLICATION_DEFAULT;
-            source = "application default credentials (" + where(s, rc + "ENV_AUTH") + "=true)";
-        } else if ((v = get(s, shown, GOOGLE_APPLICATION_CREDENTIALS)).isPresent()) {
+            credentials = "application default credentials (" + v.get() + ")";
+        } else if ((v = s.get(GOOGLE_APPLICATION_CREDENTIALS)).isPresent()) {
             auth = Auth.CREDENTIALS_FILE;
-            file = path(v.get());
-            source = "credentials file " + file + " (" + where(s, GOOGLE_APPLICATION_CREDENTIALS) + ")";
-        } else if (get(s, shown, GCS_APPLICATION_DEFAULT_CREDENTIALS).map(GcsSettings::isTrue).orElse(false)) {
+            file = v.get().path();
+            credentials = "credentials file " + file + " (" + v.get() + ")";
+        } else if ((v = s.get(GCS_APPLICATION_DEFAULT_CREDENTIALS)).isPresent() && v.get().flag()) {
             auth = Auth.APPLICATION_DEFAULT;
-            source = "application default credentials (" + where(s, GCS_APPLICATION_DEFAULT_CREDENTIALS) + "=true)";
+            credentials = "application default credentials (" + v.get() + ")";
         } else {
             auth = Auth.ANONYMOUS;
-            source = "anonymous (no " + GOOGLE_APPLICATION_CREDENTIALS + " or " + rc
+            credentials = "anonymous (no " + GOOGLE_APPLICATION_CREDENTIALS + " or " + rc
                     + "* credentials in " + s.description() + ")";
         }
 
-        String endpoint;
-        String endpointSource;
-        if ((v = get(s, shown, GCS_ENDPOINT)).isPresent()) {
-            endpoint = v.get();
-            endpointSource = where(s, GCS_ENDPOINT);
-        } else if ((v = get(s, shown, rc + "ENDPOINT")).isPresent()) {
-            endpoint = v.get();
-            endpointSource = where(s, rc + "ENDPOINT");
-        } else if ((v = get(s, shown, STORAGE_EMULATOR_HOST)).isPresent()) {
-            endpoint = v.get();
-            endpointSource = where(s, STORAGE_EMULATOR_HOST);
-        } else {
-            endpoint = DEFAULT_ENDPOINT;
-            endpointSource = "default";
-        }
-        endpoint = normaliseEndpoint(shown, endpoint.trim(), endpointSource);
-
-        Path ca = null;
-        if (get(s, shown, CA_BUNDLE_CONFIGMAP_NAME).isPresent()) {
-            String mount = get(s, shown, CA_BUNDLE_VOLUME_MOUNT_POINT).orElse(DEFAULT_CA_MOUNT);
-            ca = Path.of(mount).resolve("cabundle.crt");
-        }
-        String project = get(s, shown, GOOGLE_CLOUD_PROJECT).orElse(null);
-        return new GcsSettings(auth, file, secret, source, endpoint, endpointSource, ca, project);
+        Optional<Setting> ep = s.firstOf(GCS_ENDPOINT, rc + "ENDPOINT", STORAGE_EMULATOR_HOST);
+        String endpointSource = ep.map(Setting::toString).orElse("default");
+        String endpoint = normaliseEndpoint(s.uri(), ep.map(Setting::value).orElse(DEFAULT_ENDPOINT), endpointSource);
+        Path ca = TrustBundles.clusterBundle(s).orElse(null);
+        String project = s.string(GOOGLE_CLOUD_PROJECT).orElse(null);
+        return new GcsSettings(auth, file, secret, credentials, endpoint, endpointSource, ca, project);
     }
 
     private static String normaliseEndpoint(String shown, String endpoint, String from)
@@ -176,27 +146,6 @@ final class GcsSettings {
                     + ") is not of the form [http[s]://]host[:port]");
         }
         return e;
-    }
-
-    private static Path path(String value) {
-        String v = value.trim();
-        if (v.startsWith("~/")) {
-            v = System.getProperty("user.home") + v.substring(1);
-        }
-        return Path.of(v);
-    }
-
-    private static Optional<String> get(CredentialSource s, String shown, String name) throws ConfigurationException {
-        try {
-            return s.get(name);
-        } catch (RuntimeException e) {
-            throw new ConfigurationException(shown, "cannot read setting " + name + " from " + s.description() + ": "
-                    + e.getMessage(), e);
-        }
-    }
-
-    private static String where(CredentialSource s, String name) {
-        return name + " from " + s.describe(name);
     }
 
     /** Names the sources only; never a secret. */

@@ -37,7 +37,7 @@ class GcsConformanceTest extends ConformanceSuite {
             }
 
             @Override
-            public CredentialSource credentials() {
+            public CredentialSource settings() {
                 return credentials;
             }
 
@@ -47,7 +47,7 @@ class GcsConformanceTest extends ConformanceSuite {
             }
 
             @Override
-            public CredentialSource credentialsThrough(String endpoint) {
+            public CredentialSource settingsThrough(String endpoint) {
                 return CredentialSource.of(Map.of("GOOGLE_APPLICATION_CREDENTIALS", key.toString(),
                         "STORAGE_EMULATOR_HOST", endpoint));
             }

@@ -109,7 +109,7 @@ class GcsProviderTest {
 
     DownloadResult download(String uri, Path dest, Map<String, String> settings) throws StorageException {
         try (Storage s = Storage.builder().concurrency(4).maxAttempts(2).retryBackoff(Duration.ofMillis(10)).build()) {
-            return s.download(DownloadRequest.builder(uri, dest).credentials(CredentialSource.of(settings)).build());
+            return s.download(DownloadRequest.builder(uri, dest).settings(CredentialSource.of(settings)).build());
         }
     }
 
@@ -199,7 +199,7 @@ class GcsProviderTest {
         download("gs://public-models/llama", temp.resolve("rclone-anon"), anonymous);
         assertThatThrownBy(() -> download("gs://private-models/llama", temp.resolve("rclone-anon-denied"), anonymous))
                 .isInstanceOf(AccessDeniedException.class)
-                .hasMessageContaining("anonymous (RCLONE_CONFIG_GS_ANONYMOUS from settings map=true)");
+                .hasMessageContaining("anonymous (RCLONE_CONFIG_GS_ANONYMOUS (settings map))");
     }
 
     @Test
@@ -286,33 +286,37 @@ class GcsProviderTest {
                 "RCLONE_CONFIG_MYGCS_TYPE", "google cloud storage",
                 "RCLONE_CONFIG_MYGCS_ENDPOINT", server.endpoint(),
                 "RCLONE_CONFIG_MYGCS_SERVICE_ACCOUNT_FILE", trustedKey.toString());
-        StorageProvider p = new GcsProvider();
-        assertThat(p.match(ModelUri.parse("mygcs://private-models/llama"), CredentialSource.of(settings)))
-                .isEqualTo(StorageProvider.Match.EXACT);
+        assertThat(claims("mygcs://private-models/llama", CredentialSource.of(settings))).isTrue();
         Path dest = temp.resolve("remote");
         download("mygcs://private-models/llama", dest, settings);
         assertThat(files(dest)).containsExactly("config.json", "weights/model.bin");
     }
 
+    /** Whether GCS gets {@code uri}: the registry claims rclone remotes by the providers' rcloneTypes(). */
+    private static boolean claims(String uri, CredentialSource settings) {
+        StorageProvider p = new GcsProvider();
+        try {
+            return dev.storageinit.internal.ProviderRegistry.of(List.of(p)).select(ModelUri.parse(uri), settings) == p;
+        } catch (dev.storageinit.InvalidUriException e) {
+            return false;
+        } catch (ConfigurationException e) {
+            throw new AssertionError(e);
+        }
+    }
+
     @Test
     void matchClaimsGsAndGcsRemotesOnly() throws Exception {
-        StorageProvider p = new GcsProvider();
         CredentialSource none = CredentialSource.none();
-        assertThat(p.match(ModelUri.parse("gs://b/x"), none)).isEqualTo(StorageProvider.Match.EXACT);
-        assertThat(p.match(ModelUri.parse("s3://b/x"), none)).isEqualTo(StorageProvider.Match.NONE);
-        assertThat(p.match(ModelUri.parse("https://storage.googleapis.com/b/x"), none))
-                .isEqualTo(StorageProvider.Match.NONE);
-        assertThat(p.match(ModelUri.parse("/mnt/models"), none)).isEqualTo(StorageProvider.Match.NONE);
-        assertThat(p.match(ModelUri.parse("gs://b/x"), CredentialSource.of(Map.of("RCLONE_CONFIG_GS_TYPE", "s3"))))
-                .as("an rclone remote named gs of another type is not ours").isEqualTo(StorageProvider.Match.NONE);
-        assertThat(p.match(ModelUri.parse("gs://b/x"), CredentialSource.of(Map.of("RCLONE_CONFIG_GS_TYPE", "gcs"))))
-                .isEqualTo(StorageProvider.Match.EXACT);
-        assertThat(p.match(ModelUri.parse("my-remote://b/x"),
-                CredentialSource.of(Map.of("RCLONE_CONFIG_MY_REMOTE_TYPE", "Google Cloud Storage"))))
-                .isEqualTo(StorageProvider.Match.EXACT);
-        assertThat(p.match(ModelUri.parse("minio://b/x"),
-                CredentialSource.of(Map.of("RCLONE_CONFIG_MINIO_TYPE", "s3"))))
-                .isEqualTo(StorageProvider.Match.NONE);
+        assertThat(claims("gs://b/x", none)).isTrue();
+        assertThat(claims("s3://b/x", none)).isFalse();
+        assertThat(claims("https://storage.googleapis.com/b/x", none)).isFalse();
+        assertThat(claims("/mnt/models", none)).isFalse();
+        assertThat(claims("gs://b/x", CredentialSource.of(Map.of("RCLONE_CONFIG_GS_TYPE", "s3"))))
+                .as("an rclone remote named gs of another type is not ours").isFalse();
+        assertThat(claims("gs://b/x", CredentialSource.of(Map.of("RCLONE_CONFIG_GS_TYPE", "gcs")))).isTrue();
+        assertThat(claims("my-remote://b/x",
+                CredentialSource.of(Map.of("RCLONE_CONFIG_MY_REMOTE_TYPE", "Google Cloud Storage")))).isTrue();
+        assertThat(claims("minio://b/x", CredentialSource.of(Map.of("RCLONE_CONFIG_MINIO_TYPE", "s3")))).isFalse();
     }
 
     @Test

@@ -167,8 +167,8 @@ final class BodyStream extends BlockReadStream implements Flow.Subscriber<List<B
             if (item == null) {
                 cancel();
                 done = true;
-                throw new TransferException(uri, what + ": no data from the server for "
-                        + secondsOf(timeoutNanos) + " s (HTTP_READ_TIMEOUT); the connection was dropped", true, null);
+                throw TransferException.retryable(uri, what + ": no data from the server for "
+                        + secondsOf(timeoutNanos) + " s (HTTP_READ_TIMEOUT); the connection was dropped", null);
             }
             if (item == END) {
                 done = true;
@@ -177,7 +177,7 @@ final class BodyStream extends BlockReadStream implements Flow.Subscriber<List<B
             if (item instanceof Throwable) {
                 done = true;
                 Throwable t = (Throwable) item;
-                throw new TransferException(uri, what + ": connection failed while reading: " + t, true, t);
+                throw TransferException.retryable(uri, what + ": connection failed while reading: " + t, t);
             }
             @SuppressWarnings("unchecked")
             List<ByteBuffer> list = (List<ByteBuffer>) item;

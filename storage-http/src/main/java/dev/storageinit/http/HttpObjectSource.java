@@ -2,19 +2,20 @@ package dev.storageinit.http;
 
 import dev.storageinit.AccessDeniedException;
 import dev.storageinit.ConfigurationException;
-import dev.storageinit.CredentialSource;
 import dev.storageinit.IntegrityException;
 import dev.storageinit.InvalidUriException;
 import dev.storageinit.ModelUri;
 import dev.storageinit.NotFoundException;
 import dev.storageinit.StorageException;
 import dev.storageinit.TransferException;
-import dev.storageinit.internal.Json;
 import dev.storageinit.internal.Redactor;
 import dev.storageinit.spi.ObjectSource;
 import dev.storageinit.spi.RemoteObject;
 import dev.storageinit.spi.SourceContext;
-import dev.storageinit.spi.TrustBundles;
+import dev.storageinit.spi.support.Failures;
+import dev.storageinit.spi.support.Setting;
+import dev.storageinit.spi.support.Settings;
+import dev.storageinit.spi.support.TrustBundles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.System.Logger.Level;
@@ -44,7 +45,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Flow;
 import java.util.function.Consumer;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLException;
 
 /**
  * The single file an http(s) URI names. {@link #key()} is the URI's path; listing yields nothing, so the engine
@@ -71,7 +71,8 @@ final class HttpObjectSource implements ObjectSource {
     private final String shown;
     private final URI target;
     private final String userInfo;
-    private final CredentialSource settings;
+    private final Settings settings;
+    private final Failures failures;
     private final HttpClient client;
     private final Duration readTimeout;
     private final Map<String, Map<String, String>> headersByHost = new ConcurrentHashMap<>();
@@ -89,13 +90,14 @@ final class HttpObjectSource implements ObjectSource {
         }
     }
 
-    private HttpObjectSource(ModelUri uri, URI target, String userInfo, CredentialSource settings, HttpClient client,
+    private HttpObjectSource(ModelUri uri, URI target, String userInfo, Settings settings, HttpClient client,
             Duration readTimeout) {
         this.uri = uri;
         this.shown = uri.redacted();
         this.target = target;
         this.userInfo = userInfo;
         this.settings = settings;
+        this.failures = new Failures(shown);
         this.client = client;
         this.readTimeout = readTimeout;
         originByHost.put(hostKey(target.getHost()), origin(target));
@@ -123,14 +125,14 @@ final class HttpObjectSource implements ObjectSource {
         } catch (URISyntaxException e) {
             throw new InvalidUriException(shown, "not a valid http(s) URL (" + e.getReason() + "); " + FORM, e);
         }
-        CredentialSource settings = context.settings();
-        Duration connect = seconds(settings, CONNECT_TIMEOUT, 15, shown);
-        Duration read = seconds(settings, READ_TIMEOUT, 30, shown);
+        Settings settings = Settings.of(context.settings(), shown);
+        Duration connect = settings.seconds(CONNECT_TIMEOUT, Duration.ofSeconds(15));
+        Duration read = settings.seconds(READ_TIMEOUT, Duration.ofSeconds(30));
         HttpClient.Builder b = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1) // one connection per range: parallel TCP streams
                 .followRedirects(HttpClient.Redirect.NEVER) // followed here, dropping credentials across hosts
                 .connectTimeout(connect);
-        SSLContext ssl = customTrust(settings, shown);
+        SSLContext ssl = customTrust(settings);
         if (ssl != null) {
             b.sslContext(ssl);
         }
@@ -221,7 +223,7 @@ final class HttpObjectSource implements ObjectSource {
             } catch (IOException e) {
                 body.close();
                 throw e instanceof StorageException ? (StorageException) e
-                        : new TransferException(shown, what + ": " + e.getMessage(), true, e);
+                        : TransferException.retryable(shown, what + ": " + e.getMessage(), e);
             }
         }
         return body;
@@ -254,7 +256,7 @@ final class HttpObjectSource implements ObjectSource {
                         Thread.sleep(200L << attempt);
                     } catch (InterruptedException ie) {
                         Thread.currentThread().interrupt();
-                        throw new TransferException(shown, "interrupted", true, ie);
+                        throw TransferException.retryable(shown, "interrupted", ie);
                     }
                 }
             }
@@ -274,7 +276,7 @@ final class HttpObjectSource implements ObjectSource {
                 return new Probe(size.getAsLong(), h.firstValue("ETag").orElse(null),
                         h.firstValue("Last-Modified").orElse(null), ranges.equals("bytes"), head.location());
             }
-        } else if (s == 401 || s == 404 || s == 410 || s == 429 || s >= 500 && s != 501) {
+        } else if (s == 401 || s == 404 || s == 410 || Failures.isRetryableStatus(s)) {
             orThrow(head, "HEAD /" + key());
         }
         // HEAD refused (405, 501, a signed GET-only URL's 403) or silent about ranges: ask for one byte
@@ -288,8 +290,8 @@ final class HttpObjectSource implements ObjectSource {
         if (gs == 206) {
             long[] range = contentRange(g);
             if (range == null || range[2] < 0) {
-                throw new TransferException(shown, "the server answered a ranged GET without the file's total size ("
-                        + "Content-Range: " + g.firstValue("Content-Range").orElse("none") + ")", false, null);
+                throw TransferException.fatal(shown, "the server answered a ranged GET without the file's total size ("
+                        + "Content-Range: " + g.firstValue("Content-Range").orElse("none") + ")", null);
             }
             return new Probe(range[2], etag, lastModified, true, get.location());
         }
@@ -303,13 +305,13 @@ final class HttpObjectSource implements ObjectSource {
         if (gs == 200) {
             OptionalLong size = contentLength(g);
             if (size.isEmpty()) {
-                throw new TransferException(shown, "the server sends the file without a Content-Length and does not "
-                        + "serve byte ranges, so its size cannot be verified; not downloaded", false, null);
+                throw TransferException.fatal(shown, "the server sends the file without a Content-Length and does not "
+                        + "serve byte ranges, so its size cannot be verified; not downloaded", null);
             }
             return new Probe(size.getAsLong(), etag, lastModified, false, get.location());
         }
         orThrow(get, "GET /" + key());
-        throw new TransferException(shown, "unexpected HTTP status " + gs + " for GET /" + key(), false, null);
+        throw TransferException.fatal(shown, "unexpected HTTP status " + gs + " for GET /" + key(), null);
     }
 
     private void checkSameVersion(Probe p, HttpHeaders h, String what,
@@ -354,21 +356,18 @@ final class HttpObjectSource implements ObjectSource {
             try {
                 r = client.send(b.build(), HttpResponse.BodyHandlers.ofPublisher());
             } catch (HttpConnectTimeoutException e) {
-                throw new TransferException(shown, method + " " + host(current) + ": connect timed out ("
-                        + CONNECT_TIMEOUT + ")", true, e);
+                throw TransferException.retryable(shown, method + " " + host(current) + ": connect timed out ("
+                        + CONNECT_TIMEOUT + ")", e);
             } catch (HttpTimeoutException e) {
-                throw new TransferException(shown, method + " " + host(current) + ": no response within "
-                        + BodyStream.secondsOf(readTimeout.toNanos()) + " s (" + READ_TIMEOUT + ")", true, e);
+                throw TransferException.retryable(shown, method + " " + host(current) + ": no response within "
+                        + BodyStream.secondsOf(readTimeout.toNanos()) + " s (" + READ_TIMEOUT + ")", e);
             } catch (ConnectException e) {
-                throw new TransferException(shown, method + " " + host(current) + ": cannot connect: " + e, true, e);
-            } catch (SSLException e) {
-                throw new TransferException(shown, method + " " + host(current) + ": TLS failed (" + e.getMessage()
-                        + "); for a private CA set CA_BUNDLE_CONFIGMAP_NAME and mount cabundle.crt", false, e);
+                throw TransferException.retryable(shown, method + " " + host(current) + ": cannot connect: " + e, e);
             } catch (IOException e) {
-                throw new TransferException(shown, method + " " + host(current) + ": " + e, true, e);
+                throw failures.fromCause(method + " " + host(current), e, null); // TLS: a ConfigurationException
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new TransferException(shown, method + " " + host(current) + ": interrupted", true, e);
+                throw failures.fromCause(method + " " + host(current), e, null);
             } catch (IllegalArgumentException e) {
                 // the JDK refuses a header or the URL; its message may quote a header value: not repeated here
                 throw new ConfigurationException(shown, "cannot send a request to " + host(current)
@@ -381,24 +380,24 @@ final class HttpObjectSource implements ObjectSource {
             discard(r);
             String location = r.headers().firstValue("Location").orElse(null);
             if (location == null) {
-                throw new TransferException(shown, "HTTP " + s + " redirect from " + host(current)
-                        + " without a Location", false, null);
+                throw TransferException.fatal(shown, "HTTP " + s + " redirect from " + host(current)
+                        + " without a Location", null);
             }
             if (hop >= MAX_REDIRECTS) {
-                throw new TransferException(shown, "more than " + MAX_REDIRECTS + " redirects (last to "
-                        + ModelUri.redact(location) + ")", false, null);
+                throw TransferException.fatal(shown, "more than " + MAX_REDIRECTS + " redirects (last to "
+                        + ModelUri.redact(location) + ")", null);
             }
             URI next;
             try {
                 next = current.resolve(parseLenient(location));
             } catch (URISyntaxException | IllegalArgumentException e) {
-                throw new TransferException(shown, "HTTP " + s + " redirect to an invalid URL "
-                        + ModelUri.redact(location), false, e);
+                throw TransferException.fatal(shown, "HTTP " + s + " redirect to an invalid URL "
+                        + ModelUri.redact(location), e);
             }
             if (next.getScheme() == null || !(next.getScheme().equalsIgnoreCase("http")
                     || next.getScheme().equalsIgnoreCase("https")) || next.getHost() == null) {
-                throw new TransferException(shown, "HTTP " + s + " redirect to a non-http URL "
-                        + ModelUri.redact(location), false, null);
+                throw TransferException.fatal(shown, "HTTP " + s + " redirect to a non-http URL "
+                        + ModelUri.redact(location), null);
             }
             LOG.log(Level.DEBUG, "{0}: HTTP {1} redirect to {2}", shown, s, ModelUri.redact(next.toString()));
             current = next;
@@ -444,24 +443,17 @@ final class HttpObjectSource implements ObjectSource {
             return known;
         }
         String name = host + HEADERS_SUFFIX;
-        Optional<String> json = settings.get(name);
+        Optional<Setting> json = settings.get(name);
         Map<String, String> headers = new LinkedHashMap<>();
         if (json.isPresent()) {
-            Object parsed;
-            try {
-                parsed = Json.parse(json.get());
-            } catch (IllegalArgumentException e) {
-                throw new ConfigurationException(shown, "setting '" + name + "' (from " + settings.describe(name)
-                        + ") is not valid JSON; expected an object of header names to values");
-            }
+            Object parsed = json.get().json();
             if (!(parsed instanceof Map)) {
-                throw new ConfigurationException(shown, "setting '" + name + "' (from " + settings.describe(name)
-                        + ") must be a JSON object of header names to values");
+                throw new ConfigurationException(shown, json.get() + " must be a JSON object of header names to values");
             }
             for (Map.Entry<?, ?> e : ((Map<?, ?>) parsed).entrySet()) {
                 String k = String.valueOf(e.getKey()).trim();
                 if (e.getValue() == null || e.getValue() instanceof Map || e.getValue() instanceof Collection) {
-                    throw new ConfigurationException(shown, "setting '" + name + "': header '" + k
+                    throw new ConfigurationException(shown, json.get() + ": header '" + k
                             + "' must have a string value");
                 }
                 if (RESTRICTED.contains(k.toLowerCase(Locale.ROOT))) {
@@ -472,13 +464,13 @@ final class HttpObjectSource implements ObjectSource {
                 String value = String.valueOf(e.getValue());
                 if (!k.matches("[!#$%&'*+.^_`|~0-9A-Za-z-]+") || !value.chars().allMatch(
                         c -> c == '\t' || c >= 0x20 && c <= 0xff && c != 0x7f)) {
-                    throw new ConfigurationException(shown, "setting '" + name + "': header '" + k
+                    throw new ConfigurationException(shown, json.get() + ": header '" + k
                             + "' has an invalid name, or a line break, control or non-Latin-1 character in its value");
                 }
                 headers.put(k, value);
             }
-            LOG.log(Level.INFO, "{0}: sending headers {1} to {2} from setting ''{3}'' ({4})", shown,
-                    headers.keySet(), host, name, settings.describe(name));
+            LOG.log(Level.INFO, "{0}: sending headers {1} to {2} from setting {3}", shown,
+                    headers.keySet(), host, json.get());
         } else {
             LOG.log(Level.INFO, "{0}: no extra headers for {1} (no setting ''{2}'' in {3})", shown, host, name,
                     settings.description());
@@ -495,26 +487,11 @@ final class HttpObjectSource implements ObjectSource {
             return ex;
         }
         discard(r);
-        String at = "HTTP " + s + " from " + host(ex.location()) + " for " + what;
-        if (s == 401 || s == 403) {
-            throw new AccessDeniedException(shown, at + "; " + credentialsUsed(ex.location()));
-        }
-        if (s == 404 || s == 410) {
-            throw new NotFoundException(shown, at + ": no such file");
-        }
-        if (s == 412) {
-            throw new IntegrityException(shown, at + ": the file changed on the server during the download");
-        }
-        if (s == 416) {
-            throw new IntegrityException(shown, at + ": the range is past the end; the file changed on the server");
-        }
-        if (s == 408 || s == 429 || s >= 500) {
-            throw new TransferException(shown, at, true, null);
-        }
-        throw new TransferException(shown, at + ": unexpected status", false, null);
+        throw failures.forStatus(s, what, "HTTP " + s + " from " + host(ex.location()),
+                credentialsUsed(ex.location()), null);
     }
 
-    private String credentialsUsed(URI u) {
+    private String credentialsUsed(URI u) throws ConfigurationException {
         String host = hostKey(u.getHost());
         String name = host + HEADERS_SUFFIX;
         Map<String, String> sent = headersByHost.getOrDefault(host, Map.of());
@@ -529,7 +506,7 @@ final class HttpObjectSource implements ObjectSource {
             return "no headers configured for " + host + " (setting '" + name + "', a JSON object, in "
                     + settings.description() + ")" + (userInfo != null ? "; sent the URL's user name and password" : "");
         }
-        return "sent headers " + sent.keySet() + " from setting '" + name + "' (" + settings.describe(name) + ")";
+        return "sent headers " + sent.keySet() + " from setting " + settings.describe(name);
     }
 
     /** Throws the body away without reading it all: a small one is drained, a large one cancelled. */
@@ -608,26 +585,9 @@ final class HttpObjectSource implements ObjectSource {
 
     // ------------------------------------------------------------ settings
 
-    private static Duration seconds(CredentialSource settings, String name, long dflt, String shown)
-            throws ConfigurationException {
-        Optional<String> v = settings.get(name);
-        if (v.isEmpty()) {
-            return Duration.ofSeconds(dflt);
-        }
-        try {
-            double s = Double.parseDouble(v.get().trim());
-            if (!(s > 0) || s > 86_400) {
-                throw new NumberFormatException();
-            }
-            return Duration.ofMillis(Math.max(1, Math.round(s * 1000)));
-        } catch (NumberFormatException e) {
-            throw new ConfigurationException(shown, name + " (from " + settings.describe(name)
-                    + ") must be a number of seconds above 0");
-        }
-    }
-
     /** Trusts the CA bundle KServe mounts when {@code CA_BUNDLE_CONFIGMAP_NAME} is set, besides the JDK's. */
-    private static SSLContext customTrust(CredentialSource settings, String shown) throws ConfigurationException {
+    private static SSLContext customTrust(Settings settings) throws ConfigurationException {
+        String shown = settings.uri();
         Optional<Path> bundle = TrustBundles.clusterBundle(settings);
         if (bundle.isEmpty()) {
             return null;

@@ -202,7 +202,7 @@ class ArchiveExtractionTest {
     private DownloadResult download(String path, Path dest, CredentialSource settings, boolean extract)
             throws StorageException {
         try (Storage s = Storage.builder().concurrency(4).build()) {
-            return s.download(DownloadRequest.builder(server.url(path), dest).credentials(settings)
+            return s.download(DownloadRequest.builder(server.url(path), dest).settings(settings)
                     .extractArchives(extract).build());
         }
     }

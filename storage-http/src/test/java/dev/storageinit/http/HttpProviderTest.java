@@ -72,7 +72,7 @@ class HttpProviderTest {
 
     private DownloadResult download(String url, Path dest, CredentialSource settings) throws StorageException {
         try (Storage s = storage().build()) {
-            return s.download(DownloadRequest.builder(url, dest).credentials(settings).build());
+            return s.download(DownloadRequest.builder(url, dest).settings(settings).build());
         }
     }
 
@@ -182,7 +182,7 @@ class HttpProviderTest {
         try (Storage s = storage().providers(List.of(recording)).partSize(1 << 20).multipartThreshold(1 << 20)
                 .build()) {
             s.download(DownloadRequest.builder(server.url("/files/weights.bin"), dest)
-                    .credentials(CredentialSource.none()).build());
+                    .settings(CredentialSource.none()).build());
         }
         assertThat(Files.readAllBytes(dest.resolve("weights.bin"))).isEqualTo(content);
         assertThat(recording.reads()).hasSize(4);
@@ -200,7 +200,7 @@ class HttpProviderTest {
         Path dest = temp.resolve("reuse");
         try (Storage s = storage().concurrency(1).partSize(256 << 10).multipartThreshold(256 << 10).build()) {
             s.download(DownloadRequest.builder(server.url("/files/reuse.bin"), dest)
-                    .credentials(CredentialSource.none()).build());
+                    .settings(CredentialSource.none()).build());
         }
         assertThat(Files.readAllBytes(dest.resolve("reuse.bin"))).isEqualTo(content);
         List<HttpFixture.Request> all = server.requests();
@@ -228,7 +228,7 @@ class HttpProviderTest {
         try (Storage s = storage().concurrency(1).listener(replacer).partSize(1 << 20).multipartThreshold(1 << 20)
                 .build()) {
             assertThatThrownBy(() -> s.download(DownloadRequest.builder(server.url("/files/moving.bin"), dest)
-                    .credentials(CredentialSource.none()).build()))
+                    .settings(CredentialSource.none()).build()))
                     .isInstanceOf(IntegrityException.class)
                     .hasMessageContaining("412");
         }
@@ -253,7 +253,7 @@ class HttpProviderTest {
         };
         try (Storage s = storage().listener(cutter).partSize(256 << 10).multipartThreshold(256 << 10).build()) {
             assertThatThrownBy(() -> s.download(DownloadRequest.builder(server.url("/files/big.bin"), dest)
-                    .credentials(CredentialSource.none()).build()))
+                    .settings(CredentialSource.none()).build()))
                     .isInstanceOf(TransferException.class)
                     .hasMessageContaining("simulated crash");
         }
@@ -274,7 +274,7 @@ class HttpProviderTest {
         Path dest = temp.resolve("norange");
         try (Storage s = storage().partSize(1 << 20).multipartThreshold(1 << 20).build()) {
             s.download(DownloadRequest.builder(server.url("/files/norange.bin"), dest)
-                    .credentials(CredentialSource.none()).build());
+                    .settings(CredentialSource.none()).build());
         }
         assertThat(Files.readAllBytes(dest.resolve("norange.bin"))).isEqualTo(content);
         List<HttpFixture.Request> gets = server.requests("GET", "/files/norange.bin");
@@ -292,7 +292,7 @@ class HttpProviderTest {
         Path dest = temp.resolve("cut");
         try (Storage s = storage().partSize(1 << 20).multipartThreshold(1 << 20).build()) {
             s.download(DownloadRequest.builder(server.url("/files/cut.bin"), dest)
-                    .credentials(CredentialSource.none()).build());
+                    .settings(CredentialSource.none()).build());
         }
         assertThat(Files.readAllBytes(dest.resolve("cut.bin"))).isEqualTo(content);
         assertThat(server.requests("GET", "/files/cut.bin")).hasSize(3);
@@ -460,7 +460,7 @@ class HttpProviderTest {
         };
         try (Storage s = storage().concurrency(1).listener(expirer).partSize(512 << 10)
                 .multipartThreshold(512 << 10).build()) {
-            s.download(DownloadRequest.builder(server.url("/r/big.bin"), dest).credentials(CredentialSource.none())
+            s.download(DownloadRequest.builder(server.url("/r/big.bin"), dest).settings(CredentialSource.none())
                     .build());
         }
         assertThat(Files.readAllBytes(dest.resolve("big.bin"))).isEqualTo(content);
@@ -487,7 +487,7 @@ class HttpProviderTest {
         long started = System.nanoTime();
         try (Storage s = storage().maxAttempts(2).build()) {
             assertThatThrownBy(() -> s.download(DownloadRequest.builder(server.url("/files/stall.bin"), dest)
-                    .credentials(CredentialSource.of(Map.of("HTTP_READ_TIMEOUT", "1"))).build()))
+                    .settings(CredentialSource.of(Map.of("HTTP_READ_TIMEOUT", "1"))).build()))
                     .isInstanceOf(TransferException.class)
                     .hasMessageContaining("no data from the server for 1 s (HTTP_READ_TIMEOUT)");
         }

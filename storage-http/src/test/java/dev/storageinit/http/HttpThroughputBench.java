@@ -32,7 +32,7 @@ class HttpThroughputBench {
                     long t = System.nanoTime();
                     try (Storage s = Storage.builder().concurrency(8).build()) {
                         s.download(DownloadRequest.builder(server.url("/bench.bin"), dest)
-                                .credentials(CredentialSource.none()).build());
+                                .settings(CredentialSource.none()).build());
                     }
                     ms[i] = (System.nanoTime() - t) / 1_000_000;
                     Files.delete(dest.resolve("bench.bin"));

@@ -8,7 +8,6 @@ import dev.storageinit.CredentialSource;
 import dev.storageinit.DownloadRequest;
 import dev.storageinit.Storage;
 import dev.storageinit.StorageException;
-import dev.storageinit.TransferException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -81,7 +80,7 @@ class HttpsTest {
 
     private void download(String url, Path dest, Map<String, String> settings) throws StorageException {
         try (Storage s = Storage.builder().concurrency(4).build()) {
-            s.download(DownloadRequest.builder(url, dest).credentials(CredentialSource.of(settings)).build());
+            s.download(DownloadRequest.builder(url, dest).settings(CredentialSource.of(settings)).build());
         }
     }
 
@@ -93,7 +92,7 @@ class HttpsTest {
     void anUntrustedCertificateIsAClearNonRetryableError() {
         https.put("/files/a.bin", bytes(100, 1));
         assertThatThrownBy(() -> download(https.url("/files/a.bin"), temp.resolve("untrusted"), Map.of()))
-                .isInstanceOf(TransferException.class)
+                .isInstanceOf(dev.storageinit.ConfigurationException.class) // the trust settings have to change
                 .hasMessageContaining("TLS failed")
                 .hasMessageContaining("CA_BUNDLE_CONFIGMAP_NAME")
                 .satisfies(e -> assertThat(((StorageException) e).isRetryable()).isFalse());

@@ -278,7 +278,7 @@ public final class Main {
         for (String[] pair : options.pairs()) {
             try {
                 DownloadRequest.Builder request = DownloadRequest.builder(pair[0], Path.of(pair[1]))
-                        .credentials(settings)
+                        .settings(settings)
                         .allow(options.allow())
                         .ignore(options.ignore())
                         .linkMode(options.link())

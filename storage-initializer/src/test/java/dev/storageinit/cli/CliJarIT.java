@@ -185,7 +185,7 @@ class CliJarIT {
         assertThat(r.code()).as(r.err()).isEqualTo(5);
         assertThat(r.err().lines()).hasSize(1);
         assertThat(r.err()).contains("configuration error: ")
-                .contains("STORAGE_IGNORE_PATTERNS: element 2 of the JSON array is 3, not a string glob");
+                .contains("STORAGE_IGNORE_PATTERNS (environment): element 2 of the JSON array is 3, not a string glob");
     }
 
     @Test

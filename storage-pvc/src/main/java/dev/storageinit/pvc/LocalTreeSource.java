@@ -85,7 +85,7 @@ final class LocalTreeSource implements LocalObjectSource {
         } catch (AccessDeniedException e) {
             throw new dev.storageinit.AccessDeniedException(uri, "permission denied reading " + e.getFile(), e);
         } catch (IOException e) {
-            throw new TransferException(uri, "cannot list " + dir + ": " + e, false, e);
+            throw TransferException.fatal(uri, "cannot list " + dir + ": " + e, e);
         }
     }
 
@@ -101,7 +101,7 @@ final class LocalTreeSource implements LocalObjectSource {
         } catch (AccessDeniedException e) {
             throw new dev.storageinit.AccessDeniedException(uri, "permission denied reading " + file, e);
         } catch (IOException e) {
-            throw new TransferException(uri, "cannot read " + file + ": " + e, false, e);
+            throw TransferException.fatal(uri, "cannot read " + file + ": " + e, e);
         }
     }
 
@@ -123,7 +123,7 @@ final class LocalTreeSource implements LocalObjectSource {
         } catch (AccessDeniedException e) {
             throw new dev.storageinit.AccessDeniedException(uri, "permission denied reading " + file, e);
         } catch (IOException e) {
-            throw new TransferException(uri, "cannot read " + file + ": " + e, false, e);
+            throw TransferException.fatal(uri, "cannot read " + file + ": " + e, e);
         }
     }
 

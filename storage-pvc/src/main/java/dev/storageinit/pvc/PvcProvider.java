@@ -7,6 +7,7 @@ import dev.storageinit.StorageException;
 import dev.storageinit.spi.ObjectSource;
 import dev.storageinit.spi.SourceContext;
 import dev.storageinit.spi.StorageProvider;
+import dev.storageinit.spi.support.Settings;
 import java.nio.file.FileSystem;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
@@ -61,12 +62,14 @@ public final class PvcProvider implements StorageProvider {
             Path root = fileSystem.getRootDirectories().iterator().next();
             return new LocalTreeSource(uri.redacted(), root, uri.path());
         }
-        Path mountRoot = fileSystem.getPath(context.settings().get(MOUNT_ROOT).orElse(DEFAULT_MOUNT_ROOT));
+        Settings settings = Settings.of(context.settings(), uri.redacted());
+        String mountFrom = settings.describe(MOUNT_ROOT);
+        Path mountRoot = fileSystem.getPath(settings.string(MOUNT_ROOT).orElse(DEFAULT_MOUNT_ROOT));
         Path claimRoot = mountRoot.resolve(claim(uri));
         if (!Files.isDirectory(claimRoot)) {
             if (!Files.isDirectory(mountRoot)) {
                 throw new NotFoundException(uri.redacted(), "volume '" + uri.authority() + "' is not mounted: neither "
-                        + claimRoot + " nor " + mountRoot + " is a directory (mount root from " + MOUNT_ROOT
+                        + claimRoot + " nor " + mountRoot + " is a directory (mount root from " + mountFrom
                         + ", default " + DEFAULT_MOUNT_ROOT + ")");
             }
             claimRoot = mountRoot;

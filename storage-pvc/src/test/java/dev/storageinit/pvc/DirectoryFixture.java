@@ -29,7 +29,7 @@ final class DirectoryFixture implements StoreFixture {
     }
 
     @Override
-    public CredentialSource credentials() {
+    public CredentialSource settings() {
         return CredentialSource.of(Map.of(PvcProvider.MOUNT_ROOT, mountRoot.toString()));
     }
 

@@ -32,7 +32,7 @@ class LinkModeTest {
     private DownloadResult download(Path root, Path dest, LinkMode mode) throws Exception {
         try (Storage s = Storage.builder().build()) {
             return s.download(DownloadRequest.builder("pvc://claim/model", dest)
-                    .credentials(CredentialSource.of(Map.of(PvcProvider.MOUNT_ROOT, root.toString())))
+                    .settings(CredentialSource.of(Map.of(PvcProvider.MOUNT_ROOT, root.toString())))
                     .linkMode(mode).build());
         }
     }
@@ -79,7 +79,7 @@ class LinkModeTest {
             Path dest = fs.getPath("/models");
             try (Storage s = Storage.builder().providers(List.of(new PvcProvider(fs))).partSize(1 << 20)
                     .multipartThreshold(1 << 20).build()) {
-                s.download(DownloadRequest.builder("pvc://claim/model", dest).credentials(CredentialSource.none())
+                s.download(DownloadRequest.builder("pvc://claim/model", dest).settings(CredentialSource.none())
                         .build());
             }
             assertThat(Files.size(dest.resolve("w/weights.bin"))).isEqualTo(3 << 20);

@@ -1,7 +1,7 @@
 package dev.storageinit.s3;
 
 import dev.storageinit.ConfigurationException;
-import dev.storageinit.spi.TrustBundles;
+import dev.storageinit.spi.support.TrustBundles;
 import java.net.URI;
 import javax.net.ssl.TrustManager;
 import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;

@@ -2,22 +2,22 @@ package dev.storageinit.s3;
 
 import dev.storageinit.AccessDeniedException;
 import dev.storageinit.ConfigurationException;
-import dev.storageinit.IntegrityException;
 import dev.storageinit.NotFoundException;
 import dev.storageinit.StorageException;
 import dev.storageinit.TransferException;
 import java.io.IOException;
 import java.io.InterruptedIOException;
-import java.security.cert.CertificateException;
+import dev.storageinit.spi.support.Failures;
 import java.util.Set;
-import javax.net.ssl.SSLHandshakeException;
-import javax.net.ssl.SSLPeerUnverifiedException;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.exception.AbortedException;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
 
-/** Maps SDK failures to the core's typed exceptions, never with a secret in the message. */
+/**
+ * Maps SDK failures to the core's typed exceptions through {@link Failures}, adding only S3's own error codes
+ * (NoSuchBucket, the region redirect, the codes that mean denied or retry), never with a secret in the message.
+ */
 final class S3Errors {
     private static final Set<String> DENIED = Set.of("AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch",
             "ExpiredToken", "TokenRefreshRequired", "InvalidToken", "AllAccessDisabled", "AccountProblem",
@@ -29,10 +29,12 @@ final class S3Errors {
 
     private final String shown;
     private final S3Settings settings;
+    private final Failures failures;
 
     S3Errors(String shown, S3Settings settings) {
         this.shown = shown;
         this.settings = settings;
+        this.failures = new Failures(shown);
     }
 
     /** {@code what} names the operation and key, e.g. "listing prefix 'models/'". */
@@ -47,15 +49,13 @@ final class S3Errors {
         int status = e.statusCode();
         String code = e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorCode();
         String message = e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorMessage();
-        String answer = "HTTP " + status + (code == null || code.isEmpty() ? "" : " " + code)
-                + (message == null || message.isEmpty() ? "" : ": " + message);
+        String answer = Failures.answer(status, code, message);
         if ("NoSuchBucket".equals(code)) {
             return new NotFoundException(shown, "bucket '" + settings.bucket + "' does not exist at "
                     + S3Clients.endpointText(settings.endpoint) + " (" + answer + ")", e);
         }
-        if (status == 412 || "PreconditionFailed".equals(code)) {
-            return new IntegrityException(shown, "object changed while downloading: " + what
-                    + " no longer has the ETag it was listed with (" + answer + ")", e);
+        if ("PreconditionFailed".equals(code)) {
+            return failures.changed(what, answer, e);
         }
         if ((code != null && code.startsWith("PermanentRedirect")) || status == 301
                 || ("AuthorizationHeaderMalformed".equals(code) && message != null && message.contains("region"))) {
@@ -66,28 +66,22 @@ final class S3Errors {
                     + (region != null ? "; it is in " + region + ": set AWS_REGION=" + region : "")
                     + " (" + answer + ")", e);
         }
-        if (status == 403 || status == 401 || (code != null && DENIED.contains(code))) {
-            return denied(what, answer, e);
+        String credentials = settings.credentialsSource + "; endpoint: " + S3Clients.endpointText(settings.endpoint);
+        if (code != null && DENIED.contains(code)) {
+            return failures.forStatus(403, what, answer, credentials, e);
         }
-        if (status == 404) {
-            return new NotFoundException(shown, what + ": not found (" + answer + ")", e);
+        if (code != null && RETRYABLE.contains(code) && !Failures.isRetryableStatus(status)) {
+            return TransferException.retryable(shown, what + " failed (" + answer + ")", e);
         }
-        boolean retryable = status == 429 || status >= 500 && status != 501 || (code != null && RETRYABLE.contains(code));
-        return new TransferException(shown, what + " failed (" + answer + ")", retryable, e);
-    }
-
-    private StorageException denied(String what, String answer, Throwable e) {
-        return new AccessDeniedException(shown, "access denied while " + what + " (" + answer + "); credentials: "
-                + settings.credentialsSource + "; endpoint: " + S3Clients.endpointText(settings.endpoint), e);
+        return failures.forStatus(status, what, answer, credentials, e);
     }
 
     private StorageException client(String what, SdkException e) {
-        Throwable tls = find(e, SSLHandshakeException.class, SSLPeerUnverifiedException.class, CertificateException.class);
+        Throwable tls = Failures.tlsFailure(e);
         if (tls != null) {
-            return new ConfigurationException(shown, "TLS connection to " + S3Clients.endpointText(settings.endpoint)
-                    + " failed while " + what + ": " + tls.getMessage()
-                    + (settings.caBundles.isEmpty() ? "; if the server uses a private CA, point AWS_CA_BUNDLE (or the"
-                    + " cluster CA bundle) at its PEM certificate" : "; extra CA bundles in use: " + settings.caBundles),
+            return failures.tls("TLS connection to " + S3Clients.endpointText(settings.endpoint) + " (" + what + ")",
+                    tls, settings.caBundles.isEmpty() ? "if the server uses a private CA, point AWS_CA_BUNDLE (or the"
+                    + " cluster CA bundle) at its PEM certificate" : "extra CA bundles in use: " + settings.caBundles,
                     e);
         }
         String msg = String.valueOf(e.getMessage());
@@ -96,11 +90,12 @@ final class S3Errors {
                     + settings.credentialsSource + ". Set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, an rclone remote, "
                     + "or awsAnonymousCredential=true for a public bucket", e);
         }
-        if (e instanceof AbortedException || find(e, InterruptedException.class) != null) {
-            return new TransferException(shown, what + " interrupted", true, e);
+        if (e instanceof AbortedException || Failures.isInterruption(e)) {
+            return TransferException.retryable(shown, what + " interrupted", e);
         }
-        boolean io = find(e, IOException.class) != null || e.retryable();
-        return new TransferException(shown, what + " failed: " + firstLine(msg), io || e instanceof SdkClientException, e);
+        boolean retryable = Failures.find(e, IOException.class) != null || e.retryable()
+                || e instanceof SdkClientException;
+        return new TransferException(shown, what + " failed: " + Failures.firstLine(msg), retryable, e);
     }
 
     /** An IOException raised while a response body is read: kept retryable, re-labelled with the URI. */
@@ -109,25 +104,8 @@ final class S3Errors {
             return e;
         }
         if (e instanceof InterruptedIOException && Thread.currentThread().isInterrupted()) {
-            return new TransferException(shown, what + " interrupted", true, e);
+            return TransferException.retryable(shown, what + " interrupted", e);
         }
-        return new TransferException(shown, what + ": " + e, true, e);
-    }
-
-    @SafeVarargs
-    private static Throwable find(Throwable e, Class<? extends Throwable>... types) {
-        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            for (Class<? extends Throwable> type : types) {
-                if (type.isInstance(t)) {
-                    return t;
-                }
-            }
-        }
-        return null;
-    }
-
-    private static String firstLine(String s) {
-        int nl = s.indexOf('\n');
-        return nl < 0 ? s : s.substring(0, nl);
+        return TransferException.retryable(shown, what + ": " + e, e);
     }
 }

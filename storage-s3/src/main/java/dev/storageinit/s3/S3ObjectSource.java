@@ -283,9 +283,9 @@ final class S3ObjectSource implements ObjectSource {
         if (!rangeHonoured || (got != null && got != length)) {
             r.body().abort();
             closeQuietly(r.body());
-            throw new TransferException(shown, what + ": the server answered " + got + " bytes"
+            throw TransferException.fatal(shown, what + ": the server answered " + got + " bytes"
                     + (r.contentRange() == null ? " without a Content-Range" : " (" + r.contentRange() + ")")
-                    + " to a ranged GET", false, null);
+                    + " to a ranged GET", null);
         }
         return new RangeStream(r.body(), length, what);
     }

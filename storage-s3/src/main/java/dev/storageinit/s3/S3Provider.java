@@ -9,6 +9,8 @@ import dev.storageinit.spi.ObjectSource;
 import dev.storageinit.spi.SourceContext;
 import dev.storageinit.spi.StorageProvider;
 import dev.storageinit.spi.TransferLimits;
+import dev.storageinit.spi.support.RcloneRemote;
+import dev.storageinit.spi.support.Settings;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -21,7 +23,8 @@ import java.util.regex.Pattern;
 public final class S3Provider implements StorageProvider {
     private static final System.Logger LOG = Redactor.logger("dev.storageinit.s3");
     private static final Pattern BUCKET = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,254}");
-    private static final Set<String> NOT_REMOTES = Set.of("file", "http", "https");
+    /** The rclone remote type this provider serves. */
+    static final Set<String> RCLONE_TYPES = Set.of("s3");
 
     /** For {@link java.util.ServiceLoader}. */
     public S3Provider() {}
@@ -37,20 +40,14 @@ public final class S3Provider implements StorageProvider {
     }
 
     @Override
-    public Match match(ModelUri uri, CredentialSource settings) {
-        if (uri.scheme().equals("s3")) {
-            return Match.EXACT;
-        }
-        if (!NOT_REMOTES.contains(uri.scheme()) && S3Settings.isRcloneS3Remote(uri.scheme(), settings)) {
-            return Match.EXACT;
-        }
-        return Match.NONE;
+    public Set<String> rcloneTypes() {
+        return RCLONE_TYPES;
     }
 
     /** {@code S3_MAX_FILE_CONCURRENCY} (KServe's): at most that many objects at once, each still read in ranges. */
     @Override
     public TransferLimits limits(ModelUri uri, CredentialSource settings) throws StorageException {
-        return TransferLimits.fromSettings(uri.redacted(), settings, "S3_MAX_FILE_CONCURRENCY", null);
+        return TransferLimits.fromSettings(Settings.of(settings, uri.redacted()), "S3_MAX_FILE_CONCURRENCY", null);
     }
 
     @Override
@@ -59,7 +56,7 @@ public final class S3Provider implements StorageProvider {
         if (!BUCKET.matcher(uri.authority()).matches()) {
             throw new InvalidUriException(shown, "'" + uri.authority() + "' is not a bucket name; expected "
                     + uri.scheme() + "://<bucket>/<path> (the endpoint comes from AWS_ENDPOINT_URL, S3_ENDPOINT or "
-                    + "RCLONE_CONFIG_" + S3Settings.remoteName(uri.scheme()) + "_ENDPOINT, not from the URI)");
+                    + RcloneRemote.prefixOf(uri.scheme()) + "ENDPOINT, not from the URI)");
         }
         S3Settings settings = S3Settings.from(uri, context.settings());
         LOG.log(System.Logger.Level.INFO, () -> shown + ": " + settings.describe());

@@ -81,7 +81,7 @@ class S3Fixture implements StoreFixture {
     }
 
     @Override
-    public CredentialSource credentials() {
+    public CredentialSource settings() {
         return CredentialSource.of(kserveEnv(server));
     }
 
@@ -97,7 +97,7 @@ class S3Fixture implements StoreFixture {
     }
 
     @Override
-    public CredentialSource credentialsThrough(String endpoint) {
+    public CredentialSource settingsThrough(String endpoint) {
         Map<String, String> env = kserveEnv(server);
         env.put("AWS_ENDPOINT_URL", endpoint);
         return CredentialSource.of(env);

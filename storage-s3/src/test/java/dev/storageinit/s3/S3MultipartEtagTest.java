@@ -104,7 +104,7 @@ class S3MultipartEtagTest {
         env.put("AWS_ENDPOINT_URL", endpoint);
         try (Storage s = Storage.builder().concurrency(4).partSize(MIB).multipartThreshold(MIB)
                 .retryBackoff(Duration.ofMillis(20)).build()) {
-            return s.download(DownloadRequest.builder(uri, dest).credentials(CredentialSource.of(env)).build());
+            return s.download(DownloadRequest.builder(uri, dest).settings(CredentialSource.of(env)).build());
         }
     }
 
@@ -121,7 +121,7 @@ class S3MultipartEtagTest {
     void theMultipartEtagIsListedAsAChecksum() throws Exception {
         Map<String, RemoteObject> listed = new HashMap<>();
         try (ObjectSource source = new S3Provider().open(ModelUri.parse(store.uri("mp")),
-                new SourceContext(store.credentials(), 4))) {
+                new SourceContext(store.settings(), 4))) {
             source.list("mp/", o -> listed.put(o.key(), o));
         }
         Map<String, Integer> partSizes = Map.of("mp/five.bin", 5 * MIB, "mp/eight.bin", 8 * MIB,

@@ -82,7 +82,7 @@ class S3ProviderTest {
     private DownloadResult download(String uri, Path dest, Map<String, String> env) throws StorageException {
         try (Storage s = Storage.builder().concurrency(4).partSize(1 << 20).multipartThreshold(1 << 20)
                 .retryBackoff(java.time.Duration.ofMillis(20)).build()) {
-            return s.download(DownloadRequest.builder(uri, dest).credentials(CredentialSource.of(env)).build());
+            return s.download(DownloadRequest.builder(uri, dest).settings(CredentialSource.of(env)).build());
         }
     }
 
@@ -128,7 +128,7 @@ class S3ProviderTest {
         env.put("S3_MAX_FILE_CONCURRENCY", "0");
         assertThatThrownBy(() -> download(store.uri("model"), temp.resolve("zero"), env))
                 .isInstanceOf(dev.storageinit.ConfigurationException.class)
-                .hasMessage(store.uri("model") + ": S3_MAX_FILE_CONCURRENCY must be a whole number >= 1, got '0'");
+                .hasMessage(store.uri("model") + ": S3_MAX_FILE_CONCURRENCY (settings map) must be a whole number >= 1, got '0'");
     }
 
     @Test
@@ -141,11 +141,15 @@ class S3ProviderTest {
     void customRcloneRemoteName() throws Exception {
         Map<String, String> env = S3Fixture.rcloneEnv(server, "minio");
         String uri = "minio://" + store.bucket + "/model";
+        // the registry claims rclone remotes by the providers' rcloneTypes()
         StorageProvider p = new S3Provider();
-        assertThat(p.match(ModelUri.parse(uri), CredentialSource.of(env))).isEqualTo(StorageProvider.Match.EXACT);
-        assertThat(p.match(ModelUri.parse(uri), CredentialSource.none())).isEqualTo(StorageProvider.Match.NONE);
+        dev.storageinit.internal.ProviderRegistry registry = dev.storageinit.internal.ProviderRegistry.of(List.of(p));
+        assertThat(registry.select(ModelUri.parse(uri), CredentialSource.of(env))).isSameAs(p);
+        assertThatThrownBy(() -> registry.select(ModelUri.parse(uri), CredentialSource.none()))
+                .isInstanceOf(dev.storageinit.InvalidUriException.class);
         Map<String, String> gcsRemote = Map.of("RCLONE_CONFIG_MINIO_TYPE", "google cloud storage");
-        assertThat(p.match(ModelUri.parse(uri), CredentialSource.of(gcsRemote))).isEqualTo(StorageProvider.Match.NONE);
+        assertThatThrownBy(() -> registry.select(ModelUri.parse(uri), CredentialSource.of(gcsRemote)))
+                .isInstanceOf(dev.storageinit.InvalidUriException.class);
         download(uri, temp.resolve("minio"), env);
         assertModel(temp.resolve("minio"));
     }
@@ -439,7 +443,7 @@ class S3ProviderTest {
         rcloneMultipart("rcmp/ok/w.bin", 30,
                 java.util.Base64.getEncoder().encodeToString(HexFormat.of().parseHex(md5)));
         try (ObjectSource source = new S3Provider().open(ModelUri.parse(store.uri("rcmp/ok")),
-                new SourceContext(store.credentials(), 4))) {
+                new SourceContext(store.settings(), 4))) {
             List<RemoteObject> listed = new ArrayList<>();
             source.list("rcmp/ok/", listed::add);
             assertThat(listed).singleElement().satisfies(o -> {
@@ -476,7 +480,7 @@ class S3ProviderTest {
         store.admin.putObject(b -> b.bucket(store.bucket).key("crc64/ok.bin").checksumCRC64NVME(crcBase64),
                 RequestBody.fromBytes(content));
         try (ObjectSource source = new S3Provider().open(ModelUri.parse(store.uri("crc64/ok.bin")),
-                new SourceContext(store.credentials(), 4))) {
+                new SourceContext(store.settings(), 4))) {
             assertThat(source.stat("crc64/ok.bin")).get().extracting(RemoteObject::checksum)
                     .isEqualTo(Checksum.ofHex(Checksum.Algorithm.CRC64NVME, crcHex));
         }
@@ -496,7 +500,7 @@ class S3ProviderTest {
         store.put("changing/a.bin", bytes(100_000, 8));
         S3Provider provider = new S3Provider();
         ModelUri uri = ModelUri.parse(store.uri("changing"));
-        try (ObjectSource source = provider.open(uri, new SourceContext(store.credentials(), 4))) {
+        try (ObjectSource source = provider.open(uri, new SourceContext(store.settings(), 4))) {
             List<RemoteObject> listed = new ArrayList<>();
             source.list("changing/", listed::add);
             assertThat(listed).hasSize(1);
@@ -529,7 +533,7 @@ class S3ProviderTest {
                 .multipartUpload(m -> m.parts(p -> p.partNumber(1).eTag(e1), p -> p.partNumber(2).eTag(e2))));
 
         try (ObjectSource source = new S3Provider().open(ModelUri.parse(store.uri("sums")),
-                new SourceContext(store.credentials(), 4))) {
+                new SourceContext(store.settings(), 4))) {
             Map<String, RemoteObject> listed = new HashMap<>();
             source.list("sums/", o -> listed.put(o.key(), o));
             assertThat(listed.get("sums/single.bin").checksum())

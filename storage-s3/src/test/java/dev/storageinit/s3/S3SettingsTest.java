@@ -145,18 +145,23 @@ class S3SettingsTest {
     }
 
     @Test
+    void flagsFollowTheOneTruthyRuleAndAnythingElseNamesTheVariable() throws Exception {
+        assertThat(parse("s3://b/m", Map.of("S3_VERIFY_SSL", "off")).verifySsl).isFalse();
+        assertThat(parse("s3://b/m", Map.of("S3_USE_ACCELERATE", "YES")).accelerate).isTrue();
+        assertThatThrownBy(() -> parse("s3://b/m", Map.of("S3_VERIFY_SSL", "maybe")))
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessageStartingWith("s3://b/m: S3_VERIFY_SSL (settings map) must be one of");
+        assertThat(parse("my-s3://b/m", Map.of("RCLONE_CONFIG_MY_S3_TYPE", "s3", "RCLONE_CONFIG_MY_S3_ENV_AUTH",
+                "on")).credentialsMode).isEqualTo(S3Settings.CredentialsMode.DEFAULT_CHAIN);
+    }
+
+    @Test
     void badBucketIsAnInvalidUriNamingTheExpectedForm() {
         assertThatThrownBy(() -> new S3Provider().open(ModelUri.parse("s3://host:9000/bucket/m"),
                 new SourceContext(CredentialSource.none(), 1)))
                 .isInstanceOf(InvalidUriException.class)
                 .hasMessageStartingWith("s3://host:9000/bucket/m: ")
                 .hasMessageContaining("s3://<bucket>/<path>");
-    }
-
-    @Test
-    void remoteNames() {
-        assertThat(S3Settings.remoteName("minio")).isEqualTo("MINIO");
-        assertThat(S3Settings.remoteName("my-s3.x")).isEqualTo("MY_S3_X");
     }
 
     @Test

@@ -98,7 +98,7 @@ class S3TlsTest {
 
     private void download(Map<String, String> env, Path dest) throws StorageException {
         try (Storage s = Storage.builder().concurrency(4).build()) {
-            s.download(DownloadRequest.builder("s3://" + BUCKET + "/m", dest).credentials(CredentialSource.of(env))
+            s.download(DownloadRequest.builder("s3://" + BUCKET + "/m", dest).settings(CredentialSource.of(env))
                     .build());
         }
     }

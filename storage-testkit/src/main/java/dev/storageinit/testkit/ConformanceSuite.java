@@ -16,6 +16,8 @@ import dev.storageinit.TransferException;
 import dev.storageinit.TransferListener;
 import dev.storageinit.UnsafePathException;
 import dev.storageinit.spi.StorageProvider;
+import dev.storageinit.spi.support.RcloneRemote;
+import dev.storageinit.spi.support.Settings;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -96,8 +98,10 @@ public abstract class ConformanceSuite {
     /** The provider under test, found the way users find it: with ServiceLoader, by the fixture's URI. */
     protected StorageProvider provider() throws StorageException {
         ModelUri uri = ModelUri.parse(store.uri(base + "x"));
+        Settings settings = Settings.of(store.settings(), uri.redacted());
         for (StorageProvider p : ServiceLoader.load(StorageProvider.class)) {
-            if (p.match(uri, store.credentials()) != StorageProvider.Match.NONE) {
+            if (p.match(uri, store.settings()) != StorageProvider.Match.NONE
+                    || RcloneRemote.ofType(uri, settings, p.rcloneTypes()).isPresent()) {
                 return p;
             }
         }
@@ -118,12 +122,12 @@ public abstract class ConformanceSuite {
     }
 
     protected DownloadResult download(String path, Path dest) throws StorageException {
-        return download(path, dest, store.credentials());
+        return download(path, dest, store.settings());
     }
 
     protected DownloadResult download(String path, Path dest, CredentialSource credentials) throws StorageException {
         try (Storage s = storage().build()) {
-            return s.download(DownloadRequest.builder(store.uri(path), dest).credentials(credentials).build());
+            return s.download(DownloadRequest.builder(store.uri(path), dest).settings(credentials).build());
         }
     }
 
@@ -341,7 +345,7 @@ public abstract class ConformanceSuite {
         Path dest = newDestination("nobucket");
         assertThatThrownBy(() -> {
             try (Storage s = storage().build()) {
-                s.download(DownloadRequest.builder(store.missingContainerUri(), dest).credentials(store.credentials())
+                s.download(DownloadRequest.builder(store.missingContainerUri(), dest).settings(store.settings())
                         .build());
             }
         }).isInstanceOf(NotFoundException.class);
@@ -352,7 +356,7 @@ public abstract class ConformanceSuite {
         store.put(base + "secret/a.txt", text("a"));
         var wrong = store.wrongCredentials();
         if (wrong.isEmpty()) {
-            assertThat(store.credentials().description()).as("a store without authentication").isNotNull();
+            assertThat(store.settings().description()).as("a store without authentication").isNotNull();
             download(base + "secret", newDestination("noauth"));
             return;
         }
@@ -370,7 +374,7 @@ public abstract class ConformanceSuite {
         store.put(base + "trace/a.txt", text("a"));
         var wrong = store.wrongCredentials();
         if (wrong.isEmpty()) {
-            assertThat(store.credentials().description()).as("a store without authentication").isNotNull();
+            assertThat(store.settings().description()).as("a store without authentication").isNotNull();
             return;
         }
         String secret = wrong.get().get(store.wrongCredentialsVariable()).orElseThrow();
@@ -423,7 +427,7 @@ public abstract class ConformanceSuite {
         };
         try (Storage s = storage().listener(cutter).partSize(256 << 10).multipartThreshold(256 << 10).build()) {
             assertThatThrownBy(() -> s.download(DownloadRequest.builder(store.uri(base + "int"), dest)
-                    .credentials(store.credentials()).build()))
+                    .settings(store.settings()).build()))
                     .isInstanceOf(TransferException.class)
                     .hasMessageContaining("simulated crash");
         }
@@ -451,7 +455,7 @@ public abstract class ConformanceSuite {
         Path dest = newDestination("large");
         try (Storage s = storage().providers(List.of(recording)).partSize(1 << 20).multipartThreshold(1 << 20)
                 .build()) {
-            s.download(DownloadRequest.builder(store.uri(base + "large"), dest).credentials(store.credentials())
+            s.download(DownloadRequest.builder(store.uri(base + "large"), dest).settings(store.settings())
                     .build());
         }
         assertThat(sha256(dest.resolve("weights.bin"))).isEqualTo(sha256(content));
@@ -483,7 +487,7 @@ public abstract class ConformanceSuite {
         try (Storage s = storage().concurrency(1).partSize(256 << 10).multipartThreshold(256 << 10)
                 .listener(replaceOnFirstBytes).build()) {
             assertThatThrownBy(() -> s.download(DownloadRequest.builder(store.uri(base + "pinned"), dest)
-                    .credentials(store.credentials()).build()))
+                    .settings(store.settings()).build()))
                     .isInstanceOf(IntegrityException.class)
                     .hasMessageStartingWith(ModelUri.redact(store.uri(base + "pinned")));
         }
@@ -505,7 +509,7 @@ public abstract class ConformanceSuite {
                         .retryBackoff(Duration.ofMillis(10)).build()) {
             proxy.cutAfter(300_000, 3);
             s.download(DownloadRequest.builder(store.uri(base + "cut"), dest)
-                    .credentials(store.credentialsThrough(proxy.endpoint())).build());
+                    .settings(store.settingsThrough(proxy.endpoint())).build());
             assertThat(proxy.cutsDone()).as("connections were cut mid-body").isPositive();
         }
         assertThat(sha256(dest.resolve("w.bin"))).isEqualTo(sha256(content));
@@ -524,7 +528,7 @@ public abstract class ConformanceSuite {
                 Storage s = storage().concurrency(2).partSize(1 << 20).multipartThreshold(1 << 20).build()) {
             proxy.ignoreRanges();
             DownloadRequest request = DownloadRequest.builder(store.uri(base + "norange"), dest)
-                    .credentials(store.credentialsThrough(proxy.endpoint())).build();
+                    .settings(store.settingsThrough(proxy.endpoint())).build();
             if (!store.rangeHeaderCanBeDropped()) {
                 assertThatThrownBy(() -> s.download(request)).as("the server refuses a request whose signed Range is gone")
                         .isInstanceOf(StorageException.class);
@@ -552,7 +556,7 @@ public abstract class ConformanceSuite {
                 proxy.failNextRangedReads(2, status, status == 429 ? "Too Many Requests" : status == 503
                         ? "Service Unavailable" : "Internal Server Error");
                 s.download(DownloadRequest.builder(store.uri(base + "busy"), dest)
-                        .credentials(store.credentialsThrough(proxy.endpoint())).build());
+                        .settings(store.settingsThrough(proxy.endpoint())).build());
             }
             assertThat(sha256(dest.resolve("w.bin"))).as("after %d", status).isEqualTo(sha256(content));
         }
@@ -567,7 +571,7 @@ public abstract class ConformanceSuite {
         Path dest = newDestination("filter");
         try (Storage s = storage().build()) {
             DownloadResult r = s.download(DownloadRequest.builder(store.uri(base + "flt"), dest)
-                    .credentials(store.credentials())
+                    .settings(store.settings())
                     .allow(List.of("*.json", "*.safetensors", "*.bin"))
                     .ignore(List.of("*.bin"))
                     .build());

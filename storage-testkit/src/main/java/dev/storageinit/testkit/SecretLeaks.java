@@ -117,7 +117,7 @@ public final class SecretLeaks implements AutoCloseable {
     /** As {@link #download(String, Path, Map)}, with any credential source. */
     public StorageException download(String uri, Path dir, CredentialSource settings) {
         try (Storage storage = Storage.builder().concurrency(2).maxAttempts(1).listener(listener()).build()) {
-            storage.download(DownloadRequest.builder(uri, dir).credentials(settings).build());
+            storage.download(DownloadRequest.builder(uri, dir).settings(settings).build());
             return null;
         } catch (StorageException e) {
             add("thrown " + render(e));

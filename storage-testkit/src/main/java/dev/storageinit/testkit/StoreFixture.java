@@ -16,7 +16,7 @@ public interface StoreFixture extends AutoCloseable {
     String uri(String path);
 
     /** Settings and credentials that give read access to the container. */
-    CredentialSource credentials();
+    CredentialSource settings();
 
     /** Stores (or replaces) an object. */
     void put(String key, byte[] content) throws Exception;
@@ -51,10 +51,10 @@ public interface StoreFixture extends AutoCloseable {
     }
 
     /**
-     * Settings like {@link #credentials()} that reach the store through {@code endpoint} ({@code http://127.0.0.1:N},
+     * Settings like {@link #settings()} that reach the store through {@code endpoint} ({@code http://127.0.0.1:N},
      * a {@link FaultProxy}) instead of directly; only called when {@link #port()} is present.
      */
-    default CredentialSource credentialsThrough(String endpoint) {
+    default CredentialSource settingsThrough(String endpoint) {
         throw new UnsupportedOperationException("a store without a port() is not reached through an endpoint");
     }
 

@@ -1,7 +1,6 @@
-package dev.storageinit.spi;
+package dev.storageinit.spi.support;
 
 import dev.storageinit.ConfigurationException;
-import dev.storageinit.CredentialSource;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -44,11 +43,12 @@ public final class TrustBundles {
     private TrustBundles() {}
 
     /** The cluster CA bundle file when {@value #CONFIGMAP_NAME} is set, else empty. */
-    public static Optional<Path> clusterBundle(CredentialSource settings) {
-        if (settings.get(CONFIGMAP_NAME).isEmpty()) {
+    public static Optional<Path> clusterBundle(Settings settings) throws ConfigurationException {
+        if (!settings.has(CONFIGMAP_NAME)) {
             return Optional.empty();
         }
-        return Optional.of(Path.of(settings.get(VOLUME_MOUNT_POINT).orElse(DEFAULT_MOUNT_POINT), "cabundle.crt"));
+        Path mount = settings.path(VOLUME_MOUNT_POINT).orElse(Path.of(DEFAULT_MOUNT_POINT));
+        return Optional.of(mount.resolve("cabundle.crt"));
     }
 
     /**

@@ -1,6 +1,5 @@
-package dev.storageinit.internal;
+package dev.storageinit;
 
-import dev.storageinit.CredentialSource;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -12,12 +11,12 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 
-/** Implementations behind the {@link CredentialSource} factories. Internal: not part of the API. */
-public final class Credentials {
-    private Credentials() {}
+/** Implementations behind the {@link CredentialSource} factories; package-private, not part of the API. */
+final class CredentialSources {
+    private CredentialSources() {}
 
     /** The process environment. */
-    public static final CredentialSource ENVIRONMENT = new CredentialSource() {
+    static final CredentialSource ENVIRONMENT = new CredentialSource() {
         @Override
         public Optional<String> get(String name) {
             return nonBlank(System.getenv(name));
@@ -39,10 +38,10 @@ public final class Credentials {
     }
 
     /** A copied map. */
-    public static final class MapSource implements CredentialSource {
+    static final class MapSource implements CredentialSource {
         private final Map<String, String> values;
 
-        public MapSource(Map<String, String> values) {
+        MapSource(Map<String, String> values) {
             this.values = Map.copyOf(new TreeMap<>(values));
         }
 
@@ -63,10 +62,10 @@ public final class Credentials {
     }
 
     /** One file per name in a directory (a mounted Kubernetes secret). */
-    public static final class DirectorySource implements CredentialSource {
+    static final class DirectorySource implements CredentialSource {
         private final Path dir;
 
-        public DirectorySource(Path dir) {
+        DirectorySource(Path dir) {
             this.dir = dir;
         }
 
@@ -97,10 +96,10 @@ public final class Credentials {
     }
 
     /** The first member that has a name wins. */
-    public static final class FirstSource implements CredentialSource {
+    static final class FirstSource implements CredentialSource {
         private final List<CredentialSource> members;
 
-        public FirstSource(List<CredentialSource> members) {
+        FirstSource(List<CredentialSource> members) {
             this.members = List.copyOf(members);
         }
 
