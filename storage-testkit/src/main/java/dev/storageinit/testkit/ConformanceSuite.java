@@ -495,71 +495,68 @@ public abstract class ConformanceSuite {
         assertThat(files(dest)).as("nothing of either version is published").isEmpty();
     }
 
-    @Test
-    void aConnectionCutMidRangeIsResumedToIdenticalBytes() throws Exception {
-        if (store.port().isEmpty()) {
-            assertThat(provider().name()).as("a store without a network has no connection to cut").isEqualTo("pvc");
-            return;
+    /** A fault the {@link FaultProxy} in front of the store injects before a download through it. */
+    private interface Fault {
+        void arm(FaultProxy proxy);
+    }
+
+    /** Whether the store is on the network; a volume has no connection to cut, throttle or strip. */
+    private boolean networked() throws StorageException {
+        if (store.port().isPresent()) {
+            return true;
         }
-        byte[] content = bytes((3 << 20) + 7, 33);
-        store.put(base + "cut/w.bin", content);
-        Path dest = newDestination("cut");
+        assertThat(provider().name()).as("only volumes are reached without a network").isEqualTo("pvc");
+        return false;
+    }
+
+    /** Puts a 3 MiB object, downloads it in 1 MiB ranges through a proxy armed with {@code fault}. */
+    private void downloadThroughFault(String name, Fault fault, boolean checkCuts) throws Exception {
+        byte[] content = bytes((3 << 20) + name.length(), name.hashCode());
+        store.put(base + name + "/w.bin", content);
+        Path dest = newDestination(name);
         try (FaultProxy proxy = new FaultProxy(store.port().getAsInt());
                 Storage s = storage().concurrency(2).partSize(1 << 20).multipartThreshold(1 << 20)
                         .retryBackoff(Duration.ofMillis(10)).build()) {
-            proxy.cutAfter(300_000, 3);
-            s.download(DownloadRequest.builder(store.uri(base + "cut"), dest)
-                    .settings(store.settingsThrough(proxy.endpoint())).build());
-            assertThat(proxy.cutsDone()).as("connections were cut mid-body").isPositive();
+            fault.arm(proxy);
+            DownloadRequest request = DownloadRequest.builder(store.uri(base + name), dest)
+                    .settings(store.settingsThrough(proxy.endpoint())).build();
+            s.download(request);
+            if (checkCuts) {
+                assertThat(proxy.cutsDone()).as("connections were cut mid-body").isPositive();
+            }
         }
-        assertThat(sha256(dest.resolve("w.bin"))).isEqualTo(sha256(content));
+        assertThat(sha256(dest.resolve("w.bin"))).as(name).isEqualTo(sha256(content));
+    }
+
+    @Test
+    void aConnectionCutMidRangeIsResumedToIdenticalBytes() throws Exception {
+        if (networked()) {
+            downloadThroughFault("cut", proxy -> proxy.cutAfter(300_000, 3), true);
+        }
     }
 
     @Test
     void aServerThatIgnoresRangeStillYieldsIdenticalBytes() throws Exception {
-        if (store.port().isEmpty()) {
-            assertThat(provider().name()).as("a store without a network has no server to ignore ranges").isEqualTo("pvc");
+        if (!networked()) {
             return;
         }
-        byte[] content = bytes((3 << 20) + 11, 35);
-        store.put(base + "norange/w.bin", content);
-        Path dest = newDestination("norange");
-        try (FaultProxy proxy = new FaultProxy(store.port().getAsInt());
-                Storage s = storage().concurrency(2).partSize(1 << 20).multipartThreshold(1 << 20).build()) {
-            proxy.ignoreRanges();
-            DownloadRequest request = DownloadRequest.builder(store.uri(base + "norange"), dest)
-                    .settings(store.settingsThrough(proxy.endpoint())).build();
-            if (!store.rangeHeaderCanBeDropped()) {
-                assertThatThrownBy(() -> s.download(request)).as("the server refuses a request whose signed Range is gone")
-                        .isInstanceOf(StorageException.class);
-                assertThat(files(dest)).isEmpty();
-                return;
-            }
-            s.download(request);
+        if (store.rangeHeaderCanBeDropped()) {
+            downloadThroughFault("norange", FaultProxy::ignoreRanges, false);
+            return;
         }
-        assertThat(sha256(dest.resolve("w.bin"))).isEqualTo(sha256(content));
+        assertThatThrownBy(() -> downloadThroughFault("signedrange", FaultProxy::ignoreRanges, false))
+                .as("the server refuses a request whose signed Range is gone").isInstanceOf(StorageException.class);
+        assertThat(files(newDestination("signedrange"))).isEmpty();
     }
 
     @Test
     void throttledAndFailingReadsAreRetried() throws Exception {
-        if (store.port().isEmpty()) {
-            assertThat(provider().name()).as("a store without a network has no server to throttle").isEqualTo("pvc");
+        if (!networked()) {
             return;
         }
-        byte[] content = bytes((2 << 20) + 3, 34);
-        store.put(base + "busy/w.bin", content);
-        for (int status : new int[] {503, 429, 500}) {
-            Path dest = newDestination("busy" + status);
-            try (FaultProxy proxy = new FaultProxy(store.port().getAsInt());
-                    Storage s = storage().concurrency(2).partSize(1 << 20).multipartThreshold(1 << 20)
-                            .retryBackoff(Duration.ofMillis(10)).build()) {
-                proxy.failNextRangedReads(2, status, status == 429 ? "Too Many Requests" : status == 503
-                        ? "Service Unavailable" : "Internal Server Error");
-                s.download(DownloadRequest.builder(store.uri(base + "busy"), dest)
-                        .settings(store.settingsThrough(proxy.endpoint())).build());
-            }
-            assertThat(sha256(dest.resolve("w.bin"))).as("after %d", status).isEqualTo(sha256(content));
-        }
+        downloadThroughFault("busy503", proxy -> proxy.failNextRangedReads(2, 503, "Service Unavailable"), false);
+        downloadThroughFault("busy429", proxy -> proxy.failNextRangedReads(2, 429, "Too Many Requests"), false);
+        downloadThroughFault("busy500", proxy -> proxy.failNextRangedReads(2, 500, "Internal Server Error"), false);
     }
 
     @Test
