@@ -1,6 +1,6 @@
 package dev.storageinit;
 
-import dev.storageinit.internal.Redactor;
+import dev.storageinit.spi.support.Redactor;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;

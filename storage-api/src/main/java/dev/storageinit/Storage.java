@@ -2,9 +2,9 @@ package dev.storageinit;
 
 import dev.storageinit.internal.EngineSettings;
 import dev.storageinit.internal.ProviderRegistry;
-import dev.storageinit.internal.Redactor;
 import dev.storageinit.internal.TransferEngine;
 import dev.storageinit.spi.StorageProvider;
+import dev.storageinit.spi.support.Redactor;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;

@@ -1,6 +1,6 @@
 package dev.storageinit;
 
-import dev.storageinit.internal.Redactor;
+import dev.storageinit.spi.support.Redactor;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;

@@ -3,6 +3,7 @@ package dev.storageinit.internal;
 import dev.storageinit.ConfigurationException;
 import dev.storageinit.IntegrityException;
 import dev.storageinit.UnsafePathException;
+import dev.storageinit.spi.support.Redactor;
 import dev.storageinit.spi.support.Settings;
 import java.io.IOException;
 import java.lang.System.Logger.Level;

@@ -2,6 +2,7 @@ package dev.storageinit.internal;
 
 import dev.storageinit.spi.Checksum;
 import dev.storageinit.spi.RemoteObject;
+import dev.storageinit.spi.support.Redactor;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;

@@ -2,6 +2,7 @@ package dev.storageinit.internal;
 
 import dev.storageinit.DestinationException;
 import dev.storageinit.TransferException;
+import dev.storageinit.spi.support.Redactor;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;

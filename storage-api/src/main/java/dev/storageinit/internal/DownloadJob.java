@@ -5,6 +5,7 @@ import dev.storageinit.DownloadResult;
 import dev.storageinit.StorageException;
 import dev.storageinit.TransferException;
 import dev.storageinit.spi.ObjectSource;
+import dev.storageinit.spi.support.Redactor;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;

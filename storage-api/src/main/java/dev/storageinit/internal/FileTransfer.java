@@ -6,6 +6,7 @@ import dev.storageinit.StorageException;
 import dev.storageinit.TransferException;
 import dev.storageinit.spi.LocalObjectSource;
 import dev.storageinit.spi.RemoteObject;
+import dev.storageinit.spi.support.Redactor;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;

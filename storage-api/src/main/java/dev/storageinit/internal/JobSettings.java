@@ -5,6 +5,7 @@ import dev.storageinit.DownloadRequest;
 import dev.storageinit.StorageException;
 import dev.storageinit.spi.StorageProvider;
 import dev.storageinit.spi.TransferLimits;
+import dev.storageinit.spi.support.Redactor;
 import dev.storageinit.spi.support.Setting;
 import dev.storageinit.spi.support.Settings;
 import java.nio.file.Path;

@@ -1,5 +1,6 @@
 package dev.storageinit.internal;
 
+import dev.storageinit.spi.support.Json;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

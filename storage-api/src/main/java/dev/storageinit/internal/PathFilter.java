@@ -1,5 +1,6 @@
 package dev.storageinit.internal;
 
+import dev.storageinit.spi.support.Json;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;

@@ -2,8 +2,8 @@ package dev.storageinit.azure;
 
 import dev.storageinit.StorageException;
 import dev.storageinit.TransferException;
-import dev.storageinit.internal.Redactor;
 import dev.storageinit.spi.RemoteObject;
+import dev.storageinit.spi.support.Redactor;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;

@@ -14,7 +14,7 @@ import com.google.cloud.storage.Storage;
 import com.google.cloud.storage.StorageOptions;
 import dev.storageinit.ConfigurationException;
 import dev.storageinit.ModelUri;
-import dev.storageinit.internal.Redactor;
+import dev.storageinit.spi.support.Redactor;
 import dev.storageinit.spi.support.TrustBundles;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;

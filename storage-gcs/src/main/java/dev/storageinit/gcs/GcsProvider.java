@@ -3,10 +3,10 @@ package dev.storageinit.gcs;
 import dev.storageinit.InvalidUriException;
 import dev.storageinit.ModelUri;
 import dev.storageinit.StorageException;
-import dev.storageinit.internal.Redactor;
 import dev.storageinit.spi.ObjectSource;
 import dev.storageinit.spi.SourceContext;
 import dev.storageinit.spi.StorageProvider;
+import dev.storageinit.spi.support.Redactor;
 import java.util.Set;
 import java.util.regex.Pattern;
 

@@ -3,7 +3,7 @@ package dev.storageinit.cli;
 import dev.storageinit.DownloadResult;
 import dev.storageinit.ModelUri;
 import dev.storageinit.TransferListener;
-import dev.storageinit.internal.Redactor;
+import dev.storageinit.spi.support.Redactor;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Locale;

@@ -1,6 +1,6 @@
 package dev.storageinit.cli;
 
-import dev.storageinit.internal.ScrubbingFormatter;
+import dev.storageinit.spi.support.ScrubbingFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.logging.Handler;

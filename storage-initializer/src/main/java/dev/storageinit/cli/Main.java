@@ -14,7 +14,7 @@ import dev.storageinit.NotFoundException;
 import dev.storageinit.Storage;
 import dev.storageinit.StorageException;
 import dev.storageinit.UnsafePathException;
-import dev.storageinit.internal.Redactor;
+import dev.storageinit.spi.support.Redactor;
 import java.io.BufferedOutputStream;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;

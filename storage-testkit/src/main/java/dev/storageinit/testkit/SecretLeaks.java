@@ -9,7 +9,7 @@ import dev.storageinit.ModelUri;
 import dev.storageinit.Storage;
 import dev.storageinit.StorageException;
 import dev.storageinit.TransferListener;
-import dev.storageinit.internal.ScrubbingFormatter;
+import dev.storageinit.spi.support.ScrubbingFormatter;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URLEncoder;

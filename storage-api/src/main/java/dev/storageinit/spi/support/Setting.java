@@ -1,8 +1,6 @@
 package dev.storageinit.spi.support;
 
 import dev.storageinit.ConfigurationException;
-import dev.storageinit.internal.Json;
-import dev.storageinit.internal.Redactor;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;

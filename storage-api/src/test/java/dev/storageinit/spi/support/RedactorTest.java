@@ -1,4 +1,4 @@
-package dev.storageinit.internal;
+package dev.storageinit.spi.support;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

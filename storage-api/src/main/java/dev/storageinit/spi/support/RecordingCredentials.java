@@ -1,4 +1,4 @@
-package dev.storageinit.internal;
+package dev.storageinit.spi.support;
 
 import dev.storageinit.CredentialSource;
 import java.util.Locale;

@@ -1,4 +1,4 @@
-package dev.storageinit.internal;
+package dev.storageinit.spi.support;
 
 import java.text.MessageFormat;
 import java.util.ResourceBundle;

@@ -1,4 +1,4 @@
-package dev.storageinit.internal;
+package dev.storageinit.spi.support;
 
 import java.util.logging.Formatter;
 import java.util.logging.Handler;
