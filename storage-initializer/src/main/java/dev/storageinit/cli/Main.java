@@ -24,6 +24,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -46,31 +47,58 @@ public final class Main {
     static final int UNSAFE = 7;
     static final int DESTINATION = 8;
 
-    private static final String USAGE_TEXT = String.join("\n",
-            "Usage: storage-initializer [options] SRC_URI DEST_DIR [SRC_URI DEST_DIR ...]",
-            "",
-            "Downloads each SRC_URI into DEST_DIR, a non-empty path (pairs run concurrently, on one scheduler).",
-            "  SRC_URI  s3://bucket/path, gs://bucket/path, https://<account>.blob.core.windows.net/<container>/<path>,",
-            "           pvc://<claim>/<path>, file:///path, a local path, http(s)://host/file",
-            "",
-            "Options (a value follows as --opt VALUE or --opt=VALUE):",
-            "  --concurrency N     requests in flight over all downloads (default 16)",
-            "  --part-size MIB     size of the byte ranges large objects are fetched in (default 16)",
-            "  --allow GLOB        only download relative paths matching GLOB (repeatable; fnmatch: * matches /)",
-            "  --ignore GLOB       skip relative paths matching GLOB (repeatable)",
-            "  --link MODE         for volumes and local paths: copy (default), hardlink or symlink",
-            "  --no-extract        keep a single .zip/.tar[.gz|.bz2|.xz] object as it is (default: extract it)",
-            "  --manifest FILE     keep the manifest in FILE instead of DEST_DIR/.storage-initializer/manifest.json;",
-            "                      none keeps no manifest (env STORAGE_MANIFEST; a file serves one pair only)",
-            "  --quiet, -q         print errors only",
-            "  --verbose, -v       print every file and stack traces of errors",
-            "  --version           print the version and the installed providers",
-            "  --help, -h          print this help",
-            "",
-            "Credentials and settings come from the environment (KServe's and Seldon's variables; see README).",
-            "Exit codes: 0 ok, 1 transfer failed, 2 usage, 3 not found, 4 access denied, 5 invalid URI or",
-            "settings, 6 integrity (size/checksum), 7 unsafe path refused, 8 destination unusable (disk full,",
-            "read-only, or in use by another download).");
+    /** A command-line option, its environment twin and its line in --help. */
+    record Flag(String name, String alias, String value, String env, String help) {
+        String usage() {
+            return name + (alias == null ? "" : ", " + alias) + (value == null ? "" : " " + value);
+        }
+    }
+
+    /**
+     * Every option. KServe replaces a container's args wholesale, so each one that shapes a download has an
+     * environment twin; a flag wins over its variable.
+     */
+    static final List<Flag> FLAGS = List.of(
+            new Flag("--concurrency", null, "N", "STORAGE_CONCURRENCY",
+                    "requests in flight over all downloads (default 16)"),
+            new Flag("--part-size", null, "MIB", "STORAGE_PART_SIZE_MIB",
+                    "size of the byte ranges large objects are fetched in (default 16)"),
+            new Flag("--allow", null, "GLOB", "STORAGE_ALLOW_PATTERNS",
+                    "only download relative paths matching GLOB (repeatable; fnmatch: * matches /)"),
+            new Flag("--ignore", null, "GLOB", "STORAGE_IGNORE_PATTERNS", "skip relative paths matching GLOB (repeatable)"),
+            new Flag("--link", null, "MODE", "STORAGE_LINK_MODE",
+                    "for volumes and local paths: copy (default), hardlink or symlink"),
+            new Flag("--no-extract", null, null, "STORAGE_EXTRACT=false",
+                    "keep a single .zip/.tar[.gz|.bz2|.xz] object as it is (default: extract it)"),
+            new Flag("--manifest", null, "FILE", "STORAGE_MANIFEST",
+                    "keep the manifest in FILE, not DEST_DIR/.storage-initializer/; none: keep none (one pair only)"),
+            new Flag("--quiet", "-q", null, "STORAGE_LOG_LEVEL=quiet", "print errors only"),
+            new Flag("--verbose", "-v", null, "STORAGE_LOG_LEVEL=verbose", "print every file and stack traces of errors"),
+            new Flag("--version", null, null, null, "print the version and the installed providers"),
+            new Flag("--help", "-h", null, null, "print this help"));
+
+    private static final String USAGE_TEXT = usageText();
+
+    private static String usageText() {
+        List<String> lines = new ArrayList<>(List.of(
+                "Usage: storage-initializer [options] SRC_URI DEST_DIR [SRC_URI DEST_DIR ...]",
+                "",
+                "Downloads each SRC_URI into DEST_DIR, a non-empty path (pairs run concurrently, on one scheduler).",
+                "  SRC_URI  s3://bucket/path, gs://bucket/path, https://<account>.blob.core.windows.net/<container>/<path>,",
+                "           pvc://<claim>/<path>, file:///path, a local path, http(s)://host/file",
+                "",
+                "Options (a value follows as --opt VALUE or --opt=VALUE; [the environment variable] used without it):"));
+        for (Flag f : FLAGS) {
+            lines.add(String.format(Locale.ROOT, "  %-19s %s%s", f.usage(), f.help(),
+                    f.env() == null ? "" : " [" + f.env() + "]"));
+        }
+        lines.addAll(List.of("",
+                "Credentials and settings come from the environment (KServe's and Seldon's variables; see README).",
+                "Exit codes: 0 ok, 1 transfer failed, 2 usage, 3 not found, 4 access denied, 5 invalid URI or",
+                "settings, 6 integrity (size/checksum), 7 unsafe path refused, 8 destination unusable (disk full,",
+                "read-only, or in use by another download)."));
+        return String.join("\n", lines);
+    }
 
     private Main() {}
 
@@ -97,12 +125,18 @@ public final class Main {
     record Options(List<String[]> pairs, int concurrency, long partSize, List<String> allow, List<String> ignore,
             LinkMode link, boolean extract, String manifest, boolean quiet, boolean verbose) {}
 
-    /** Thrown for a bad command line. */
+    /** Thrown for a bad command line (exit 2) or a bad value of an option's environment twin (exit 5). */
     static final class UsageException extends Exception {
         private static final long serialVersionUID = 1L;
+        final int code;
 
         UsageException(String message) {
+            this(message, USAGE);
+        }
+
+        UsageException(String message, int code) {
             super(message);
+            this.code = code;
         }
     }
 
@@ -110,7 +144,11 @@ public final class Main {
     private static final Set<String> WITH_VALUE =
             Set.of("--concurrency", "--part-size", "--allow", "--ignore", "--link", "--manifest");
 
-    static Options parse(String[] args) throws UsageException {
+    /**
+     * Parses {@code args} over the defaults that {@code env} gives (the options' twins; patterns and the manifest
+     * setting are read by the engine itself from the same source).
+     */
+    static Options parse(CredentialSource env, String... args) throws UsageException {
         List<String> positional = new ArrayList<>();
         List<String> allow = new ArrayList<>();
         List<String> ignore = new ArrayList<>();
@@ -121,6 +159,43 @@ public final class Main {
         String manifest = null;
         boolean quiet = false;
         boolean verbose = false;
+        try {
+            Optional<String> v = setting(env, "STORAGE_CONCURRENCY");
+            if (v.isPresent()) {
+                concurrency = positiveInt("STORAGE_CONCURRENCY", v.get());
+            }
+            v = setting(env, "STORAGE_PART_SIZE_MIB");
+            if (v.isPresent()) {
+                partSize = (long) positiveInt("STORAGE_PART_SIZE_MIB", v.get()) << 20;
+            }
+            v = setting(env, "STORAGE_LINK_MODE");
+            if (v.isPresent()) {
+                link = linkMode("STORAGE_LINK_MODE", v.get());
+            }
+            v = setting(env, "STORAGE_EXTRACT");
+            if (v.isPresent()) {
+                extract = bool("STORAGE_EXTRACT", v.get());
+            }
+            v = setting(env, "STORAGE_LOG_LEVEL");
+            if (v.isPresent()) {
+                switch (v.get().toLowerCase(Locale.ROOT)) {
+                    case "quiet":
+                    case "error":
+                        quiet = true;
+                        break;
+                    case "info":
+                        break;
+                    case "verbose":
+                    case "debug":
+                        verbose = true;
+                        break;
+                    default:
+                        throw new UsageException("STORAGE_LOG_LEVEL takes quiet, info or verbose, not '" + v.get() + "'");
+                }
+            }
+        } catch (UsageException e) {
+            throw new UsageException("configuration error: " + e.getMessage(), INVALID);
+        }
         boolean options = true;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
@@ -141,11 +216,13 @@ public final class Main {
                 case "-q":
                     noValue(name, inline);
                     quiet = true;
+                    verbose = false;
                     break;
                 case "--verbose":
                 case "-v":
                     noValue(name, inline);
                     verbose = true;
+                    quiet = false;
                     break;
                 case "--help":
                 case "-h":
@@ -165,7 +242,7 @@ public final class Main {
                     ignore.add(v);
                     break;
                 case "--link":
-                    link = linkMode(v);
+                    link = linkMode(name, v);
                     break;
                 case "--no-extract":
                     noValue(name, inline);
@@ -233,7 +310,27 @@ public final class Main {
         throw new UsageException(option + " needs a positive whole number, not '" + value + "'");
     }
 
-    private static LinkMode linkMode(String value) throws UsageException {
+    /** A variable's value, trimmed; blank counts as unset. */
+    private static Optional<String> setting(CredentialSource env, String name) {
+        return env.get(name).map(String::trim).filter(s -> !s.isEmpty());
+    }
+
+    private static boolean bool(String name, String value) throws UsageException {
+        switch (value.toLowerCase(Locale.ROOT)) {
+            case "true":
+            case "1":
+            case "yes":
+                return true;
+            case "false":
+            case "0":
+            case "no":
+                return false;
+            default:
+                throw new UsageException(name + " takes true or false, not '" + value + "'");
+        }
+    }
+
+    private static LinkMode linkMode(String option, String value) throws UsageException {
         switch (value.toLowerCase(Locale.ROOT)) {
             case "copy":
                 return LinkMode.COPY;
@@ -244,7 +341,7 @@ public final class Main {
             case "sym":
                 return LinkMode.SYMLINK;
             default:
-                throw new UsageException("--link takes copy, hardlink or symlink, not '" + value + "'");
+                throw new UsageException(option + " takes copy, hardlink or symlink, not '" + value + "'");
         }
     }
 
@@ -265,10 +362,10 @@ public final class Main {
         }
         Options options;
         try {
-            options = parse(args);
+            options = parse(settings, args);
         } catch (UsageException e) {
-            err.println("storage-initializer: " + e.getMessage() + " (try --help)");
-            return USAGE;
+            err.println(Redactor.scrub("storage-initializer: " + e.getMessage() + (e.code == USAGE ? " (try --help)" : "")));
+            return e.code;
         }
         ConsoleLogging.configure(options.quiet(), options.verbose());
         ConsoleListener listener = new ConsoleListener(out, options.quiet(), options.verbose() || !terminal,
