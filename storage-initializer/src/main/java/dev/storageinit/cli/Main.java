@@ -20,8 +20,11 @@ import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -72,6 +75,10 @@ public final class Main {
                     "keep a single .zip/.tar[.gz|.bz2|.xz] object as it is (default: extract it)"),
             new Flag("--manifest", null, "FILE", "STORAGE_MANIFEST",
                     "keep the manifest in FILE, not DEST_DIR/.storage-initializer/; none: keep none (one pair only)"),
+            new Flag("--log-format", null, "FORMAT", "STORAGE_LOG_FORMAT",
+                    "text (default) or json: one JSON object a line, the last a summary with the exit code"),
+            new Flag("--progress-interval", null, "SECONDS", "STORAGE_PROGRESS_INTERVAL",
+                    "when stdout is no terminal, a progress line this often (default 5; 0: none)"),
             new Flag("--quiet", "-q", null, "STORAGE_LOG_LEVEL=quiet", "print errors only"),
             new Flag("--verbose", "-v", null, "STORAGE_LOG_LEVEL=verbose", "print every file and stack traces of errors"),
             new Flag("--version", null, null, null, "print the version and the installed providers"),
@@ -116,14 +123,16 @@ public final class Main {
         }
         PrintStream out = new PrintStream(new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16),
                 false, StandardCharsets.UTF_8);
-        int code = run(args, out, System.err, CredentialSource.environment(), System.console() != null);
+        int code = run(args, out, System.err, CredentialSource.environment(), System.console() != null,
+                TERMINATION_LOG);
         out.flush();
         System.exit(code);
     }
 
     /** Parsed command line. */
     record Options(List<String[]> pairs, int concurrency, long partSize, List<String> allow, List<String> ignore,
-            LinkMode link, boolean extract, String manifest, boolean quiet, boolean verbose) {}
+            LinkMode link, boolean extract, String manifest, boolean quiet, boolean verbose, boolean json,
+            Duration progressInterval) {}
 
     /** Thrown for a bad command line (exit 2) or a bad value of an option's environment twin (exit 5). */
     static final class UsageException extends Exception {
@@ -142,7 +151,8 @@ public final class Main {
 
     /** Options followed by a value, as {@code --opt value} or {@code --opt=value}. */
     private static final Set<String> WITH_VALUE =
-            Set.of("--concurrency", "--part-size", "--allow", "--ignore", "--link", "--manifest");
+            Set.of("--concurrency", "--part-size", "--allow", "--ignore", "--link", "--manifest", "--log-format",
+                    "--progress-interval");
 
     /**
      * Parses {@code args} over the defaults that {@code env} gives (the options' twins; patterns and the manifest
@@ -159,7 +169,17 @@ public final class Main {
         String manifest = null;
         boolean quiet = false;
         boolean verbose = false;
+        boolean json = false;
+        Duration progress = Duration.ofSeconds(5);
         try {
+            Optional<String> format = setting(env, "STORAGE_LOG_FORMAT");
+            if (format.isPresent()) {
+                json = logFormat("STORAGE_LOG_FORMAT", format.get());
+            }
+            Optional<String> interval = setting(env, "STORAGE_PROGRESS_INTERVAL");
+            if (interval.isPresent()) {
+                progress = seconds("STORAGE_PROGRESS_INTERVAL", interval.get());
+            }
             Optional<String> v = setting(env, "STORAGE_CONCURRENCY");
             if (v.isPresent()) {
                 concurrency = positiveInt("STORAGE_CONCURRENCY", v.get());
@@ -248,6 +268,12 @@ public final class Main {
                     noValue(name, inline);
                     extract = false;
                     break;
+                case "--log-format":
+                    json = logFormat(name, v);
+                    break;
+                case "--progress-interval":
+                    progress = seconds(name, v);
+                    break;
                 case "--manifest":
                     if (v.isBlank()) {
                         throw new UsageException("--manifest needs a file path or none");
@@ -277,7 +303,8 @@ public final class Main {
             throw new UsageException("--manifest " + manifest + " names one file, which cannot hold the manifests of "
                     + pairs.size() + " pairs; use none, or run one pair per command");
         }
-        return new Options(pairs, concurrency, partSize, allow, ignore, link, extract, manifest, quiet, verbose);
+        return new Options(pairs, concurrency, partSize, allow, ignore, link, extract, manifest, quiet, verbose, json,
+                progress.isZero() ? null : progress);
     }
 
     private static void noValue(String option, String inline) throws UsageException {
@@ -308,6 +335,31 @@ public final class Main {
             // fall through
         }
         throw new UsageException(option + " needs a positive whole number, not '" + value + "'");
+    }
+
+    /** True for json, false for text. */
+    private static boolean logFormat(String option, String value) throws UsageException {
+        switch (value.toLowerCase(Locale.ROOT)) {
+            case "json":
+                return true;
+            case "text":
+                return false;
+            default:
+                throw new UsageException(option + " takes text or json, not '" + value + "'");
+        }
+    }
+
+    /** Seconds, a fraction allowed; 0 is none. */
+    private static Duration seconds(String option, String value) throws UsageException {
+        try {
+            double s = Double.parseDouble(value);
+            if (s >= 0 && s <= 86400) {
+                return Duration.ofMillis(Math.round(s * 1000));
+            }
+        } catch (NumberFormatException e) {
+            // fall through
+        }
+        throw new UsageException(option + " needs a number of seconds, not '" + value + "'");
     }
 
     /** A variable's value, trimmed; blank counts as unset. */
@@ -345,8 +397,15 @@ public final class Main {
         }
     }
 
-    /** Runs the tool; returns the exit code. */
-    static int run(String[] args, PrintStream out, PrintStream err, CredentialSource settings, boolean terminal) {
+    /** Where Kubernetes reads a container's termination message from, by default. */
+    static final Path TERMINATION_LOG = Path.of("/dev/termination-log");
+
+    /**
+     * Runs the tool; returns the exit code. The error lines of a failed run also go to {@code terminationLog} when
+     * that file exists (Kubernetes shows it in {@code kubectl describe pod}).
+     */
+    static int run(String[] args, PrintStream out, PrintStream err, CredentialSource settings, boolean terminal,
+            Path terminationLog) {
         for (String a : args) {
             if (a.equals("--help") || a.equals("-h")) {
                 out.println(USAGE_TEXT);
@@ -364,14 +423,16 @@ public final class Main {
         try {
             options = parse(settings, args);
         } catch (UsageException e) {
-            err.println(Redactor.scrub("storage-initializer: " + e.getMessage() + (e.code == USAGE ? " (try --help)" : "")));
+            String line = Redactor.scrub("storage-initializer: " + e.getMessage());
+            err.println(line + (e.code == USAGE ? " (try --help)" : ""));
+            terminationMessage(terminationLog, List.of(line));
             return e.code;
         }
-        ConsoleLogging.configure(options.quiet(), options.verbose());
-        ConsoleListener listener = new ConsoleListener(out, options.quiet(), options.verbose() || !terminal,
-                terminal && !options.quiet() ? err : null);
+        ConsoleLogging.configure(options.quiet(), options.verbose(), options.json());
+        ConsoleListener listener = new ConsoleListener(out, err, options.quiet(), options.verbose(), options.json(),
+                terminal && !options.json() ? err : null, terminal ? null : options.progressInterval());
+        Errors errors = new Errors(listener, err, options.verbose());
         List<DownloadRequest> requests = new ArrayList<>();
-        int code = OK;
         for (String[] pair : options.pairs()) {
             try {
                 DownloadRequest.Builder request = DownloadRequest.builder(pair[0], Path.of(pair[1]))
@@ -387,39 +448,85 @@ public final class Main {
                 }
                 requests.add(request.build());
             } catch (StorageException e) {
-                code = report(err, e, options.verbose(), code);
+                errors.report(e);
             } catch (java.nio.file.InvalidPathException e) {
-                err.println("storage-initializer: invalid destination '" + pair[1] + "': " + e.getReason());
-                code = code == OK ? USAGE : code;
+                errors.add("invalid destination", USAGE, "'" + pair[1] + "': " + e.getReason());
             }
         }
         String manifestSetting = settings.get("STORAGE_MANIFEST").map(String::trim).orElse("");
-        if (code == OK && options.manifest() == null && requests.size() > 1 && !manifestSetting.isEmpty()
+        if (errors.code == OK && options.manifest() == null && requests.size() > 1 && !manifestSetting.isEmpty()
                 && !isNone(manifestSetting)) {
-            err.println("storage-initializer: configuration error: STORAGE_MANIFEST names one file, which cannot hold "
-                    + "the manifests of " + requests.size() + " pairs; use none, or run one pair per command");
-            code = INVALID;
+            errors.add("configuration error", INVALID, "STORAGE_MANIFEST names one file, which cannot hold the "
+                    + "manifests of " + requests.size() + " pairs; use none, or run one pair per command");
         }
-        if (code != OK) {
-            return code;
+        if (errors.code == OK) {
+            try (Storage storage = Storage.builder().concurrency(options.concurrency()).partSize(options.partSize())
+                    .multipartThreshold(options.partSize() * 2).listener(listener).build()) {
+                downloadAll(storage, requests, errors);
+            } finally {
+                listener.close();
+            }
         }
-        try (Storage storage = Storage.builder().concurrency(options.concurrency()).partSize(options.partSize())
-                .multipartThreshold(options.partSize() * 2).listener(listener).build()) {
-            code = downloadAll(storage, requests, err, options.verbose());
-        } finally {
-            listener.close();
+        listener.summary(errors.code);
+        if (errors.code != OK) {
+            terminationMessage(terminationLog, errors.lines);
         }
-        return code;
+        return errors.code;
     }
 
-    private static int downloadAll(Storage storage, List<DownloadRequest> requests, PrintStream err, boolean verbose) {
+    /** Writes the error lines, at most the 4 KiB Kubernetes keeps, when the file exists; a failure is not the run's. */
+    private static void terminationMessage(Path file, List<String> lines) {
+        if (file == null || !Files.isWritable(file)) {
+            return;
+        }
+        byte[] text = String.join("\n", lines).getBytes(StandardCharsets.UTF_8);
+        try {
+            Files.write(file, Arrays.copyOf(text, Math.min(text.length, 4096)));
+        } catch (java.io.IOException e) {
+            // the message is on stderr all the same
+        }
+    }
+
+    /** The run's failures: reported as they happen, the first one's exit code kept. */
+    private static final class Errors {
+        private final ConsoleListener listener;
+        private final PrintStream err;
+        private final boolean verbose;
+        private final List<String> lines = new ArrayList<>();
+        private int code = OK;
+
+        Errors(ConsoleListener listener, PrintStream err, boolean verbose) {
+            this.listener = listener;
+            this.err = err;
+            this.verbose = verbose;
+        }
+
+        synchronized void report(StorageException e) {
+            add(kind(e), exitCode(e), e.getMessage());
+            if (verbose) {
+                e.printStackTrace(err);
+            }
+        }
+
+        synchronized void add(String kind, int exitCode, String message) {
+            listener.error(kind, exitCode, message);
+            lines.add(Redactor.scrub("storage-initializer: " + kind + ": " + message));
+            code = code == OK ? exitCode : code;
+        }
+
+        synchronized void interrupted() {
+            add("download failed", FAILED, "interrupted");
+        }
+    }
+
+    private static void downloadAll(Storage storage, List<DownloadRequest> requests, Errors errors) {
         if (requests.size() == 1) {
             try {
                 storage.download(requests.get(0));
-                return OK;
             } catch (StorageException e) {
-                return report(err, e, verbose, OK);
+                errors.report(e);
             }
+            return;
         }
         ExecutorService coordinators = Executors.newFixedThreadPool(requests.size(), r -> {
             Thread t = new Thread(r, "storage-download");
@@ -431,34 +538,22 @@ public final class Main {
             for (DownloadRequest r : requests) {
                 futures.add(coordinators.submit(() -> storage.download(r)));
             }
-            int code = OK;
             for (Future<DownloadResult> f : futures) {
                 try {
                     f.get();
                 } catch (ExecutionException e) {
                     Throwable cause = e.getCause();
-                    StorageException se = cause instanceof StorageException ? (StorageException) cause
-                            : new StorageException("", "unexpected error: " + cause, false, cause);
-                    code = report(err, se, verbose, code);
+                    errors.report(cause instanceof StorageException ? (StorageException) cause
+                            : new StorageException("", "unexpected error: " + cause, false, cause));
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
-                    err.println("storage-initializer: interrupted");
-                    return FAILED;
+                    errors.interrupted();
+                    return;
                 }
             }
-            return code;
         } finally {
             coordinators.shutdownNow();
         }
-    }
-
-    /** Prints one line (plus the stack trace when verbose) and returns the exit code to use. */
-    private static int report(PrintStream err, StorageException e, boolean verbose, int codeSoFar) {
-        err.println(Redactor.scrub("storage-initializer: " + kind(e) + ": " + e.getMessage()));
-        if (verbose) {
-            e.printStackTrace(err);
-        }
-        return codeSoFar == OK ? exitCode(e) : codeSoFar;
     }
 
     private static String kind(StorageException e) {

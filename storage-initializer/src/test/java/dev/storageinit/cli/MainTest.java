@@ -26,7 +26,8 @@ class MainTest {
 
     private int run(Map<String, String> env, String... args) {
         return Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8), CredentialSource.of(env), false);
+                new PrintStream(err, true, StandardCharsets.UTF_8), CredentialSource.of(env), false,
+                temp.resolve("termination-log"));
     }
 
     private String err() {
