@@ -20,7 +20,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * What the CLI prints: a line when a download starts and a summary when it ends; per file with --verbose; in logs
- * (stdout not a terminal) a progress line every interval, on a terminal a bar redrawn on stderr; errors on stderr.
+ * (stdout not a terminal) a progress line every interval, on a terminal a bar redrawn on stderr; errors on stderr;
+ * in a dry run, each file as to fetch or intact.
  * As text, or with {@code json} one JSON object a line, ending with a summary of the run. Every line is scrubbed of
  * secrets.
  */
@@ -30,6 +31,7 @@ final class ConsoleListener implements TransferListener {
     private final boolean quiet;
     private final boolean perFile;
     private final boolean json;
+    private final boolean dryRun;
     private final PrintStream bar;
     private final AtomicLong bytes = new AtomicLong();
     private final AtomicLong expectedBytes = new AtomicLong();
@@ -48,15 +50,18 @@ final class ConsoleListener implements TransferListener {
     /**
      * @param progressBar where a terminal's bar is drawn, or null
      * @param progressInterval how often a progress line is printed when there is no bar, or null for never
+     * @param dryRun each file is listed as to fetch or intact, and the summary says what a download would do
      */
     ConsoleListener(PrintStream out, PrintStream err, boolean quiet, boolean perFile, boolean json,
-            PrintStream progressBar, Duration progressInterval) {
+            PrintStream progressBar, Duration progressInterval, boolean dryRun) {
         this.out = out;
         this.err = err;
         this.quiet = quiet;
-        this.perFile = perFile && !quiet;
+        this.perFile = (perFile || dryRun) && !quiet;
         this.json = json;
-        this.bar = quiet ? null : progressBar;
+        this.dryRun = dryRun;
+        this.bar = quiet || dryRun ? null : progressBar;
+        progressInterval = dryRun ? null : progressInterval;
         Runnable tick = bar != null ? this::drawBar : progressInterval != null && !quiet ? this::progressLine : null;
         if (tick != null) {
             long period = bar != null ? 200 : Math.max(1, progressInterval.toMillis());
@@ -93,11 +98,12 @@ final class ConsoleListener implements TransferListener {
     public void fileDone(ModelUri source, String relativePath, long size, boolean skipped) {
         filesDone.incrementAndGet();
         if (perFile) {
-            Map<String, Object> f = fields(skipped ? "intact" : "fetched");
+            String done = dryRun ? "to fetch" : "fetched";
+            Map<String, Object> f = fields(skipped ? "intact" : dryRun ? "toFetch" : "fetched");
             f.put("source", source.redacted());
             f.put("path", relativePath);
             f.put("bytes", size);
-            print(out, "INFO", f, (skipped ? "  intact  " : "  fetched ") + relativePath + " (" + human(size) + ")");
+            print(out, "INFO", f, (skipped ? "  intact   " : "  " + done + " ") + relativePath + " (" + human(size) + ")");
         }
     }
 
@@ -117,6 +123,9 @@ final class ConsoleListener implements TransferListener {
         }
         clearBar();
         Map<String, Object> f = fields("done");
+        if (dryRun) {
+            f.put("dryRun", true);
+        }
         f.put("source", r.source());
         f.put("destination", r.destination().toString());
         f.put("files", r.filesTransferred());
@@ -125,11 +134,14 @@ final class ConsoleListener implements TransferListener {
         f.put("megabytesPerSecond", r.megabytesPerSecond());
         f.put("filesIntact", r.filesSkipped());
         f.put("filesFiltered", r.filesFiltered());
-        print(out, "INFO", f, String.format(Locale.ROOT,
-                "done %s -> %s: %d files, %s in %.2f s (%.1f MB/s); %d already intact%s", r.source(), r.destination(),
-                r.filesTransferred(), human(r.bytesTransferred()), r.elapsed().toNanos() / 1e9,
-                r.megabytesPerSecond(), r.filesSkipped(),
-                r.filesFiltered() > 0 ? ", " + r.filesFiltered() + " filtered out" : ""));
+        String filtered = r.filesFiltered() > 0 ? ", " + r.filesFiltered() + " filtered out" : "";
+        print(out, "INFO", f, dryRun
+                ? String.format(Locale.ROOT, "dry run %s -> %s: would fetch %d files, %s; %d already intact%s; "
+                        + "nothing written", r.source(), r.destination(), r.filesTransferred(),
+                        human(r.bytesTransferred()), r.filesSkipped(), filtered)
+                : String.format(Locale.ROOT, "done %s -> %s: %d files, %s in %.2f s (%.1f MB/s); %d already intact%s",
+                        r.source(), r.destination(), r.filesTransferred(), human(r.bytesTransferred()),
+                        r.elapsed().toNanos() / 1e9, r.megabytesPerSecond(), r.filesSkipped(), filtered));
     }
 
     @Override

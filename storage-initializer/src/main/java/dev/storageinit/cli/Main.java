@@ -75,6 +75,8 @@ public final class Main {
                     "keep a single .zip/.tar[.gz|.bz2|.xz] object as it is (default: extract it)"),
             new Flag("--manifest", null, "FILE", "STORAGE_MANIFEST",
                     "keep the manifest in FILE, not DEST_DIR/.storage-initializer/; none: keep none (one pair only)"),
+            new Flag("--dry-run", null, null, "STORAGE_DRY_RUN=true",
+                    "list what would be fetched and what is intact, checking credentials; write nothing"),
             new Flag("--log-format", null, "FORMAT", "STORAGE_LOG_FORMAT",
                     "text (default) or json: one JSON object a line, the last a summary with the exit code"),
             new Flag("--progress-interval", null, "SECONDS", "STORAGE_PROGRESS_INTERVAL",
@@ -132,7 +134,7 @@ public final class Main {
     /** Parsed command line. */
     record Options(List<String[]> pairs, int concurrency, long partSize, List<String> allow, List<String> ignore,
             LinkMode link, boolean extract, String manifest, boolean quiet, boolean verbose, boolean json,
-            Duration progressInterval) {}
+            Duration progressInterval, boolean dryRun) {}
 
     /** Thrown for a bad command line (exit 2) or a bad value of an option's environment twin (exit 5). */
     static final class UsageException extends Exception {
@@ -171,7 +173,12 @@ public final class Main {
         boolean verbose = false;
         boolean json = false;
         Duration progress = Duration.ofSeconds(5);
+        boolean dryRun = false;
         try {
+            Optional<String> dry = setting(env, "STORAGE_DRY_RUN");
+            if (dry.isPresent()) {
+                dryRun = bool("STORAGE_DRY_RUN", dry.get());
+            }
             Optional<String> format = setting(env, "STORAGE_LOG_FORMAT");
             if (format.isPresent()) {
                 json = logFormat("STORAGE_LOG_FORMAT", format.get());
@@ -271,6 +278,10 @@ public final class Main {
                 case "--log-format":
                     json = logFormat(name, v);
                     break;
+                case "--dry-run":
+                    noValue(name, inline);
+                    dryRun = true;
+                    break;
                 case "--progress-interval":
                     progress = seconds(name, v);
                     break;
@@ -304,7 +315,7 @@ public final class Main {
                     + pairs.size() + " pairs; use none, or run one pair per command");
         }
         return new Options(pairs, concurrency, partSize, allow, ignore, link, extract, manifest, quiet, verbose, json,
-                progress.isZero() ? null : progress);
+                progress.isZero() ? null : progress, dryRun);
     }
 
     private static void noValue(String option, String inline) throws UsageException {
@@ -430,7 +441,8 @@ public final class Main {
         }
         ConsoleLogging.configure(options.quiet(), options.verbose(), options.json());
         ConsoleListener listener = new ConsoleListener(out, err, options.quiet(), options.verbose(), options.json(),
-                terminal && !options.json() ? err : null, terminal ? null : options.progressInterval());
+                terminal && !options.json() ? err : null, terminal ? null : options.progressInterval(),
+                options.dryRun());
         Errors errors = new Errors(listener, err, options.verbose());
         List<DownloadRequest> requests = new ArrayList<>();
         for (String[] pair : options.pairs()) {
@@ -462,7 +474,7 @@ public final class Main {
         if (errors.code == OK) {
             try (Storage storage = Storage.builder().concurrency(options.concurrency()).partSize(options.partSize())
                     .multipartThreshold(options.partSize() * 2).listener(listener).build()) {
-                downloadAll(storage, requests, errors);
+                downloadAll(storage, requests, errors, options.dryRun());
             } finally {
                 listener.close();
             }
@@ -519,10 +531,14 @@ public final class Main {
         }
     }
 
-    private static void downloadAll(Storage storage, List<DownloadRequest> requests, Errors errors) {
+    private static void downloadAll(Storage storage, List<DownloadRequest> requests, Errors errors, boolean dryRun) {
         if (requests.size() == 1) {
             try {
-                storage.download(requests.get(0));
+                if (dryRun) {
+                    storage.dryRun(requests.get(0));
+                } else {
+                    storage.download(requests.get(0));
+                }
             } catch (StorageException e) {
                 errors.report(e);
             }
@@ -536,7 +552,7 @@ public final class Main {
         try {
             List<Future<DownloadResult>> futures = new ArrayList<>();
             for (DownloadRequest r : requests) {
-                futures.add(coordinators.submit(() -> storage.download(r)));
+                futures.add(coordinators.submit(() -> dryRun ? storage.dryRun(r) : storage.download(r)));
             }
             for (Future<DownloadResult> f : futures) {
                 try {

@@ -200,4 +200,77 @@ class PodOutputTest {
         assertThat(errLines()).containsExactly(
                 "storage-initializer: configuration error: STORAGE_LOG_FORMAT takes text or json, not 'yaml'");
     }
+
+    /** Every path under {@code dir} with its size and modification time. */
+    private static Map<String, String> snapshot(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return Map.of();
+        }
+        try (var walk = Files.walk(dir)) {
+            return walk.collect(Collectors.toMap(p -> dir.relativize(p).toString(), p -> {
+                try {
+                    return Files.isDirectory(p) ? "dir" : Files.size(p) + "@" + Files.getLastModifiedTime(p).toMillis()
+                            + ":" + Files.readString(p, StandardCharsets.ISO_8859_1).hashCode();
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }));
+        }
+    }
+
+    @Test
+    void dryRunListsWhatWouldBeFetchedAndWhatIsIntactWritingNothing() throws Exception {
+        Map<String, String> env = new HashMap<>(Map.of("STORAGE_PVC_MOUNT_ROOT", VOLUMES.toString()));
+        Path dest = temp.resolve("models");
+        assertThat(run(env, "--dry-run", "pvc://demo-claim/sample-model", dest.toString())).isZero();
+        assertThat(outLines().stream().filter(l -> l.startsWith("  to fetch "))).hasSize(6)
+                .contains("  to fetch weights/model-00001-of-00002.bin (64.0 KiB)");
+        assertThat(outLines().get(outLines().size() - 1)).isEqualTo("dry run pvc://demo-claim/sample-model -> " + dest
+                + ": would fetch 6 files, 103.3 KiB; 0 already intact; nothing written");
+        assertThat(dest).as("a dry run creates nothing").doesNotExist();
+
+        assertThat(run(env, "pvc://demo-claim/sample-model", dest.toString())).isZero();
+        Files.writeString(dest.resolve("config.json"), "{\"changed\": true}");
+        Map<String, String> before = snapshot(dest);
+        env.put("STORAGE_DRY_RUN", "true");
+        env.put("STORAGE_LOG_FORMAT", "json");
+        assertThat(run(env, "pvc://demo-claim/sample-model", dest.toString())).isZero();
+        List<Map<String, Object>> lines = outLines().stream().map(PodOutputTest::json).collect(Collectors.toList());
+        assertThat(lines.stream().filter(l -> "toFetch".equals(l.get("event"))).map(l -> l.get("path")))
+                .containsExactly("config.json");
+        assertThat(lines.stream().filter(l -> "intact".equals(l.get("event")))).hasSize(5);
+        assertThat(lines.get(lines.size() - 2)).containsEntry("event", "done").containsEntry("dryRun", true)
+                .containsEntry("files", 1L).containsEntry("filesIntact", 5L);
+        assertThat(lines.get(lines.size() - 1)).containsEntry("event", "summary").containsEntry("exit", 0L);
+        assertThat(snapshot(dest)).as("the destination, its manifest and lock untouched").isEqualTo(before);
+    }
+
+    @Test
+    void dryRunFailsAsADownloadWouldForMissingSourcesUnsafeKeysAndRefusedCredentials() throws Exception {
+        Path dest = temp.resolve("d");
+        assertThat(run(Map.of(), "--dry-run", temp.resolve("nothing").toString(), dest.toString()))
+                .isEqualTo(Main.NOT_FOUND);
+        assertThat(run(Map.of(), "--dry-run", "evil://bucket/model", dest.toString())).isEqualTo(Main.UNSAFE);
+        assertThat(errLines()).singleElement().asString().contains("refused key '../../escape.txt'");
+
+        HttpServer refusing = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        refusing.createContext("/", exchange -> {
+            byte[] body = "<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>"
+                    .getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(403, "HEAD".equals(exchange.getRequestMethod()) ? -1 : body.length);
+            if (!"HEAD".equals(exchange.getRequestMethod())) {
+                exchange.getResponseBody().write(body);
+            }
+            exchange.close();
+        });
+        refusing.start();
+        try {
+            assertThat(run(Map.of("AWS_ACCESS_KEY_ID", "dry-run-key", "AWS_SECRET_ACCESS_KEY", "dry-run-secret-0",
+                    "AWS_ENDPOINT_URL", "http://127.0.0.1:" + refusing.getAddress().getPort()), "--dry-run",
+                    "s3://models/iris", dest.toString())).isEqualTo(Main.ACCESS_DENIED);
+        } finally {
+            refusing.stop(0);
+        }
+        assertThat(dest).doesNotExist();
+    }
 }
