@@ -45,6 +45,7 @@ EOF
 echo "hosts: files dns" > "$ROOTFS/etc/nsswitch.conf"
 
 "$IMAGE_JDK/bin/java" -XX:+UseSerialGC "$(dirname "$0")/StoreJar.java" "$CLI_JAR" "$ROOTFS/app/storage-initializer.jar"
+cp "$(dirname "$0")/../LICENSE" "$(dirname "$0")/../NOTICE" "$ROOTFS/app/"
 # The JVM flags of the image: serial GC and no perf-data file (read-only root, one short-lived process), C2 kept
 # (SHA-256 runs at 101 MB/s C1-only), the AOT cache (AOTMode=auto: a mismatch falls back, never fails the pod).
 FLAGS=(-XX:+UseSerialGC -XX:-UsePerfData -XX:MaxRAMPercentage=50 -Xss512k)
