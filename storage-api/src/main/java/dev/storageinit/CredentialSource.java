@@ -8,7 +8,7 @@ import java.util.Optional;
 /**
  * Where providers read credentials and settings, by the names of the environment-variable contract
  * ({@code AWS_ACCESS_KEY_ID}, {@code GOOGLE_APPLICATION_CREDENTIALS}, {@code RCLONE_CONFIG_S3_TYPE}, ...).
- * Implementations never print values: {@link #toString()} and {@link #description()} name the source only.
+ * Implementations never print values: {@code toString()} and {@link #description()} name the source only.
  */
 public interface CredentialSource {
 

@@ -73,6 +73,24 @@ public final class Storage implements AutoCloseable {
         }
     }
 
+    /**
+     * What {@link #download} would do, writing nothing: lists the source with the request's settings, applies its
+     * filters and path checks, and compares with what the destination's manifest records. The result counts the
+     * files and bytes a download would fetch as transferred and those intact as skipped; the listener hears a
+     * {@code fileDone} for each (skipped: intact; not skipped: to fetch), and no {@code bytes}.
+     *
+     * @throws StorageException as {@link #download} would for the listing (not found, access denied, unsafe keys)
+     */
+    public DownloadResult dryRun(DownloadRequest request) throws StorageException {
+        Redactor.uri(request.source());
+        DownloadRequest recorded = request.withSettings(Redactor.recording(request.settings()));
+        try {
+            return engine.dryRun(recorded, registry.select(recorded.source(), recorded.settings()));
+        } catch (RuntimeException e) {
+            throw new TransferException(request.source().redacted(), "unexpected error: " + e, false, e);
+        }
+    }
+
     /** The installed providers and their schemes, e.g. {@code ["pvc (file, pvc)", "s3 (s3)"]}. */
     public List<String> providers() {
         return registry.describe();

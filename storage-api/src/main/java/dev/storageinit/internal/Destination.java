@@ -124,6 +124,22 @@ final class Destination implements AutoCloseable {
         }
     }
 
+    /** What a dry run reads of a destination: its path guard and the previous run's manifest. */
+    record View(PathGuard guard, Manifest previous) {}
+
+    /** The destination as it is, creating, locking and removing nothing (it need not exist). */
+    static View view(String shown, DownloadRequest request, JobSettings settings) throws StorageException {
+        Path dest = request.destination().toAbsolutePath().normalize();
+        if (Files.exists(dest) && !Files.isDirectory(dest)) {
+            throw new ConfigurationException(shown, "destination " + dest + " exists and is not a directory");
+        }
+        try {
+            return new View(new PathGuard(shown, dest, RESERVED), readPrevious(shown, dest, settings.manifestFile()));
+        } catch (IOException e) {
+            throw writeFailed(shown, "cannot read destination " + dest, e);
+        }
+    }
+
     /** Where the manifest goes: the request's file, else {@code STORAGE_MANIFEST}, else the default; empty for none. */
     static Optional<Path> manifestFile(DownloadRequest request, Path dest, Settings settings)
             throws ConfigurationException {

@@ -79,6 +79,20 @@ final class DownloadJob {
         return progress.finished(request.destination(), Duration.ofNanos(System.nanoTime() - started));
     }
 
+    /** Lists and compares with the destination as {@link #run} does; writes nothing, fetches nothing. */
+    DownloadResult dryRun() throws StorageException {
+        long started = System.nanoTime();
+        Destination.View view = Destination.view(shown, request, jobSettings);
+        manifest = new Manifest(shown);
+        new Lister(this, filter, view.guard(), view.previous(),
+                listed -> progress.toFetch(listed.relative(), listed.object().size())).run();
+        StorageException error = failure.get();
+        if (error != null) {
+            throw error;
+        }
+        return progress.finished(request.destination(), Duration.ofNanos(System.nanoTime() - started));
+    }
+
     private void prepareDestination() throws StorageException {
         md5Policy = jobSettings.md5();
         destination = Destination.open(shown, request, jobSettings);

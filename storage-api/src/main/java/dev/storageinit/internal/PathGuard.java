@@ -45,7 +45,8 @@ public final class PathGuard {
     private PathGuard(String uri, Path root, Set<String> reserved, String subject, String outcome) throws IOException {
         this.uri = uri;
         this.root = root.toAbsolutePath().normalize();
-        this.realRoot = this.root.toRealPath();
+        // a dry run's destination may not exist yet; then nothing below it is a link either
+        this.realRoot = Files.exists(this.root) ? this.root.toRealPath() : this.root;
         this.reserved = Set.copyOf(reserved);
         this.subject = subject;
         this.outcome = outcome;

@@ -47,6 +47,13 @@ final class Progress {
         notifyListener(() -> listener.fileDone(source, relative, size, true));
     }
 
+    /** In a dry run, a file a download would fetch. */
+    void toFetch(String relative, long size) {
+        filesTransferred.incrementAndGet();
+        bytesTransferred.addAndGet(size);
+        notifyListener(() -> listener.fileDone(source, relative, size, false));
+    }
+
     /** Bytes written to a staging file. */
     void bytes(long count) {
         bytesTransferred.addAndGet(count);

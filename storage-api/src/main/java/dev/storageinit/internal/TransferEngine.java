@@ -43,13 +43,24 @@ public final class TransferEngine implements AutoCloseable {
 
     /** Runs one download to its end on the calling thread (listing) and the pool (transfers). */
     public DownloadResult download(DownloadRequest request, StorageProvider provider) throws StorageException {
+        return run(request, provider, false);
+    }
+
+    /** Lists, filters and compares {@code request} with its destination, writing nothing. */
+    public DownloadResult dryRun(DownloadRequest request, StorageProvider provider) throws StorageException {
+        return run(request, provider, true);
+    }
+
+    private DownloadResult run(DownloadRequest request, StorageProvider provider, boolean dryRun)
+            throws StorageException {
         String shown = request.source().redacted();
         listener.started(request.source(), request.destination());
         try {
             JobSettings jobSettings = JobSettings.of(request, provider); // before anything is opened or listed
             try (ObjectSource source = provider.open(request.source(),
                     new SourceContext(request.settings(), settings.concurrency()))) {
-                return new DownloadJob(this, request, source, jobSettings).run();
+                DownloadJob job = new DownloadJob(this, request, source, jobSettings);
+                return dryRun ? job.dryRun() : job.run();
             }
         } catch (StorageException e) {
             listener.failed(request.source(), e);

@@ -1,16 +1,26 @@
 package dev.storageinit.cli;
 
+import dev.storageinit.spi.support.Json;
 import dev.storageinit.spi.support.ScrubbingFormatter;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.logging.Formatter;
 import java.util.logging.Handler;
 import java.util.logging.Level;
+import java.util.logging.LogRecord;
 import java.util.logging.Logger;
+import java.util.logging.SimpleFormatter;
 
 /**
  * The CLI's log output: every line goes through the library's scrubber (the SDKs' and the JDK's records as well as
  * the library's own), and the SDKs' loggers stay silent unless {@code --verbose}: the tool reports each failure
  * itself in one line, and an SDK's warning about the same failure only repeats it, often with the request URL.
+ * With {@code json}, each record is one JSON object (time, level, logger, message, and the stack trace if any).
  */
 final class ConsoleLogging {
     /** Loggers of the clients under the providers (JUL, or slf4j bound to JUL in the jar). */
@@ -21,17 +31,35 @@ final class ConsoleLogging {
 
     private ConsoleLogging() {}
 
-    static synchronized void configure(boolean quiet, boolean verbose) {
+    static synchronized void configure(boolean quiet, boolean verbose, boolean json) {
         Logger root = Logger.getLogger("");
         root.setLevel(quiet ? Level.WARNING : Level.INFO);
         for (Handler h : root.getHandlers()) {
-            ScrubbingFormatter.install(h);
+            h.setFormatter(new ScrubbingFormatter(json ? new JsonFormatter() : new SimpleFormatter()));
         }
         CONFIGURED.clear();
         for (String name : SDK_LOGGERS) {
             Logger sdk = Logger.getLogger(name);
             sdk.setLevel(verbose ? null : Level.OFF);
             CONFIGURED.add(sdk);
+        }
+    }
+
+    /** One JSON object a record. */
+    private static final class JsonFormatter extends Formatter {
+        @Override
+        public String format(LogRecord r) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("time", Instant.ofEpochMilli(r.getMillis()).toString());
+            m.put("level", r.getLevel() == Level.SEVERE ? "ERROR" : r.getLevel().getName());
+            m.put("logger", r.getLoggerName());
+            m.put("message", formatMessage(r));
+            if (r.getThrown() != null) {
+                StringWriter trace = new StringWriter();
+                r.getThrown().printStackTrace(new PrintWriter(trace));
+                m.put("stackTrace", trace.toString());
+            }
+            return Json.write(m) + System.lineSeparator();
         }
     }
 }

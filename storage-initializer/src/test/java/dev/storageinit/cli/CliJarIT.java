@@ -200,4 +200,27 @@ class CliJarIT {
         assertThat(flag.err().lines()).hasSize(1);
         assertThat(flag.err()).contains("--quiet takes no value, not '1'");
     }
+
+    @Test
+    void jsonLogFormatMakesEveryLineJsonTheProvidersLogsToo() throws Exception {
+        com.sun.net.httpserver.HttpServer missing = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        missing.createContext("/", exchange -> {
+            exchange.sendResponseHeaders(404, -1);
+            exchange.close();
+        });
+        missing.start();
+        try {
+            String uri = "http://127.0.0.1:" + missing.getAddress().getPort() + "/model.bin";
+            Run r = java(Map.of("STORAGE_LOG_FORMAT", "json"), false, uri, temp.resolve("d").toString());
+            assertThat(r.code()).as(r.err()).isEqualTo(3);
+            List<String> lines = new ArrayList<>(r.out().lines().collect(Collectors.toList()));
+            lines.addAll(r.err().lines().collect(Collectors.toList()));
+            assertThat(lines).as(r.out() + r.err()).anyMatch(l -> l.contains("\"logger\":\"dev.storageinit"))
+                    .anyMatch(l -> l.contains("\"event\":\"error\"")).anyMatch(l -> l.contains("\"event\":\"summary\""))
+                    .allSatisfy(l -> assertThat(dev.storageinit.internal.Json.parse(l)).as(l).isInstanceOf(Map.class));
+        } finally {
+            missing.stop(0);
+        }
+    }
 }

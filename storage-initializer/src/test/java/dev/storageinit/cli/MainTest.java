@@ -26,7 +26,8 @@ class MainTest {
 
     private int run(Map<String, String> env, String... args) {
         return Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8), CredentialSource.of(env), false);
+                new PrintStream(err, true, StandardCharsets.UTF_8), CredentialSource.of(env), false,
+                temp.resolve("termination-log"));
     }
 
     private String err() {
@@ -113,7 +114,7 @@ class MainTest {
 
     @Test
     void everyOptionWithAValueTakesItAfterAnEqualsSignToo() throws Exception {
-        Main.Options o = Main.parse(new String[] {"--concurrency=8", "--part-size=4", "--allow=*.json", "--allow",
+        Main.Options o = Main.parse(CredentialSource.none(), new String[] {"--concurrency=8", "--part-size=4", "--allow=*.json", "--allow",
             "*.bin", "--ignore=a=b", "--link=symlink", "src", "dest"});
         assertThat(o.concurrency()).isEqualTo(8);
         assertThat(o.partSize()).isEqualTo(4L << 20);
@@ -121,13 +122,80 @@ class MainTest {
         assertThat(o.ignore()).containsExactly("a=b");
         assertThat(o.link()).isEqualTo(dev.storageinit.LinkMode.SYMLINK);
         for (String flag : List.of("--quiet=1", "--verbose=", "--no-extract=yes", "--help=1", "--version=x")) {
-            assertThatThrownBy(() -> Main.parse(new String[] {flag, "src", "dest"})).as(flag)
+            assertThatThrownBy(() -> Main.parse(CredentialSource.none(), new String[] {flag, "src", "dest"})).as(flag)
                     .isInstanceOf(Main.UsageException.class).hasMessageContaining("takes no value");
         }
-        assertThatThrownBy(() -> Main.parse(new String[] {"--concurrency=", "src", "dest"}))
+        assertThatThrownBy(() -> Main.parse(CredentialSource.none(), new String[] {"--concurrency=", "src", "dest"}))
                 .hasMessage("--concurrency needs a positive whole number, not ''");
-        assertThatThrownBy(() -> Main.parse(new String[] {"--bogus=1", "src", "dest"}))
+        assertThatThrownBy(() -> Main.parse(CredentialSource.none(), new String[] {"--bogus=1", "src", "dest"}))
                 .hasMessage("unknown option --bogus");
+    }
+
+    @Test
+    void everyOptionThatShapesADownloadHasAnEnvironmentTwinThatAFlagOverrides() throws Exception {
+        Main.Options o = Main.parse(CredentialSource.of(Map.of("STORAGE_CONCURRENCY", "3", "STORAGE_PART_SIZE_MIB",
+                "2", "STORAGE_LINK_MODE", "hardlink", "STORAGE_EXTRACT", "false", "STORAGE_LOG_LEVEL", "verbose")),
+                "src", "dest");
+        assertThat(o.concurrency()).isEqualTo(3);
+        assertThat(o.partSize()).isEqualTo(2L << 20);
+        assertThat(o.link()).isEqualTo(dev.storageinit.LinkMode.HARD_LINK);
+        assertThat(o.extract()).isFalse();
+        assertThat(o.verbose()).isTrue();
+        Main.Options flags = Main.parse(CredentialSource.of(Map.of("STORAGE_CONCURRENCY", "3", "STORAGE_LINK_MODE",
+                "hardlink", "STORAGE_LOG_LEVEL", "verbose")), "--concurrency=5", "--link", "copy", "-q", "src", "dest");
+        assertThat(flags.concurrency()).isEqualTo(5);
+        assertThat(flags.link()).isEqualTo(dev.storageinit.LinkMode.COPY);
+        assertThat(flags.quiet()).isTrue();
+        assertThat(flags.verbose()).isFalse();
+        assertThat(Main.parse(CredentialSource.of(Map.of("STORAGE_LOG_LEVEL", "quiet", "STORAGE_CONCURRENCY", " ")),
+                "src", "dest").quiet()).as("quiet; a blank variable is unset").isTrue();
+        for (Main.Flag f : Main.FLAGS) {
+            if (!f.name().equals("--help") && !f.name().equals("--version")) {
+                assertThat(f.env()).as(f.name()).isNotNull();
+            }
+        }
+    }
+
+    @Test
+    void aBadTwinValueIsAConfigurationErrorNamingTheVariable() {
+        assertThat(run(Map.of("STORAGE_CONCURRENCY", "many"), "a", "b")).isEqualTo(Main.INVALID);
+        assertThat(run(Map.of("STORAGE_EXTRACT", "maybe"), "a", "b")).isEqualTo(Main.INVALID);
+        assertThat(run(Map.of("STORAGE_LOG_LEVEL", "loud"), "a", "b")).isEqualTo(Main.INVALID);
+        assertThat(err().lines()).containsExactly(
+                "storage-initializer: configuration error: STORAGE_CONCURRENCY needs a positive whole number, not 'many'",
+                "storage-initializer: configuration error: STORAGE_EXTRACT takes true or false, not 'maybe'",
+                "storage-initializer: configuration error: STORAGE_LOG_LEVEL takes quiet, info or verbose, not 'loud'");
+    }
+
+    @Test
+    void twinsDriveADownloadThroughTheCli() throws Exception {
+        Map<String, String> env = new java.util.HashMap<>(volumes());
+        env.put("STORAGE_LINK_MODE", "symlink");
+        env.put("STORAGE_LOG_LEVEL", "quiet");
+        Path dest = temp.resolve("links");
+        assertThat(run(env, "pvc://demo-claim/sample-model", dest.toString())).isZero();
+        assertThat(Files.isSymbolicLink(dest.resolve("config.json"))).isTrue();
+        assertThat(out()).isEmpty();
+
+        Path archive = temp.resolve("model.zip");
+        try (var zip = new java.util.zip.ZipOutputStream(Files.newOutputStream(archive))) {
+            zip.putNextEntry(new java.util.zip.ZipEntry("config.json"));
+            zip.closeEntry();
+        }
+        Path kept = temp.resolve("kept");
+        assertThat(run(Map.of("STORAGE_EXTRACT", "false"), archive.toString(), kept.toString())).isZero();
+        assertThat(kept.resolve("model.zip")).exists();
+    }
+
+    @Test
+    void helpListsEveryOptionWithItsVariable() {
+        assertThat(run(Map.of(), "--help")).isZero();
+        for (Main.Flag f : Main.FLAGS) {
+            assertThat(out()).contains("  " + f.usage() + " ");
+            if (f.env() != null) {
+                assertThat(out()).contains("[" + f.env() + "]");
+            }
+        }
     }
 
     @Test
