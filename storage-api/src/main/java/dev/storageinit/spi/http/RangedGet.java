@@ -1,0 +1,516 @@
+package dev.storageinit.spi.http;
+
+import dev.storageinit.ConfigurationException;
+import dev.storageinit.IntegrityException;
+import dev.storageinit.ModelUri;
+import dev.storageinit.StorageException;
+import dev.storageinit.TransferException;
+import dev.storageinit.internal.Redactor;
+import dev.storageinit.spi.support.Failures;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpHeaders;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.Flow;
+
+/**
+ * The one request path of the JDK-{@link java.net.http.HttpClient} sources: sends a request, follows redirects
+ * itself (at most {@value #MAX_REDIRECTS}) with the {@link Signer} applied per origin (credentials never leave the
+ * source's own origin, never go from https down to plain http), maps transport failures and refusals to the typed
+ * exceptions through {@link Failures}, and reads byte ranges pinned to a version ({@code If-Match}, else
+ * {@code If-Unmodified-Since}). A server that ignores the range header and answers 200 with the whole object is
+ * handled here, once: the body's length is checked against the object's, the bytes before the offset are skipped,
+ * and the stream ends after the range, so every source on this path yields the same bytes. Bodies are
+ * {@link BodyStream}s: the one stall timeout.
+ */
+public final class RangedGet {
+    private static final System.Logger LOG = Redactor.logger(RangedGet.class.getName());
+    /** Redirects followed at most. */
+    public static final int MAX_REDIRECTS = 5;
+
+    /** Maps a refused answer (not 2xx, not a redirect) to the typed error; its body is already discarded. */
+    @FunctionalInterface
+    public interface Refusal {
+        StorageException refused(Response response, String what) throws StorageException;
+    }
+
+    /**
+     * One range of an object.
+     *
+     * @param offset first byte
+     * @param length bytes wanted
+     * @param size the object's size when it was listed
+     * @param etag its ETag (a strong one pins the read with {@code If-Match}), or null
+     * @param lastModified its Last-Modified (pins with {@code If-Unmodified-Since} without a strong ETag), or null
+     * @param sendRange whether to ask for the range; false for a server known not to serve ranges (the body is then
+     *     read from its start, skipping to {@code offset})
+     */
+    public record Part(long offset, long length, long size, String etag, String lastModified, boolean sendRange) {}
+
+    private final JdkHttp http;
+    private final Failures failures;
+    private final URI home;
+    private final String homeOrigin;
+    private final boolean homeHttps;
+    private final Signer signer;
+    private final Duration readTimeout;
+    private final String connectSetting;
+    private final String readSetting;
+    private final String rangeHeader;
+    private final Refusal refusal;
+
+    private RangedGet(Builder b) {
+        this.http = b.http;
+        this.failures = b.failures;
+        this.home = b.home;
+        this.homeOrigin = origin(b.home);
+        this.homeHttps = b.home.getScheme().equalsIgnoreCase("https");
+        this.signer = b.signer;
+        this.readTimeout = b.readTimeout;
+        this.connectSetting = b.connectSetting;
+        this.readSetting = b.readSetting;
+        this.rangeHeader = b.rangeHeader;
+        this.refusal = b.refusal != null ? b.refusal : (r, what) -> failures.forStatus(r.status(), what,
+                "HTTP " + r.status() + " from " + host(r.location()), "none", null);
+    }
+
+    /**
+     * @param http the source's client
+     * @param failures the source's error mapper (its URI starts every message)
+     * @param home the URL whose origin the signer's credentials belong to
+     */
+    public static Builder builder(JdkHttp http, Failures failures, URI home) {
+        return new Builder(http, failures, home);
+    }
+
+    /** How a {@link RangedGet} signs, times out, names its settings, asks for ranges and maps refusals. */
+    public static final class Builder {
+        private final JdkHttp http;
+        private final Failures failures;
+        private final URI home;
+        private Signer signer = Signer.NONE;
+        private Duration readTimeout = Duration.ofSeconds(30);
+        private String connectSetting;
+        private String readSetting;
+        private String rangeHeader = "Range";
+        private Refusal refusal;
+
+        private Builder(JdkHttp http, Failures failures, URI home) {
+            this.http = Objects.requireNonNull(http);
+            this.failures = Objects.requireNonNull(failures);
+            this.home = Objects.requireNonNull(home);
+        }
+
+        public Builder signer(Signer signer) {
+            this.signer = Objects.requireNonNull(signer);
+            return this;
+        }
+
+        /** Longest wait for an answer's headers, and for each next part of a body (the stall timeout). */
+        public Builder readTimeout(Duration readTimeout) {
+            this.readTimeout = readTimeout;
+            return this;
+        }
+
+        /** The settings that set the connect and read timeouts, named in timeout messages; null for none. */
+        public Builder timeoutSettings(String connect, String read) {
+            this.connectSetting = connect;
+            this.readSetting = read;
+            return this;
+        }
+
+        /** The header that asks for a range: {@code Range} (default) or a store's own ({@code x-ms-range}). */
+        public Builder rangeHeader(String rangeHeader) {
+            this.rangeHeader = rangeHeader;
+            return this;
+        }
+
+        /** Maps refused answers; the default is {@link Failures#forStatus} with no credentials named. */
+        public Builder refusal(Refusal refusal) {
+            this.refusal = refusal;
+            return this;
+        }
+
+        public RangedGet build() {
+            return new RangedGet(this);
+        }
+    }
+
+    // ------------------------------------------------------------ responses
+
+    /** A final (non-redirect) answer whose body is not read yet, and the URL it came from. */
+    public final class Response {
+        private final HttpResponse<Flow.Publisher<List<ByteBuffer>>> raw;
+        private final URI location;
+        private boolean taken;
+
+        Response(HttpResponse<Flow.Publisher<List<ByteBuffer>>> raw, URI location) {
+            this.raw = raw;
+            this.location = location;
+        }
+
+        public int status() {
+            return raw.statusCode();
+        }
+
+        public HttpHeaders headers() {
+            return raw.headers();
+        }
+
+        /** The first value of header {@code name}. */
+        public Optional<String> header(String name) {
+            return raw.headers().firstValue(name);
+        }
+
+        /** The URL that answered (after redirects). */
+        public URI location() {
+            return location;
+        }
+
+        /** The body as a stream with the stall timeout, ending after {@code limit} bytes. */
+        public BodyStream body(String what, long limit) {
+            BodyStream body = new BodyStream(failures.uri(), what, readTimeout.toNanos(), readSetting, limit, location);
+            take().subscribe(body);
+            return body;
+        }
+
+        /** The whole (small) body. */
+        public byte[] bytes(String what) throws StorageException {
+            try (BodyStream body = body(what, Long.MAX_VALUE)) {
+                return body.readAllBytes();
+            } catch (IOException e) {
+                throw failures.fromCause(what, e, null);
+            }
+        }
+
+        /** Throws the body away without reading it all: a small one is drained, a large one cancelled. */
+        public void discard() {
+            if (!taken) {
+                take().subscribe(new Discarder());
+            }
+        }
+
+        private Flow.Publisher<List<ByteBuffer>> take() {
+            if (taken) {
+                throw new IllegalStateException("the body was taken");
+            }
+            taken = true;
+            return raw.body();
+        }
+    }
+
+    private static final class Discarder implements Flow.Subscriber<List<ByteBuffer>> {
+        private Flow.Subscription s;
+        private long seen;
+
+        @Override
+        public void onSubscribe(Flow.Subscription subscription) {
+            s = subscription;
+            s.request(Long.MAX_VALUE);
+        }
+
+        @Override
+        public void onNext(List<ByteBuffer> item) {
+            for (ByteBuffer b : item) {
+                seen += b.remaining();
+            }
+            if (seen > (64 << 10)) {
+                s.cancel();
+            }
+        }
+
+        @Override
+        public void onError(Throwable throwable) {}
+
+        @Override
+        public void onComplete() {}
+    }
+
+    /** Discards the body of a refused answer and returns its typed error. */
+    public StorageException refused(Response r, String what) throws StorageException {
+        r.discard();
+        return refusal.refused(r, what);
+    }
+
+    // ------------------------------------------------------------ ranged reads
+
+    /**
+     * Reads {@code part} of the object at {@code start} (redirects followed), pinned to its version.
+     *
+     * @param what the operation, for messages, e.g. {@code GET bytes 0-99 of /a.bin}
+     * @throws IntegrityException when the object is no longer the version or size it was
+     */
+    public BodyStream read(URI start, Part part, String what) throws StorageException {
+        if (part.length() == 0) {
+            BodyStream empty = new BodyStream(failures.uri(), what, readTimeout.toNanos(), readSetting, 0, start);
+            empty.onComplete();
+            return empty;
+        }
+        long last = part.offset() + part.length() - 1;
+        Map<String, String> headers = new java.util.LinkedHashMap<>();
+        if (part.etag() != null && !part.etag().startsWith("W/")) {
+            headers.put("If-Match", part.etag());
+        } else if (part.lastModified() != null) {
+            headers.put("If-Unmodified-Since", part.lastModified());
+        }
+        if (part.sendRange()) {
+            headers.put(rangeHeader, "bytes=" + part.offset() + "-" + last);
+        }
+        Response r = send("GET", start, headers);
+        int s = r.status();
+        if (s != 200 && s != 206) {
+            throw refused(r, what);
+        }
+        String etag = r.header("ETag").orElse(null);
+        if (part.etag() != null && etag != null && !opaque(etag).equals(opaque(part.etag()))) {
+            r.discard();
+            throw new IntegrityException(failures.uri(), what + ": the file changed on the server during the "
+                    + "download (ETag " + part.etag() + " became " + etag + ")");
+        }
+        if (s == 206) {
+            long[] range = contentRange(r.headers());
+            if (range == null || range[0] != part.offset() || (range[2] >= 0 && range[2] != part.size())) {
+                r.discard();
+                throw new IntegrityException(failures.uri(), what + ": the server answered with range "
+                        + r.header("Content-Range").orElse("(none)") + "; the file may have changed");
+            }
+            return r.body(what, part.length());
+        }
+        // 200: the whole object (a server without ranges, or one that ignored ours): check its size, then skip
+        OptionalLong len = contentLength(r.headers());
+        if (len.isPresent() && len.getAsLong() != part.size()) {
+            r.discard();
+            throw new IntegrityException(failures.uri(), what + ": the file is now " + len.getAsLong()
+                    + " bytes, it was " + part.size() + " when the download started");
+        }
+        if (part.sendRange()) {
+            LOG.log(Level.DEBUG, "{0}: {1}: the server ignored the range and sent the whole object", failures.uri(),
+                    what);
+        }
+        BodyStream body = r.body(what, part.length());
+        if (part.offset() > 0) {
+            try {
+                body.skipExactly(part.offset());
+            } catch (IOException e) {
+                body.close();
+                throw e instanceof StorageException ? (StorageException) e
+                        : TransferException.retryable(failures.uri(), what + ": " + e.getMessage(), e);
+            }
+        }
+        return body;
+    }
+
+    private static String opaque(String etag) {
+        return etag.startsWith("W/") ? etag.substring(2) : etag;
+    }
+
+    // ------------------------------------------------------------ requests and redirects
+
+    /**
+     * Sends {@code method} to {@code start} with {@code headers}, following redirects; the answer's body is not read
+     * yet. The signer adds its headers last, so it sees (and signs) every other header.
+     */
+    public Response send(String method, URI start, Map<String, String> headers) throws StorageException {
+        URI current = start;
+        for (int hop = 0; ; hop++) {
+            Signer.Request request = new Signer.Request(method, current);
+            headers.forEach(request::set);
+            if (!(homeHttps && current.getScheme().equalsIgnoreCase("http"))) {
+                if (origin(current).equals(homeOrigin)) {
+                    signer.sign(request);
+                } else {
+                    signer.signElsewhere(request);
+                }
+            }
+            HttpRequest.Builder b;
+            try {
+                b = HttpRequest.newBuilder(current).timeout(readTimeout)
+                        .method(method, HttpRequest.BodyPublishers.noBody());
+                for (Map.Entry<String, String> e : request.headers().entrySet()) {
+                    b.setHeader(e.getKey(), e.getValue());
+                }
+            } catch (IllegalArgumentException e) {
+                throw refusedByClient(current);
+            }
+            HttpResponse<Flow.Publisher<List<ByteBuffer>>> raw = exchange(method, current, b);
+            int s = raw.statusCode();
+            Response r = new Response(raw, current);
+            if (s != 301 && s != 302 && s != 303 && s != 307 && s != 308) {
+                return r;
+            }
+            r.discard();
+            String location = raw.headers().firstValue("Location").orElse(null);
+            if (location == null) {
+                throw TransferException.fatal(failures.uri(), "HTTP " + s + " redirect from " + host(current)
+                        + " without a Location", null);
+            }
+            if (hop >= MAX_REDIRECTS) {
+                throw TransferException.fatal(failures.uri(), "more than " + MAX_REDIRECTS + " redirects (last to "
+                        + ModelUri.redact(location) + ")", null);
+            }
+            URI next;
+            try {
+                next = current.resolve(parseLenient(location));
+            } catch (URISyntaxException | IllegalArgumentException e) {
+                throw TransferException.fatal(failures.uri(), "HTTP " + s + " redirect to an invalid URL "
+                        + ModelUri.redact(location), e);
+            }
+            if (next.getScheme() == null || !(next.getScheme().equalsIgnoreCase("http")
+                    || next.getScheme().equalsIgnoreCase("https")) || next.getHost() == null) {
+                throw TransferException.fatal(failures.uri(), "HTTP " + s + " redirect to a non-http URL "
+                        + ModelUri.redact(location), null);
+            }
+            LOG.log(Level.DEBUG, "{0}: HTTP {1} redirect to {2}", failures.uri(), s, ModelUri.redact(next.toString()));
+            current = next;
+        }
+    }
+
+    private HttpResponse<Flow.Publisher<List<ByteBuffer>>> exchange(String method, URI current,
+            HttpRequest.Builder b) throws StorageException {
+        String what = method + " " + host(current);
+        try {
+            return http.client().send(b.build(), HttpResponse.BodyHandlers.ofPublisher());
+        } catch (HttpConnectTimeoutException e) {
+            throw TransferException.retryable(failures.uri(), what + ": connect timed out" + named(connectSetting), e);
+        } catch (HttpTimeoutException e) {
+            throw TransferException.retryable(failures.uri(), what + ": no response within "
+                    + BodyStream.secondsOf(readTimeout.toNanos()) + " s" + named(readSetting), e);
+        } catch (ConnectException e) {
+            throw TransferException.retryable(failures.uri(), what + ": cannot connect: " + e, e);
+        } catch (IOException e) {
+            throw failures.fromCause(what, e, null); // TLS: a ConfigurationException
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw failures.fromCause(what, e, null);
+        } catch (IllegalArgumentException e) {
+            throw refusedByClient(current);
+        }
+    }
+
+    /** The JDK refused a header or the URL; its message may quote a header value: not repeated. */
+    private ConfigurationException refusedByClient(URI current) {
+        return new ConfigurationException(failures.uri(), "cannot send a request to " + host(current)
+                + ": the JDK HTTP client refused a header or the URL");
+    }
+
+    private static String named(String setting) {
+        return setting == null ? "" : " (" + setting + ")";
+    }
+
+    // ------------------------------------------------------------ URL and header text
+
+    /** {@code scheme://host:port}, lower case, with the scheme's default port made explicit. */
+    public static String origin(URI u) {
+        return u.getScheme().toLowerCase(Locale.ROOT) + "://" + hostKey(u.getHost()) + ":" + port(u);
+    }
+
+    /** A host name in lower case, an IPv6 literal without its brackets. */
+    public static String hostKey(String rawHost) {
+        String host = rawHost.toLowerCase(Locale.ROOT);
+        return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+    }
+
+    private static int port(URI u) {
+        return u.getPort() >= 0 ? u.getPort() : u.getScheme().equalsIgnoreCase("https") ? 443 : 80;
+    }
+
+    /** {@code host[:port]} as written in {@code u}, for messages. */
+    public static String host(URI u) {
+        return u.getPort() >= 0 ? u.getHost() + ":" + u.getPort() : u.getHost();
+    }
+
+    /** Content-Length, when present and valid. */
+    public static OptionalLong contentLength(HttpHeaders h) {
+        Optional<String> v = h.firstValue("Content-Length");
+        if (v.isEmpty()) {
+            return OptionalLong.empty();
+        }
+        try {
+            long n = Long.parseLong(v.get().trim());
+            return n >= 0 ? OptionalLong.of(n) : OptionalLong.empty();
+        } catch (NumberFormatException e) {
+            return OptionalLong.empty();
+        }
+    }
+
+    /** {first, last, total} of "bytes a-b/total" (total -1 when "*"), {-1, -1, total} for "bytes star/total". */
+    public static long[] contentRange(HttpHeaders h) {
+        String v = h.firstValue("Content-Range").orElse(null);
+        if (v == null) {
+            return null;
+        }
+        v = v.trim();
+        if (!v.regionMatches(true, 0, "bytes ", 0, 6)) {
+            return null;
+        }
+        v = v.substring(6).trim();
+        int slash = v.indexOf('/');
+        if (slash < 0) {
+            return null;
+        }
+        try {
+            String span = v.substring(0, slash).trim();
+            String totalText = v.substring(slash + 1).trim();
+            long total = totalText.equals("*") ? -1 : Long.parseLong(totalText);
+            if (span.equals("*")) {
+                return new long[] {-1, -1, total};
+            }
+            int dash = span.indexOf('-');
+            return new long[] {Long.parseLong(span.substring(0, dash)), Long.parseLong(span.substring(dash + 1)), total};
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    /**
+     * Percent-encodes what may not appear raw in a URL (spaces, non-ASCII, ...) and keeps what may, including
+     * existing {@code %XX} escapes: a URL is sent as written where it is already valid.
+     */
+    public static String encodeLeniently(String s, boolean query) {
+        StringBuilder sb = new StringBuilder(s.length() + 16);
+        byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
+        for (int i = 0; i < bytes.length; i++) {
+            int c = bytes[i] & 0xff;
+            boolean keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                    || "-._~!$&'()*+,;=:@/".indexOf(c) >= 0 || (query && c == '?');
+            if (c == '%' && i + 2 < bytes.length && isHex(bytes[i + 1]) && isHex(bytes[i + 2])) {
+                keep = true;
+            }
+            if (keep) {
+                sb.append((char) c);
+            } else {
+                sb.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
+                        .append(Character.toUpperCase(Character.forDigit(c & 15, 16)));
+            }
+        }
+        return sb.toString();
+    }
+
+    private static URI parseLenient(String location) throws URISyntaxException {
+        try {
+            return new URI(location);
+        } catch (URISyntaxException e) {
+            int hash = location.indexOf('#');
+            return new URI(encodeLeniently(hash < 0 ? location : location.substring(0, hash), true));
+        }
+    }
+
+    private static boolean isHex(byte b) {
+        return (b >= '0' && b <= '9') || (b >= 'a' && b <= 'f') || (b >= 'A' && b <= 'F');
+    }
+}
