@@ -73,8 +73,10 @@ public final class RangedGet {
     private final String readSetting;
     private final String rangeHeader;
     private final Refusal refusal;
+    private final Map<String, String> fixed;
 
     private RangedGet(Builder b) {
+        this.fixed = Map.copyOf(b.fixed);
         this.http = b.http;
         this.failures = b.failures;
         this.home = b.home;
@@ -109,6 +111,7 @@ public final class RangedGet {
         private String readSetting;
         private String rangeHeader = "Range";
         private Refusal refusal;
+        private final Map<String, String> fixed = new java.util.LinkedHashMap<>();
 
         private Builder(JdkHttp http, Failures failures, URI home) {
             this.http = Objects.requireNonNull(http);
@@ -143,6 +146,12 @@ public final class RangedGet {
         /** Maps refused answers; the default is {@link Failures#forStatus} with no credentials named. */
         public Builder refusal(Refusal refusal) {
             this.refusal = refusal;
+            return this;
+        }
+
+        /** A header sent with every request (a store's API version); not a credential: those go in the signer. */
+        public Builder header(String name, String value) {
+            fixed.put(name, value);
             return this;
         }
 
@@ -329,6 +338,7 @@ public final class RangedGet {
         URI current = start;
         for (int hop = 0; ; hop++) {
             Signer.Request request = new Signer.Request(method, current);
+            fixed.forEach(request::set);
             headers.forEach(request::set);
             if (!(homeHttps && current.getScheme().equalsIgnoreCase("http"))) {
                 if (origin(current).equals(homeOrigin)) {
