@@ -8,6 +8,7 @@ import dev.storageinit.spi.ObjectSource;
 import dev.storageinit.spi.RemoteObject;
 import dev.storageinit.spi.http.JdkHttp;
 import dev.storageinit.spi.http.RangedGet;
+import dev.storageinit.spi.http.Response;
 import dev.storageinit.spi.http.Signer;
 import dev.storageinit.spi.support.Failures;
 import java.io.InputStream;
@@ -179,7 +180,7 @@ final class RestObjectSource implements ObjectSource {
             query.put("restype", "container");
             URI url = url(null, query);
             byte[] page = retrying(what, () -> {
-                RangedGet.Response r = get.send("GET", url, Map.of());
+                Response r = get.send("GET", url, Map.of());
                 if (r.status() != 200) {
                     throw get.refused(r, what);
                 }
@@ -277,7 +278,7 @@ final class RestObjectSource implements ObjectSource {
         String what = "reading the properties of '" + blob + "'";
         URI url = url(blob, new TreeMap<>());
         return retrying(what, () -> {
-            RangedGet.Response r = get.send("HEAD", url, Map.of());
+            Response r = get.send("HEAD", url, Map.of());
             r.discard();
             String code = r.header("x-ms-error-code").orElse("");
             if (r.status() == 404 && !code.equals("ContainerNotFound")) {

@@ -12,8 +12,10 @@ import dev.storageinit.spi.ObjectSource;
 import dev.storageinit.spi.RemoteObject;
 import dev.storageinit.spi.SourceContext;
 import dev.storageinit.spi.http.BodyStream;
+import dev.storageinit.spi.http.HttpText;
 import dev.storageinit.spi.http.JdkHttp;
 import dev.storageinit.spi.http.RangedGet;
+import dev.storageinit.spi.http.Response;
 import dev.storageinit.spi.http.Signer;
 import dev.storageinit.spi.support.Failures;
 import dev.storageinit.spi.support.Setting;
@@ -94,9 +96,9 @@ final class HttpObjectSource implements ObjectSource {
                 .readTimeout(readTimeout)
                 .timeoutSettings(CONNECT_TIMEOUT, READ_TIMEOUT)
                 .refusal((r, what) -> failures.forStatus(r.status(), what, "HTTP " + r.status() + " from "
-                        + RangedGet.host(r.location()), credentialsUsed(r.location()), null))
+                        + HttpText.host(r.location()), credentialsUsed(r.location()), null))
                 .build();
-        originByHost.put(RangedGet.hostKey(target.getHost()), RangedGet.origin(target));
+        originByHost.put(HttpText.hostKey(target.getHost()), HttpText.origin(target));
     }
 
     static HttpObjectSource open(ModelUri uri, SourceContext context) throws StorageException {
@@ -113,8 +115,8 @@ final class HttpObjectSource implements ObjectSource {
         }
         URI target;
         try {
-            target = new URI(uri.scheme() + "://" + hostPort + "/" + RangedGet.encodeLeniently(uri.path(), false)
-                    + (uri.query().isEmpty() ? "" : "?" + RangedGet.encodeLeniently(uri.query(), true)));
+            target = new URI(uri.scheme() + "://" + hostPort + "/" + HttpText.encodeLeniently(uri.path(), false)
+                    + (uri.query().isEmpty() ? "" : "?" + HttpText.encodeLeniently(uri.query(), true)));
             if (target.getHost() == null) {
                 throw new URISyntaxException(hostPort, "no host");
             }
@@ -218,12 +220,12 @@ final class HttpObjectSource implements ObjectSource {
     }
 
     private Probe probeOnce() throws StorageException {
-        RangedGet.Response head = get.send("HEAD", target, Map.of());
+        Response head = get.send("HEAD", target, Map.of());
         int s = head.status();
         head.discard();
         HttpHeaders h = head.headers();
         if (s == 200) {
-            OptionalLong size = RangedGet.contentLength(h);
+            OptionalLong size = HttpText.contentLength(h);
             String ranges = h.firstValue("Accept-Ranges").orElse("").trim().toLowerCase(Locale.ROOT);
             if (size.isPresent() && (ranges.equals("bytes") || ranges.equals("none"))) {
                 return new Probe(size.getAsLong(), h.firstValue("ETag").orElse(null),
@@ -233,7 +235,7 @@ final class HttpObjectSource implements ObjectSource {
             throw get.refused(head, "HEAD /" + key());
         }
         // HEAD refused (405, 501, a signed GET-only URL's 403) or silent about ranges: ask for one byte
-        RangedGet.Response one = this.get.send("GET", target, Map.of("Range", "bytes=0-0"));
+        Response one = this.get.send("GET", target, Map.of("Range", "bytes=0-0"));
         HttpHeaders g = one.headers();
         String etag = g.firstValue("ETag").orElse(null);
         String lastModified = g.firstValue("Last-Modified").orElse(null);
@@ -243,7 +245,7 @@ final class HttpObjectSource implements ObjectSource {
         }
         one.discard();
         if (gs == 206) {
-            long[] range = RangedGet.contentRange(g);
+            long[] range = HttpText.contentRange(g);
             if (range == null || range[2] < 0) {
                 throw TransferException.fatal(shown, "the server answered a ranged GET without the file's total size ("
                         + "Content-Range: " + g.firstValue("Content-Range").orElse("none") + ")", null);
@@ -252,14 +254,14 @@ final class HttpObjectSource implements ObjectSource {
         }
         if (gs == 416) {
             // bytes=0-0 of an empty file is unsatisfiable: "Content-Range: bytes */0"
-            long[] range = RangedGet.contentRange(g);
+            long[] range = HttpText.contentRange(g);
             if (range != null && range[2] == 0) {
                 return new Probe(0, etag, lastModified, false, one.location());
             }
             throw this.get.refused(one, "GET /" + key());
         }
         if (gs == 200) {
-            OptionalLong size = RangedGet.contentLength(g);
+            OptionalLong size = HttpText.contentLength(g);
             if (size.isEmpty()) {
                 throw TransferException.fatal(shown, "the server sends the file without a Content-Length and does not "
                         + "serve byte ranges, so its size cannot be verified; not downloaded", null);
@@ -295,17 +297,10 @@ final class HttpObjectSource implements ObjectSource {
         return !(target.getScheme().equalsIgnoreCase("https") && u.getScheme().equalsIgnoreCase("http"));
     }
 
-    private static String origin(URI u) {
-        return RangedGet.origin(u);
-    }
-
-    private static String hostKey(String rawHost) {
-        return RangedGet.hostKey(rawHost);
-    }
-
     /** Whether {@code u} is the origin its host's headers belong to (the first one met for a host the URL did not name). */
     private boolean headersBelongTo(URI u) {
-        return originByHost.computeIfAbsent(hostKey(u.getHost()), h -> origin(u)).equals(origin(u));
+        String origin = HttpText.origin(u);
+        return originByHost.computeIfAbsent(HttpText.hostKey(u.getHost()), h -> origin).equals(origin);
     }
 
     /** The headers KServe's {@code <hostname>-headers} setting gives for {@code u}'s origin; empty when none. */
@@ -313,7 +308,7 @@ final class HttpObjectSource implements ObjectSource {
         if (!headersBelongTo(u)) {
             return Map.of();
         }
-        String host = hostKey(u.getHost());
+        String host = HttpText.hostKey(u.getHost());
         Map<String, String> known = headersByHost.get(host);
         if (known != null) {
             return known;
@@ -356,14 +351,14 @@ final class HttpObjectSource implements ObjectSource {
     }
 
     private String credentialsUsed(URI u) throws ConfigurationException {
-        String host = hostKey(u.getHost());
+        String host = HttpText.hostKey(u.getHost());
         String name = host + HEADERS_SUFFIX;
         Map<String, String> sent = headersByHost.getOrDefault(host, Map.of());
         if (!mayCarryCredentials(u)) {
             return "no headers were sent (a redirect went from https to plain http)";
         }
         if (!headersBelongTo(u)) {
-            return "no headers were sent to " + origin(u) + " (those of setting '" + name + "' go to "
+            return "no headers were sent to " + HttpText.origin(u) + " (those of setting '" + name + "' go to "
                     + originByHost.get(host) + " only)";
         }
         if (sent.isEmpty()) {

@@ -13,18 +13,14 @@ import java.net.ConnectException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.http.HttpConnectTimeoutException;
-import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.Flow;
 
@@ -80,7 +76,7 @@ public final class RangedGet {
         this.http = b.http;
         this.failures = b.failures;
         this.home = b.home;
-        this.homeOrigin = origin(b.home);
+        this.homeOrigin = HttpText.origin(b.home);
         this.homeHttps = b.home.getScheme().equalsIgnoreCase("https");
         this.signer = b.signer;
         this.readTimeout = b.readTimeout;
@@ -88,7 +84,7 @@ public final class RangedGet {
         this.readSetting = b.readSetting;
         this.rangeHeader = b.rangeHeader;
         this.refusal = b.refusal != null ? b.refusal : (r, what) -> failures.forStatus(r.status(), what,
-                "HTTP " + r.status() + " from " + host(r.location()), "none", null);
+                "HTTP " + r.status() + " from " + HttpText.host(r.location()), "none", null);
     }
 
     /**
@@ -160,94 +156,12 @@ public final class RangedGet {
         }
     }
 
-    // ------------------------------------------------------------ responses
-
-    /** A final (non-redirect) answer whose body is not read yet, and the URL it came from. */
-    public final class Response {
-        private final HttpResponse<Flow.Publisher<List<ByteBuffer>>> raw;
-        private final URI location;
-        private boolean taken;
-
-        Response(HttpResponse<Flow.Publisher<List<ByteBuffer>>> raw, URI location) {
-            this.raw = raw;
-            this.location = location;
-        }
-
-        public int status() {
-            return raw.statusCode();
-        }
-
-        public HttpHeaders headers() {
-            return raw.headers();
-        }
-
-        /** The first value of header {@code name}. */
-        public Optional<String> header(String name) {
-            return raw.headers().firstValue(name);
-        }
-
-        /** The URL that answered (after redirects). */
-        public URI location() {
-            return location;
-        }
-
-        /** The body as a stream with the stall timeout, ending after {@code limit} bytes. */
-        public BodyStream body(String what, long limit) {
-            BodyStream body = new BodyStream(failures.uri(), what, readTimeout.toNanos(), readSetting, limit, location);
-            take().subscribe(body);
-            return body;
-        }
-
-        /** The whole (small) body. */
-        public byte[] bytes(String what) throws StorageException {
-            try (BodyStream body = body(what, Long.MAX_VALUE)) {
-                return body.readAllBytes();
-            } catch (IOException e) {
-                throw failures.fromCause(what, e, null);
-            }
-        }
-
-        /** Throws the body away without reading it all: a small one is drained, a large one cancelled. */
-        public void discard() {
-            if (!taken) {
-                take().subscribe(new Discarder());
-            }
-        }
-
-        private Flow.Publisher<List<ByteBuffer>> take() {
-            if (taken) {
-                throw new IllegalStateException("the body was taken");
-            }
-            taken = true;
-            return raw.body();
-        }
+    Failures failures() {
+        return failures;
     }
 
-    private static final class Discarder implements Flow.Subscriber<List<ByteBuffer>> {
-        private Flow.Subscription s;
-        private long seen;
-
-        @Override
-        public void onSubscribe(Flow.Subscription subscription) {
-            s = subscription;
-            s.request(Long.MAX_VALUE);
-        }
-
-        @Override
-        public void onNext(List<ByteBuffer> item) {
-            for (ByteBuffer b : item) {
-                seen += b.remaining();
-            }
-            if (seen > (64 << 10)) {
-                s.cancel();
-            }
-        }
-
-        @Override
-        public void onError(Throwable throwable) {}
-
-        @Override
-        public void onComplete() {}
+    BodyStream body(String what, long limit, URI location) {
+        return new BodyStream(failures.uri(), what, readTimeout.toNanos(), readSetting, limit, location);
     }
 
     /** Discards the body of a refused answer and returns its typed error. */
@@ -266,7 +180,7 @@ public final class RangedGet {
      */
     public BodyStream read(URI start, Part part, String what) throws StorageException {
         if (part.length() == 0) {
-            BodyStream empty = new BodyStream(failures.uri(), what, readTimeout.toNanos(), readSetting, 0, start);
+            BodyStream empty = body(what, 0, start);
             empty.onComplete();
             return empty;
         }
@@ -292,7 +206,7 @@ public final class RangedGet {
                     + "download (ETag " + part.etag() + " became " + etag + ")");
         }
         if (s == 206) {
-            long[] range = contentRange(r.headers());
+            long[] range = HttpText.contentRange(r.headers());
             if (range == null || range[0] != part.offset() || (range[2] >= 0 && range[2] != part.size())) {
                 r.discard();
                 throw new IntegrityException(failures.uri(), what + ": the server answered with range "
@@ -301,7 +215,7 @@ public final class RangedGet {
             return r.body(what, part.length());
         }
         // 200: the whole object (a server without ranges, or one that ignored ours): check its size, then skip
-        OptionalLong len = contentLength(r.headers());
+        OptionalLong len = HttpText.contentLength(r.headers());
         if (len.isPresent() && len.getAsLong() != part.size()) {
             r.discard();
             throw new IntegrityException(failures.uri(), what + ": the file is now " + len.getAsLong()
@@ -341,7 +255,7 @@ public final class RangedGet {
             fixed.forEach(request::set);
             headers.forEach(request::set);
             if (!(homeHttps && current.getScheme().equalsIgnoreCase("http"))) {
-                if (origin(current).equals(homeOrigin)) {
+                if (HttpText.origin(current).equals(homeOrigin)) {
                     signer.sign(request);
                 } else {
                     signer.signElsewhere(request);
@@ -359,15 +273,15 @@ public final class RangedGet {
             }
             HttpResponse<Flow.Publisher<List<ByteBuffer>>> raw = exchange(method, current, b);
             int s = raw.statusCode();
-            Response r = new Response(raw, current);
+            Response r = new Response(raw, current, this);
             if (s != 301 && s != 302 && s != 303 && s != 307 && s != 308) {
                 return r;
             }
             r.discard();
             String location = raw.headers().firstValue("Location").orElse(null);
             if (location == null) {
-                throw TransferException.fatal(failures.uri(), "HTTP " + s + " redirect from " + host(current)
-                        + " without a Location", null);
+                throw TransferException.fatal(failures.uri(), "HTTP " + s + " redirect from "
+                        + HttpText.host(current) + " without a Location", null);
             }
             if (hop >= MAX_REDIRECTS) {
                 throw TransferException.fatal(failures.uri(), "more than " + MAX_REDIRECTS + " redirects (last to "
@@ -375,7 +289,7 @@ public final class RangedGet {
             }
             URI next;
             try {
-                next = current.resolve(parseLenient(location));
+                next = current.resolve(HttpText.parseLenient(location));
             } catch (URISyntaxException | IllegalArgumentException e) {
                 throw TransferException.fatal(failures.uri(), "HTTP " + s + " redirect to an invalid URL "
                         + ModelUri.redact(location), e);
@@ -392,7 +306,7 @@ public final class RangedGet {
 
     private HttpResponse<Flow.Publisher<List<ByteBuffer>>> exchange(String method, URI current,
             HttpRequest.Builder b) throws StorageException {
-        String what = method + " " + host(current);
+        String what = method + " " + HttpText.host(current);
         try {
             return http.client().send(b.build(), HttpResponse.BodyHandlers.ofPublisher());
         } catch (HttpConnectTimeoutException e) {
@@ -414,113 +328,11 @@ public final class RangedGet {
 
     /** The JDK refused a header or the URL; its message may quote a header value: not repeated. */
     private ConfigurationException refusedByClient(URI current) {
-        return new ConfigurationException(failures.uri(), "cannot send a request to " + host(current)
+        return new ConfigurationException(failures.uri(), "cannot send a request to " + HttpText.host(current)
                 + ": the JDK HTTP client refused a header or the URL");
     }
 
     private static String named(String setting) {
         return setting == null ? "" : " (" + setting + ")";
-    }
-
-    // ------------------------------------------------------------ URL and header text
-
-    /** {@code scheme://host:port}, lower case, with the scheme's default port made explicit. */
-    public static String origin(URI u) {
-        return u.getScheme().toLowerCase(Locale.ROOT) + "://" + hostKey(u.getHost()) + ":" + port(u);
-    }
-
-    /** A host name in lower case, an IPv6 literal without its brackets. */
-    public static String hostKey(String rawHost) {
-        String host = rawHost.toLowerCase(Locale.ROOT);
-        return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
-    }
-
-    private static int port(URI u) {
-        return u.getPort() >= 0 ? u.getPort() : u.getScheme().equalsIgnoreCase("https") ? 443 : 80;
-    }
-
-    /** {@code host[:port]} as written in {@code u}, for messages. */
-    public static String host(URI u) {
-        return u.getPort() >= 0 ? u.getHost() + ":" + u.getPort() : u.getHost();
-    }
-
-    /** Content-Length, when present and valid. */
-    public static OptionalLong contentLength(HttpHeaders h) {
-        Optional<String> v = h.firstValue("Content-Length");
-        if (v.isEmpty()) {
-            return OptionalLong.empty();
-        }
-        try {
-            long n = Long.parseLong(v.get().trim());
-            return n >= 0 ? OptionalLong.of(n) : OptionalLong.empty();
-        } catch (NumberFormatException e) {
-            return OptionalLong.empty();
-        }
-    }
-
-    /** {first, last, total} of "bytes a-b/total" (total -1 when "*"), {-1, -1, total} for "bytes star/total". */
-    public static long[] contentRange(HttpHeaders h) {
-        String v = h.firstValue("Content-Range").orElse(null);
-        if (v == null) {
-            return null;
-        }
-        v = v.trim();
-        if (!v.regionMatches(true, 0, "bytes ", 0, 6)) {
-            return null;
-        }
-        v = v.substring(6).trim();
-        int slash = v.indexOf('/');
-        if (slash < 0) {
-            return null;
-        }
-        try {
-            String span = v.substring(0, slash).trim();
-            String totalText = v.substring(slash + 1).trim();
-            long total = totalText.equals("*") ? -1 : Long.parseLong(totalText);
-            if (span.equals("*")) {
-                return new long[] {-1, -1, total};
-            }
-            int dash = span.indexOf('-');
-            return new long[] {Long.parseLong(span.substring(0, dash)), Long.parseLong(span.substring(dash + 1)), total};
-        } catch (RuntimeException e) {
-            return null;
-        }
-    }
-
-    /**
-     * Percent-encodes what may not appear raw in a URL (spaces, non-ASCII, ...) and keeps what may, including
-     * existing {@code %XX} escapes: a URL is sent as written where it is already valid.
-     */
-    public static String encodeLeniently(String s, boolean query) {
-        StringBuilder sb = new StringBuilder(s.length() + 16);
-        byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
-        for (int i = 0; i < bytes.length; i++) {
-            int c = bytes[i] & 0xff;
-            boolean keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-                    || "-._~!$&'()*+,;=:@/".indexOf(c) >= 0 || (query && c == '?');
-            if (c == '%' && i + 2 < bytes.length && isHex(bytes[i + 1]) && isHex(bytes[i + 2])) {
-                keep = true;
-            }
-            if (keep) {
-                sb.append((char) c);
-            } else {
-                sb.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
-                        .append(Character.toUpperCase(Character.forDigit(c & 15, 16)));
-            }
-        }
-        return sb.toString();
-    }
-
-    private static URI parseLenient(String location) throws URISyntaxException {
-        try {
-            return new URI(location);
-        } catch (URISyntaxException e) {
-            int hash = location.indexOf('#');
-            return new URI(encodeLeniently(hash < 0 ? location : location.substring(0, hash), true));
-        }
-    }
-
-    private static boolean isHex(byte b) {
-        return (b >= '0' && b <= '9') || (b >= 'a' && b <= 'f') || (b >= 'A' && b <= 'F');
     }
 }
