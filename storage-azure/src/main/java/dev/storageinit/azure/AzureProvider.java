@@ -8,15 +8,13 @@ import dev.storageinit.spi.ObjectSource;
 import dev.storageinit.spi.SourceContext;
 import dev.storageinit.spi.StorageProvider;
 import dev.storageinit.spi.TransferLimits;
+import dev.storageinit.spi.http.JdkHttp;
 import dev.storageinit.spi.support.RcloneRemote;
 import dev.storageinit.spi.support.Setting;
 import dev.storageinit.spi.support.Settings;
-import dev.storageinit.spi.support.TrustBundles;
-import java.nio.file.Path;
-import java.util.List;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.Set;
-import javax.net.ssl.SSLContext;
 
 /**
  * Azure Blob Storage: {@code https://<account>.blob.core.windows.net/<container>/<path>},
@@ -84,10 +82,7 @@ public final class AzureProvider implements StorageProvider {
         Optional<Setting> dataPathSetting = settings.get(DATA_PATH_VAR);
         String dataPath = dataPathSetting.isPresent() ? dataPathSetting.get().oneOf("jdk", "sdk") : "jdk";
         if (dataPath.equals("jdk") && RestObjectSource.serves(auth)) {
-            Optional<Path> clusterBundle = TrustBundles.clusterBundle(settings);
-            SSLContext tls = clusterBundle.isEmpty() ? null : TrustBundles.trustingDefaultsAnd(uri.redacted(),
-                    List.of(clusterBundle.get()), TrustBundles.CONFIGMAP_NAME + " is set");
-            return RestObjectSource.open(location, auth, tls);
+            return RestObjectSource.open(location, auth, JdkHttp.open(settings, context, Duration.ofSeconds(15)));
         }
         return AzureObjectSource.open(location, auth, context.concurrency());
     }

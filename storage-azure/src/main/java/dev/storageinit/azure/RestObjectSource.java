@@ -2,57 +2,50 @@ package dev.storageinit.azure;
 
 import dev.storageinit.StorageException;
 import dev.storageinit.TransferException;
+import dev.storageinit.spi.Checksum;
+import dev.storageinit.spi.ObjectSource;
 import dev.storageinit.spi.RemoteObject;
+import dev.storageinit.spi.http.JdkHttp;
+import dev.storageinit.spi.http.RangedGet;
+import dev.storageinit.spi.http.Response;
+import dev.storageinit.spi.http.Signer;
+import dev.storageinit.spi.support.Failures;
 import dev.storageinit.spi.support.Redactor;
-import java.io.FilterInputStream;
-import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
+import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
-import dev.storageinit.spi.Checksum;
-import dev.storageinit.spi.ObjectSource;
 import java.util.Base64;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.Consumer;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 import javax.xml.stream.XMLInputFactory;
 import javax.xml.stream.XMLStreamConstants;
 import javax.xml.stream.XMLStreamException;
 import javax.xml.stream.XMLStreamReader;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
-import javax.net.ssl.SSLContext;
 
 /**
- * One container read with the Blob REST API on the JDK's {@link HttpClient}, for account-key, SAS and anonymous
- * access: List Blobs (5,000 per page, StAX-parsed), Get Blob Properties (HEAD) and ranged Get Blob pinned with
- * {@code If-Match}, Shared Key signatures computed here (the documented string-to-sign). No Azure SDK class is loaded,
- * which saves the SDK's start (~4,700 classes, ~2.8 s cold on 2 cores) and ~40 % of the CPU per GiB read compared
- * with the SDK's netty/reactor body path. A body that makes no progress for {@link #STALL} is closed, so the read
- * fails (retryably) instead of hanging. Token credentials go through the SDK ({@link AzureObjectSource}).
+ * One container read with the Blob REST API on the shared JDK-{@link java.net.http.HttpClient} path
+ * ({@link RangedGet}), for account-key, SAS and anonymous access: List Blobs (5,000 per page, StAX-parsed), Get Blob
+ * Properties (HEAD) and ranged Get Blob ({@code x-ms-range}) pinned with {@code If-Match}, Shared Key signatures
+ * computed here as a {@link Signer} (the documented string-to-sign). No Azure SDK class is loaded, which saves the
+ * SDK's start (~4,700 classes, ~2.8 s cold on 2 cores) and ~40 % of the CPU per GiB read compared with the SDK's
+ * netty/reactor body path. A body that makes no progress for {@link #STALL} fails (retryably) through the shared
+ * body stream. Token credentials go through the SDK ({@link AzureObjectSource}).
  */
 final class RestObjectSource implements ObjectSource {
     static final String VERSION = "2024-08-04";
     private static final Duration STALL = Duration.ofSeconds(60);
     private static final DateTimeFormatter RFC1123 = DateTimeFormatter.RFC_1123_DATE_TIME;
-    private static volatile HttpClient client;
-    private static final Set<Body> OPEN = ConcurrentHashMap.newKeySet();
-    private static volatile ScheduledExecutorService watchdog;
 
     private static final System.Logger LOG = Redactor.logger(AzureObjectSource.class.getName());
     static int pageSize = 5000;
@@ -63,23 +56,29 @@ final class RestObjectSource implements ObjectSource {
     private final String shown;
     private final AzureErrors errors;
     private final byte[] key;
-    private final HttpClient http;
+    private final JdkHttp http;
+    private final RangedGet get;
 
-    RestObjectSource(AzureLocation location, AzureAuth auth, SSLContext tls) {
-        this.http = tls == null ? client() : newClient(tls);
+    private RestObjectSource(AzureLocation location, AzureAuth auth, JdkHttp http) {
         this.location = location;
         this.auth = auth;
         this.containerUrl = auth.endpoint + "/" + encode(location.container());
         this.shown = location.shown();
         this.errors = new AzureErrors(location, auth);
         this.key = auth.kind == AzureAuth.Kind.ACCOUNT_KEY ? Base64.getDecoder().decode(auth.secret) : null;
+        this.http = http;
+        this.get = RangedGet.builder(http, new Failures(shown), URI.create(containerUrl))
+                .signer(key == null ? Signer.NONE : this::signSharedKey)
+                .header("x-ms-version", VERSION)
+                .readTimeout(STALL)
+                .rangeHeader("x-ms-range")
+                .refusal((r, what) -> errors.status(r.status(), r.header("x-ms-error-code").orElse(null), what, null))
+                .build();
     }
 
-    /**
-     * @param tls trust for the cluster CA bundle, or null for the JDK defaults (the shared client)
-     */
-    static RestObjectSource open(AzureLocation location, AzureAuth auth, SSLContext tls) {
-        RestObjectSource s = new RestObjectSource(location, auth, tls);
+    /** @param http the source's client (closed with it) */
+    static RestObjectSource open(AzureLocation location, AzureAuth auth, JdkHttp http) {
+        RestObjectSource s = new RestObjectSource(location, auth, http);
         LOG.log(System.Logger.Level.INFO, "azure: {0}: using {1}; endpoint {2} ({3})", s.shown, auth.description(),
                 auth.endpoint, auth.endpointDescription());
         return s;
@@ -90,11 +89,15 @@ final class RestObjectSource implements ObjectSource {
         return location.key();
     }
 
+    @Override
+    public void close() {
+        http.close();
+    }
+
     // ------------------------------------------------------------------ requests
 
-    /** Query parameters in request order; signed sorted by name. */
-    private HttpRequest.Builder request(String method, String blob, TreeMap<String, String> query,
-            Map<String, String> xms, String ifMatch) {
+    /** The URL of the container ({@code blob} null) or a blob, with {@code query} in order and the SAS token. */
+    private URI url(String blob, TreeMap<String, String> query) {
         String url = blob == null ? containerUrl : containerUrl + "/" + encode(blob);
         StringBuilder q = new StringBuilder();
         for (Map.Entry<String, String> e : query.entrySet()) {
@@ -103,41 +106,32 @@ final class RestObjectSource implements ObjectSource {
         if (auth.kind == AzureAuth.Kind.SAS) {
             q.append(q.length() == 0 ? "" : "&").append(auth.secret);
         }
-        String full = q.length() == 0 ? url : url + "?" + q;
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(full)).timeout(STALL)
-                .method(method, HttpRequest.BodyPublishers.noBody());
-        TreeMap<String, String> headers = new TreeMap<>(xms);
-        headers.put("x-ms-version", VERSION);
-        if (key != null) {
-            headers.put("x-ms-date", RFC1123.format(ZonedDateTime.now(ZoneOffset.UTC)));
-        }
-        headers.forEach(b::header);
-        if (ifMatch != null) {
-            b.header("If-Match", ifMatch);
-        }
-        if (key != null) {
-            StringBuilder sts = new StringBuilder(method).append("\n\n\n\n\n\n\n\n")
-                    .append(ifMatch == null ? "" : ifMatch).append("\n\n\n\n");
-            headers.forEach((k, v) -> sts.append(k).append(':').append(v).append('\n'));
-            sts.append('/').append(auth.account).append(URI.create(url).getRawPath());
-            query.forEach((k, v) -> sts.append('\n').append(k).append(':').append(v));
-            b.header("Authorization", "SharedKey " + auth.account + ":" + sign(sts.toString()));
-        }
-        return b;
+        return URI.create(q.length() == 0 ? url : url + "?" + q);
     }
 
-    private <T> HttpResponse<T> send(HttpRequest request, HttpResponse.BodyHandler<T> handler, String what)
-            throws StorageException {
-        try {
-            return http.send(request, handler);
-        } catch (HttpTimeoutException e) {
-            throw TransferException.retryable(shown, what + ": no answer within " + STALL.toSeconds() + " s", e);
-        } catch (IOException e) {
-            throw errors.cause(what, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw errors.cause(what, e);
+    /** Shared Key: {@code x-ms-date} and the signature of the documented string-to-sign. */
+    private void signSharedKey(Signer.Request r) {
+        r.set("x-ms-date", RFC1123.format(ZonedDateTime.now(ZoneOffset.UTC)));
+        StringBuilder sts = new StringBuilder(r.method()).append("\n\n\n\n\n\n\n\n")
+                .append(r.header("If-Match").orElse("")).append("\n\n\n\n");
+        r.headers().forEach((k, v) -> {
+            String name = k.toLowerCase(Locale.ROOT);
+            if (name.startsWith("x-ms-")) {
+                sts.append(name).append(':').append(v).append('\n');
+            }
+        });
+        sts.append('/').append(auth.account).append(r.uri().getRawPath());
+        TreeMap<String, String> query = new TreeMap<>();
+        String raw = r.uri().getRawQuery();
+        if (raw != null) {
+            for (String pair : raw.split("&")) {
+                int eq = pair.indexOf('=');
+                query.put(pair.substring(0, eq < 0 ? pair.length() : eq).toLowerCase(Locale.ROOT),
+                        eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
+            }
         }
+        query.forEach((k, v) -> sts.append('\n').append(k).append(':').append(v));
+        r.set("Authorization", "SharedKey " + auth.account + ":" + sign(sts.toString()));
     }
 
     /** Retries retryable failures of metadata calls (the engine retries ranges itself). */
@@ -167,7 +161,7 @@ final class RestObjectSource implements ObjectSource {
         return etag == null || etag.isEmpty() || etag.startsWith("\"") ? etag : "\"" + etag + "\"";
     }
 
-    // ------------------------------------------------------------------ list and stat
+    // ------------------------------------------------------------------ list, stat, read
 
     @Override
     public void list(String prefix, Consumer<RemoteObject> sink) throws StorageException {
@@ -184,13 +178,13 @@ final class RestObjectSource implements ObjectSource {
                 query.put("prefix", prefix);
             }
             query.put("restype", "container");
-            HttpRequest request = request("GET", null, query, Map.of(), null).build();
+            URI url = url(null, query);
             byte[] page = retrying(what, () -> {
-                HttpResponse<byte[]> r = send(request, HttpResponse.BodyHandlers.ofByteArray(), what);
-                if (r.statusCode() != 200) {
-                    throw error(r.statusCode(), r.headers().firstValue("x-ms-error-code").orElse(""), what);
+                Response r = get.send("GET", url, Map.of());
+                if (r.status() != 200) {
+                    throw get.refused(r, what);
                 }
-                return r.body();
+                return r.bytes(what);
             });
             marker = parsePage(page, sink, what);
         } while (!marker.isEmpty());
@@ -282,19 +276,20 @@ final class RestObjectSource implements ObjectSource {
     @Override
     public Optional<RemoteObject> stat(String blob) throws StorageException {
         String what = "reading the properties of '" + blob + "'";
-        HttpRequest request = request("HEAD", blob, new TreeMap<>(), Map.of(), null).build();
+        URI url = url(blob, new TreeMap<>());
         return retrying(what, () -> {
-            HttpResponse<Void> r = send(request, HttpResponse.BodyHandlers.discarding(), what);
-            String code = r.headers().firstValue("x-ms-error-code").orElse("");
-            if (r.statusCode() == 404 && !code.equals("ContainerNotFound")) {
+            Response r = get.send("HEAD", url, Map.of());
+            r.discard();
+            String code = r.header("x-ms-error-code").orElse("");
+            if (r.status() == 404 && !code.equals("ContainerNotFound")) {
                 return Optional.empty();
             }
-            if (r.statusCode() != 200) {
-                throw error(r.statusCode(), code, what);
+            if (r.status() != 200) {
+                throw get.refused(r, what);
             }
             long size = r.headers().firstValueAsLong("Content-Length").orElse(0);
-            return Optional.of(new RemoteObject(blob, size, quoted(r.headers().firstValue("ETag").orElse(null)),
-                    md5Of(r.headers().firstValue("Content-MD5").orElse(null))));
+            return Optional.of(new RemoteObject(blob, size, quoted(r.header("ETag").orElse(null)),
+                    md5Of(r.header("Content-MD5").orElse(null))));
         });
     }
 
@@ -304,78 +299,11 @@ final class RestObjectSource implements ObjectSource {
                 || auth.kind == AzureAuth.Kind.ANONYMOUS;
     }
 
-    /** A client with {@code tls} (null: the JDK defaults); the stall watchdog runs for every client. */
-    private static HttpClient newClient(SSLContext tls) {
-        HttpClient.Builder b = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(15)).followRedirects(HttpClient.Redirect.NEVER);
-        if (tls != null) {
-            b.sslContext(tls);
-            client();
-        }
-        return b.build();
-    }
-
-    private static HttpClient client() {
-        HttpClient c = client;
-        if (c == null) {
-            synchronized (RestObjectSource.class) {
-                c = client;
-                if (c == null) {
-                    c = newClient(null);
-                    client = c;
-                    ScheduledExecutorService w = Executors.newSingleThreadScheduledExecutor(r -> {
-                        Thread t = new Thread(r, "storage-azure-stall-watchdog");
-                        t.setDaemon(true);
-                        return t;
-                    });
-                    w.scheduleWithFixedDelay(RestObjectSource::closeStalled, 5, 5, TimeUnit.SECONDS);
-                    watchdog = w;
-                }
-            }
-        }
-        return c;
-    }
-
-    private static void closeStalled() {
-        long now = System.nanoTime();
-        for (Body b : OPEN) {
-            if (now - b.lastProgress > STALL.toNanos()) {
-                b.stalled = true;
-                try {
-                    b.abort();
-                } catch (IOException | RuntimeException ignored) {
-                    // the reader sees the failure
-                }
-            }
-        }
-    }
-
     @Override
     public InputStream read(RemoteObject object, long offset, long length) throws StorageException {
-        if (length == 0) {
-            return InputStream.nullInputStream();
-        }
         String what = "reading '" + object.key() + "' at " + offset + "+" + length;
-        HttpRequest request = request("GET", object.key(), new TreeMap<>(),
-                Map.of("x-ms-range", "bytes=" + offset + "-" + (offset + length - 1)), object.version()).build();
-        HttpResponse<InputStream> response = send(request, HttpResponse.BodyHandlers.ofInputStream(), what);
-        int status = response.statusCode();
-        if (status == 200 || status == 206) {
-            Body body = new Body(response.body());
-            OPEN.add(body);
-            return body;
-        }
-        String code = response.headers().firstValue("x-ms-error-code").orElse("");
-        try (InputStream in = response.body()) {
-            in.readNBytes(64 << 10);
-        } catch (IOException ignored) {
-            // the status says enough
-        }
-        throw error(status, code, what);
-    }
-
-    private StorageException error(int status, String code, String what) {
-        return errors.status(status, code.isEmpty() ? null : code, what, null);
+        return get.read(url(object.key(), new TreeMap<>()),
+                new RangedGet.Part(offset, length, object.size(), object.version(), null, true), what);
     }
 
     private String sign(String toSign) {
@@ -412,46 +340,5 @@ final class RestObjectSource implements ObjectSource {
     @Override
     public String toString() {
         return "RestObjectSource[" + shown + ", " + auth.description() + "]";
-    }
-
-    /** The body; tracks progress for the stall watchdog. */
-    private static final class Body extends FilterInputStream {
-        volatile long lastProgress = System.nanoTime();
-        volatile boolean stalled;
-
-        Body(InputStream in) {
-            super(in);
-        }
-
-        @Override
-        public int read() throws IOException {
-            int r = checked(super.read());
-            lastProgress = System.nanoTime();
-            return r;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            int r = checked(super.read(b, off, len));
-            lastProgress = System.nanoTime();
-            return r;
-        }
-
-        private int checked(int r) throws IOException {
-            if (stalled) {
-                throw new IOException("no data for " + STALL.toSeconds() + " s: connection closed");
-            }
-            return r;
-        }
-
-        void abort() throws IOException {
-            in.close();
-        }
-
-        @Override
-        public void close() throws IOException {
-            OPEN.remove(this);
-            super.close();
-        }
     }
 }

@@ -218,7 +218,7 @@ class CliJarIT {
             lines.addAll(r.err().lines().collect(Collectors.toList()));
             assertThat(lines).as(r.out() + r.err()).anyMatch(l -> l.contains("\"logger\":\"dev.storageinit"))
                     .anyMatch(l -> l.contains("\"event\":\"error\"")).anyMatch(l -> l.contains("\"event\":\"summary\""))
-                    .allSatisfy(l -> assertThat(dev.storageinit.internal.Json.parse(l)).as(l).isInstanceOf(Map.class));
+                    .allSatisfy(l -> assertThat(dev.storageinit.spi.support.Json.parse(l)).as(l).isInstanceOf(Map.class));
         } finally {
             missing.stop(0);
         }

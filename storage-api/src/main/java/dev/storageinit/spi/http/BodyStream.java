@@ -1,4 +1,4 @@
-package dev.storageinit.http;
+package dev.storageinit.spi.http;
 
 import dev.storageinit.TransferException;
 import dev.storageinit.spi.BlockReadStream;
@@ -16,9 +16,10 @@ import java.util.concurrent.TimeUnit;
  * A response body as a blocking stream with a read timeout, which the JDK client lacks: the body is consumed as a
  * {@link Flow.Publisher} one buffer list at a time (so memory stays bounded by the client's buffers), and a read
  * that waits longer than the timeout for the next buffer cancels the exchange (closing the connection) and fails
- * with a retryable {@link TransferException}. Optionally skips a prefix and stops after a length.
+ * with a retryable {@link TransferException}. This is the one stall timeout of the JDK data path: no watchdog
+ * thread, nothing static. Optionally skips a prefix and stops after a length; closing it early cancels the rest.
  */
-final class BodyStream extends BlockReadStream implements Flow.Subscriber<List<ByteBuffer>> {
+public final class BodyStream extends BlockReadStream implements Flow.Subscriber<List<ByteBuffer>> {
     private static final Object END = new Object();
     /** Buffer lists requested ahead of the reader: enough to keep the socket busy, bounded memory per stream. */
     static final int WINDOW = 16;
@@ -27,6 +28,8 @@ final class BodyStream extends BlockReadStream implements Flow.Subscriber<List<B
     private final String uri;
     private final String what;
     private final long timeoutNanos;
+    private final String timeoutSetting;
+    private final java.net.URI location;
     private volatile Flow.Subscription subscription;
     private Iterator<ByteBuffer> pending;
     private ByteBuffer current;
@@ -38,13 +41,22 @@ final class BodyStream extends BlockReadStream implements Flow.Subscriber<List<B
      * @param uri redacted URI for messages
      * @param what what is being read, for messages
      * @param timeoutNanos longest wait for the next bytes
+     * @param timeoutSetting the setting that sets it, for messages, or null
      * @param limit bytes to deliver at most, or {@link Long#MAX_VALUE}
+     * @param location the URL that sent the body
      */
-    BodyStream(String uri, String what, long timeoutNanos, long limit) {
+    BodyStream(String uri, String what, long timeoutNanos, String timeoutSetting, long limit, java.net.URI location) {
+        this.location = location;
         this.uri = uri;
         this.what = what;
         this.timeoutNanos = timeoutNanos;
+        this.timeoutSetting = timeoutSetting;
         this.remaining = limit;
+    }
+
+    /** The URL that sent the body (after redirects). */
+    public java.net.URI location() {
+        return location;
     }
 
     // ------------------------------------------------------------ subscriber side (client threads)
@@ -168,7 +180,8 @@ final class BodyStream extends BlockReadStream implements Flow.Subscriber<List<B
                 cancel();
                 done = true;
                 throw TransferException.retryable(uri, what + ": no data from the server for "
-                        + secondsOf(timeoutNanos) + " s (HTTP_READ_TIMEOUT); the connection was dropped", null);
+                        + secondsOf(timeoutNanos) + " s" + (timeoutSetting == null ? "" : " (" + timeoutSetting + ")")
+                        + "; the connection was dropped", null);
             }
             if (item == END) {
                 done = true;

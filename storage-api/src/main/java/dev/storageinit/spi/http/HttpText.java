@@ -1,0 +1,114 @@
+package dev.storageinit.spi.http;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.http.HttpHeaders;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/** URL origins and the header values the JDK-HttpClient sources parse. */
+public final class HttpText {
+    private HttpText() {}
+
+    /** {@code scheme://host:port}, lower case, with the scheme's default port made explicit. */
+    public static String origin(URI u) {
+        return u.getScheme().toLowerCase(Locale.ROOT) + "://" + hostKey(u.getHost()) + ":" + port(u);
+    }
+
+    /** A host name in lower case, an IPv6 literal without its brackets. */
+    public static String hostKey(String rawHost) {
+        String host = rawHost.toLowerCase(Locale.ROOT);
+        return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+    }
+
+    private static int port(URI u) {
+        return u.getPort() >= 0 ? u.getPort() : u.getScheme().equalsIgnoreCase("https") ? 443 : 80;
+    }
+
+    /** {@code host[:port]} as written in {@code u}, for messages. */
+    public static String host(URI u) {
+        return u.getPort() >= 0 ? u.getHost() + ":" + u.getPort() : u.getHost();
+    }
+
+    /** Content-Length, when present and valid. */
+    public static OptionalLong contentLength(HttpHeaders h) {
+        Optional<String> v = h.firstValue("Content-Length");
+        if (v.isEmpty()) {
+            return OptionalLong.empty();
+        }
+        try {
+            long n = Long.parseLong(v.get().trim());
+            return n >= 0 ? OptionalLong.of(n) : OptionalLong.empty();
+        } catch (NumberFormatException e) {
+            return OptionalLong.empty();
+        }
+    }
+
+    /** {first, last, total} of "bytes a-b/total" (total -1 when "*"), {-1, -1, total} for "bytes star/total". */
+    public static long[] contentRange(HttpHeaders h) {
+        String v = h.firstValue("Content-Range").orElse(null);
+        if (v == null) {
+            return null;
+        }
+        v = v.trim();
+        if (!v.regionMatches(true, 0, "bytes ", 0, 6)) {
+            return null;
+        }
+        v = v.substring(6).trim();
+        int slash = v.indexOf('/');
+        if (slash < 0) {
+            return null;
+        }
+        try {
+            String span = v.substring(0, slash).trim();
+            String totalText = v.substring(slash + 1).trim();
+            long total = totalText.equals("*") ? -1 : Long.parseLong(totalText);
+            if (span.equals("*")) {
+                return new long[] {-1, -1, total};
+            }
+            int dash = span.indexOf('-');
+            return new long[] {Long.parseLong(span.substring(0, dash)), Long.parseLong(span.substring(dash + 1)), total};
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    /**
+     * Percent-encodes what may not appear raw in a URL (spaces, non-ASCII, ...) and keeps what may, including
+     * existing {@code %XX} escapes: a URL is sent as written where it is already valid.
+     */
+    public static String encodeLeniently(String s, boolean query) {
+        StringBuilder sb = new StringBuilder(s.length() + 16);
+        byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
+        for (int i = 0; i < bytes.length; i++) {
+            int c = bytes[i] & 0xff;
+            boolean keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                    || "-._~!$&'()*+,;=:@/".indexOf(c) >= 0 || (query && c == '?');
+            if (c == '%' && i + 2 < bytes.length && isHex(bytes[i + 1]) && isHex(bytes[i + 2])) {
+                keep = true;
+            }
+            if (keep) {
+                sb.append((char) c);
+            } else {
+                sb.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
+                        .append(Character.toUpperCase(Character.forDigit(c & 15, 16)));
+            }
+        }
+        return sb.toString();
+    }
+
+    static URI parseLenient(String location) throws URISyntaxException {
+        try {
+            return new URI(location);
+        } catch (URISyntaxException e) {
+            int hash = location.indexOf('#');
+            return new URI(encodeLeniently(hash < 0 ? location : location.substring(0, hash), true));
+        }
+    }
+
+    private static boolean isHex(byte b) {
+        return (b >= '0' && b <= '9') || (b >= 'a' && b <= 'f') || (b >= 'A' && b <= 'F');
+    }
+}
