@@ -18,6 +18,7 @@ import java.util.Queue;
 import java.util.Random;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.Predicate;
+import java.util.regex.Pattern;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -49,11 +50,15 @@ public final class FaultProxy implements AutoCloseable {
 
     /** Requests still to answer with {@link #cannedResponse}. */
     private final AtomicInteger cannedLeft = new AtomicInteger();
+    private final AtomicInteger cannedSent = new AtomicInteger();
     private volatile String cannedResponse;
     private volatile Predicate<String> cannedFor = head -> true;
 
     /** Whether requests are forwarded without their Range header, as to a server that ignores it (200, whole body). */
     private volatile boolean dropRange;
+    /** A request's range header: {@code Range}, or Azure's {@code x-ms-range}. */
+    private static final Pattern RANGE_HEADER = Pattern.compile("(?im)^(x-ms-)?range:[^\r\n]*\r\n");
+    private final AtomicInteger rangesDropped = new AtomicInteger();
 
     /** Ranged-read responses (206) still to corrupt, one random bit each; null random: responses are not parsed. */
     private final AtomicInteger flipsLeft = new AtomicInteger();
@@ -88,9 +93,22 @@ public final class FaultProxy implements AutoCloseable {
         cutsLeft.set(connections);
     }
 
-    /** From now on, forwards requests without their {@code Range} header: the server answers 200 with the whole body. */
+    /**
+     * From now on, forwards requests without their {@code Range} (or Azure's {@code x-ms-range}) header: the server
+     * answers 200 with the whole body.
+     */
     public void ignoreRanges() {
         dropRange = true;
+    }
+
+    /** How many requests were answered with the canned error instead of being forwarded. */
+    public int cannedSent() {
+        return cannedSent.get();
+    }
+
+    /** How many requests lost their range header to {@link #ignoreRanges()}. */
+    public int rangesDropped() {
+        return rangesDropped.get();
     }
 
     public int cutsDone() {
@@ -121,12 +139,12 @@ public final class FaultProxy implements AutoCloseable {
     }
 
     /**
-     * As {@link #failNext(int, int, String, String)}, for ranged reads only (GET requests carrying a {@code Range}
-     * header), whatever the store: its listings and metadata requests go through.
+     * As {@link #failNext(int, int, String, String)}, for ranged reads only (GET requests carrying a {@code Range} or
+     * {@code x-ms-range} header), whatever the store: its listings and metadata requests go through.
      */
     public void failNextRangedReads(int times, int status, String reason) {
         failNext(times, status, reason, reason.replace(" ", ""), head -> head.startsWith("GET ")
-                && head.toLowerCase(Locale.ROOT).contains("\r\nrange:"));
+                && RANGE_HEADER.matcher(head).find());
     }
 
     private void failNext(int times, int status, String reason, String code, Predicate<String> which) {
@@ -325,6 +343,7 @@ public final class FaultProxy implements AutoCloseable {
                             methods.add(h.substring(0, h.indexOf(' ')));
                         }
                         if (cannedFor.test(h) && cannedLeft.getAndDecrement() > 0) {
+                            cannedSent.incrementAndGet();
                             OutputStream out = client.getOutputStream();
                             out.write(cannedResponse.getBytes(StandardCharsets.UTF_8));
                             out.flush();
@@ -332,7 +351,10 @@ public final class FaultProxy implements AutoCloseable {
                             upstream.close();
                             return;
                         }
-                        String forwarded = dropRange ? h.replaceAll("(?im)^range:[^\r\n]*\r\n", "") : h;
+                        String forwarded = dropRange ? RANGE_HEADER.matcher(h).replaceAll("") : h;
+                        if (!forwarded.equals(h)) {
+                            rangesDropped.incrementAndGet();
+                        }
                         up.write(forwarded.getBytes(StandardCharsets.ISO_8859_1));
                         up.flush();
                         bodyLeft = contentLength(h);
