@@ -44,15 +44,28 @@ public record DownloadRequest(
     }
 
     /** A request that extracts archives (the form before {@code extractArchives} existed). */
-    public DownloadRequest(ModelUri source, Path destination, CredentialSource settings, List<String> allowPatterns,
-            List<String> ignorePatterns, LinkMode linkMode) {
+    public DownloadRequest(
+            ModelUri source,
+            Path destination,
+            CredentialSource settings,
+            List<String> allowPatterns,
+            List<String> ignorePatterns,
+            LinkMode linkMode) {
         this(source, destination, settings, allowPatterns, ignorePatterns, linkMode, true, null, true);
     }
 
     /** The same request reading its credentials and settings from {@code other}. */
     DownloadRequest withSettings(CredentialSource other) {
-        return new DownloadRequest(source, destination, other, allowPatterns, ignorePatterns, linkMode,
-                extractArchives, manifestFile, keepManifest);
+        return new DownloadRequest(
+                source,
+                destination,
+                other,
+                allowPatterns,
+                ignorePatterns,
+                linkMode,
+                extractArchives,
+                manifestFile,
+                keepManifest);
     }
 
     /** A request with the environment as credential source and no filters. */
@@ -143,8 +156,16 @@ public record DownloadRequest(
 
         /** The request. */
         public DownloadRequest build() {
-            return new DownloadRequest(source, destination, settings, allow, ignore, linkMode, extractArchives,
-                    manifestFile, keepManifest);
+            return new DownloadRequest(
+                    source,
+                    destination,
+                    settings,
+                    allow,
+                    ignore,
+                    linkMode,
+                    extractArchives,
+                    manifestFile,
+                    keepManifest);
         }
     }
 }

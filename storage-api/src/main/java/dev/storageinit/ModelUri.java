@@ -25,6 +25,7 @@ public record ModelUri(String text, String scheme, String authority, String path
     private static final Pattern SCHEME = Pattern.compile("([A-Za-z][A-Za-z0-9+.-]*)://(.*)", Pattern.DOTALL);
     /** rclone's {@code remote:bucket/path}; a one-letter "remote" would be a Windows drive, so two or more. */
     private static final Pattern RCLONE_REMOTE = Pattern.compile("([A-Za-z][A-Za-z0-9_-]+):(?!//)(.+)", Pattern.DOTALL);
+
     private static final String FORMS = "expected <scheme>://<bucket>/<path> (s3, gs, pvc, ...), "
             + "https://<host>/<path>, file:///<absolute path> or a local path";
 
@@ -65,7 +66,8 @@ public record ModelUri(String text, String scheme, String authority, String path
                 throw new InvalidUriException(redact(text), "missing '//' after the scheme; " + FORMS);
             }
         } else {
-            return new ModelUri(text, "file", "", stripLeadingSlashes(text.startsWith("/") ? text : absolute(text)), "");
+            return new ModelUri(
+                    text, "file", "", stripLeadingSlashes(text.startsWith("/") ? text : absolute(text)), "");
         }
         if (scheme.equals("file")) {
             if (!rest.startsWith("/")) {

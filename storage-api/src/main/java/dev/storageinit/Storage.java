@@ -43,7 +43,8 @@ public final class Storage implements AutoCloseable {
     /** Downloads {@code uri} into {@code dir} with default settings and the providers on the classpath. */
     public static DownloadResult download(String uri, Path dir, CredentialSource settings) throws StorageException {
         try (Storage storage = builder().build()) {
-            return storage.download(DownloadRequest.builder(uri, dir).settings(settings).build());
+            return storage.download(
+                    DownloadRequest.builder(uri, dir).settings(settings).build());
         }
     }
 
@@ -188,8 +189,13 @@ public final class Storage implements AutoCloseable {
         }
 
         EngineSettings settings() {
-            return new EngineSettings(concurrency, partSize, Math.max(multipartThreshold, partSize), bufferSize,
-                    maxAttempts, retryBackoff);
+            return new EngineSettings(
+                    concurrency,
+                    partSize,
+                    Math.max(multipartThreshold, partSize),
+                    bufferSize,
+                    maxAttempts,
+                    retryBackoff);
         }
     }
 }

@@ -48,8 +48,10 @@ class ModelUriTest {
 
     @Test
     void badFormsSayWhatIsExpected() {
-        assertThatThrownBy(() -> ModelUri.parse("s3:///path")).isInstanceOf(InvalidUriException.class)
-                .hasMessageContaining("missing bucket or host after 's3://'").hasMessageContaining("expected");
+        assertThatThrownBy(() -> ModelUri.parse("s3:///path"))
+                .isInstanceOf(InvalidUriException.class)
+                .hasMessageContaining("missing bucket or host after 's3://'")
+                .hasMessageContaining("expected");
         assertThatThrownBy(() -> ModelUri.parse("")).isInstanceOf(InvalidUriException.class);
         assertThatThrownBy(() -> ModelUri.parse("https:host/x")).hasMessageContaining("missing '//'");
         assertThatThrownBy(() -> ModelUri.parse("s3://b/x\ny")).hasMessageContaining("control character");

@@ -34,7 +34,8 @@ class ArchitectureTest {
         @Override
         public SliceIdentifier getIdentifierOf(JavaClass c) {
             String p = c.getPackageName();
-            return p.equals("dev.storageinit") || p.startsWith("dev.storageinit.") ? SliceIdentifier.of(p)
+            return p.equals("dev.storageinit") || p.startsWith("dev.storageinit.")
+                    ? SliceIdentifier.of(p)
                     : SliceIdentifier.ignore();
         }
 
@@ -46,23 +47,36 @@ class ArchitectureTest {
 
     @Test
     void packagesAreFreeOfCycles() {
-        slices().assignedFrom(PACKAGES).should().beFreeOfCycles()
+        slices().assignedFrom(PACKAGES)
+                .should()
+                .beFreeOfCycles()
                 // The two deliberate edges out of the public API package, which every other package depends on:
                 // the facade Storage (and its Builder) starts the engine (internal.TransferEngine, ProviderRegistry)
                 // over the providers (spi.StorageProvider); and the public types scrub their own text with the one
                 // scrubber (StorageException's message and cause, ModelUri's secret query parameters). Any other
                 // class of dev.storageinit reaching into a sub-package still fails this rule.
-                .ignoreDependency(nameMatching("dev\\.storageinit\\.Storage(\\$.*)?"), resideInAPackage("dev.storageinit.."))
-                .ignoreDependency(resideInAPackage("dev.storageinit"),
+                .ignoreDependency(
+                        nameMatching("dev\\.storageinit\\.Storage(\\$.*)?"), resideInAPackage("dev.storageinit.."))
+                .ignoreDependency(
+                        resideInAPackage("dev.storageinit"),
                         nameMatching("dev\\.storageinit\\.spi\\.support\\.Redactor(\\$.*)?"))
                 .check(CLASSES);
     }
 
     @Test
     void providersAndTheCliDoNotUseTheEngine() {
-        noClasses().that().resideInAnyPackage("dev.storageinit.s3..", "dev.storageinit.gcs..", "dev.storageinit.azure..",
-                        "dev.storageinit.http..", "dev.storageinit.pvc..", "dev.storageinit.cli..")
-                .should().dependOnClassesThat().resideInAPackage("dev.storageinit.internal..")
+        noClasses()
+                .that()
+                .resideInAnyPackage(
+                        "dev.storageinit.s3..",
+                        "dev.storageinit.gcs..",
+                        "dev.storageinit.azure..",
+                        "dev.storageinit.http..",
+                        "dev.storageinit.pvc..",
+                        "dev.storageinit.cli..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAPackage("dev.storageinit.internal..")
                 .because("providers and the CLI use only dev.storageinit and dev.storageinit.spi.. (spi, spi.support, "
                         + "spi.http); what they need from the engine belongs in spi.support")
                 .check(CLASSES);
@@ -73,8 +87,11 @@ class ArchitectureTest {
     @ValueSource(strings = {"s3", "gcs", "azure", "http", "pvc", "cli"})
     void aModuleUsesOnlyTheApiTheSpiAndItsOwnPackage(String module) {
         String own = "dev.storageinit." + module + "..";
-        classes().that().resideInAPackage(own)
-                .should().onlyDependOnClassesThat(resideOutsideOfPackage("dev.storageinit..")
+        classes()
+                .that()
+                .resideInAPackage(own)
+                .should()
+                .onlyDependOnClassesThat(resideOutsideOfPackage("dev.storageinit..")
                         .or(resideInAnyPackage("dev.storageinit", "dev.storageinit.spi..", own)))
                 .check(CLASSES);
     }

@@ -170,8 +170,8 @@ final class ArchiveExtraction {
         String norm = normalise(name);
         Path target = resolve(name, norm);
         guard.prepareParent(target);
-        try (OutputStream out = Files.newOutputStream(target, StandardOpenOption.CREATE_NEW,
-                StandardOpenOption.WRITE)) {
+        try (OutputStream out =
+                Files.newOutputStream(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             while (true) {
                 int n;
                 try {
@@ -196,8 +196,8 @@ final class ArchiveExtraction {
             throw bomb("it expands to more than " + limits.maxBytes() + " bytes (" + ArchiveExtractor.MAX_BYTES + ")");
         }
         if (limits.maxRatio() > 0 && bytes > ArchiveExtractor.RATIO_FLOOR && bytes / limits.maxRatio() > archiveSize) {
-            throw bomb("it expands to more than " + limits.maxRatio() + " times its size of " + archiveSize
-                    + " bytes (" + ArchiveExtractor.MAX_RATIO + ")");
+            throw bomb("it expands to more than " + limits.maxRatio() + " times its size of " + archiveSize + " bytes ("
+                    + ArchiveExtractor.MAX_RATIO + ")");
         }
     }
 
@@ -270,13 +270,15 @@ final class ArchiveExtraction {
     }
 
     private UnsafePathException refuse(String entry, String why) {
-        return new UnsafePathException(uri, "refused archive " + archiveName + ": entry '" + entry + "': " + why
-                + "; nothing of the archive was published");
+        return new UnsafePathException(
+                uri,
+                "refused archive " + archiveName + ": entry '" + entry + "': " + why
+                        + "; nothing of the archive was published");
     }
 
     private UnsafePathException bomb(String why) {
-        return new UnsafePathException(uri, "refused archive " + archiveName + ": " + why
-                + "; nothing of the archive was published");
+        return new UnsafePathException(
+                uri, "refused archive " + archiveName + ": " + why + "; nothing of the archive was published");
     }
 
     private IntegrityException corrupt(IOException e) {

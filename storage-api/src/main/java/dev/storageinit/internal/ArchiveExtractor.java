@@ -44,6 +44,7 @@ public final class ArchiveExtractor {
 
     /** Setting names, read from the request's credential source like every other setting. */
     public static final String MAX_BYTES = "STORAGE_EXTRACT_MAX_BYTES";
+
     public static final String MAX_ENTRIES = "STORAGE_EXTRACT_MAX_ENTRIES";
     public static final String MAX_RATIO = "STORAGE_EXTRACT_MAX_RATIO";
 
@@ -64,7 +65,8 @@ public final class ArchiveExtractor {
 
         /** The limits from {@code settings}, defaults for what is not set. */
         static Limits from(Settings settings) throws ConfigurationException {
-            return new Limits(settings.nonNegativeLong(MAX_BYTES, DEFAULT_MAX_BYTES),
+            return new Limits(
+                    settings.nonNegativeLong(MAX_BYTES, DEFAULT_MAX_BYTES),
                     settings.nonNegativeLong(MAX_ENTRIES, DEFAULT_MAX_ENTRIES),
                     settings.nonNegativeLong(MAX_RATIO, DEFAULT_MAX_RATIO));
         }
@@ -86,8 +88,8 @@ public final class ArchiveExtractor {
      *     published then
      * @throws IntegrityException when the file is named like an archive but is not one, or is corrupt
      */
-    public static boolean extractIfArchive(String uri, Path archive, Path destination, Path workDir,
-            Limits limits) throws IOException {
+    public static boolean extractIfArchive(String uri, Path archive, Path destination, Path workDir, Limits limits)
+            throws IOException {
         ArchiveFormat format;
         try {
             format = ArchiveFormat.detect(uri, archive.getFileName().toString(), archive);
@@ -118,8 +120,15 @@ public final class ArchiveExtractor {
             Files.deleteIfExists(archive); // before publishing: an entry may carry the archive's own name
             int moved = publish(uri, work, destination, archive.getFileName().toString());
             published = true;
-            LOG.log(Level.INFO, "{0}: extracted {1} archive {2}: {3} entries, {4} bytes, {5} files and links",
-                    uri, format, archive.getFileName(), extraction.entries(), extraction.bytes(), moved);
+            LOG.log(
+                    Level.INFO,
+                    "{0}: extracted {1} archive {2}: {3} entries, {4} bytes, {5} files and links",
+                    uri,
+                    format,
+                    archive.getFileName(),
+                    extraction.entries(),
+                    extraction.bytes(),
+                    moved);
         } finally {
             try {
                 Destination.deleteTree(work);
@@ -161,8 +170,8 @@ public final class ArchiveExtractor {
             try {
                 Destination.moveIntoPlace(p, target);
             } catch (IOException e) {
-                throw Destination.writeFailed(uri, "cannot move extracted " + dest.root().relativize(target)
-                        + " into place", e);
+                throw Destination.writeFailed(
+                        uri, "cannot move extracted " + dest.root().relativize(target) + " into place", e);
             }
             moved++;
         }

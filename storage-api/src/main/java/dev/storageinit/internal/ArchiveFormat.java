@@ -49,8 +49,10 @@ enum ArchiveFormat {
                 return TAR; // an old (v7) tar has no magic
             }
             if (sniffed == null) {
-                throw new IntegrityException(uri, "'" + name + "' is named like a " + byName.label
-                        + " archive but its content is not one (it starts with " + printable(head) + ")");
+                throw new IntegrityException(
+                        uri,
+                        "'" + name + "' is named like a " + byName.label
+                                + " archive but its content is not one (it starts with " + printable(head) + ")");
             }
             return sniffed;
         }
@@ -69,11 +71,19 @@ enum ArchiveFormat {
     /** The tar stream inside {@code in}: decompressed, or {@code in} itself for a plain tar (or zip). */
     InputStream decompress(InputStream in) throws IOException {
         return switch (this) {
-            case TAR_GZ -> GzipCompressorInputStream.builder().setInputStream(in).setDecompressConcatenated(true).get();
+            case TAR_GZ ->
+                GzipCompressorInputStream.builder()
+                        .setInputStream(in)
+                        .setDecompressConcatenated(true)
+                        .get();
             case TAR_BZ2 -> new BZip2CompressorInputStream(in, true);
             // a hostile header could ask for gigabytes of dictionary: xz -9 needs 64 MiB
-            case TAR_XZ -> XZCompressorInputStream.builder().setInputStream(in).setDecompressConcatenated(true)
-                    .setMemoryLimitKiB(XZ_MEMORY_LIMIT_KIB).get();
+            case TAR_XZ ->
+                XZCompressorInputStream.builder()
+                        .setInputStream(in)
+                        .setDecompressConcatenated(true)
+                        .setMemoryLimitKiB(XZ_MEMORY_LIMIT_KIB)
+                        .get();
             case ZIP, TAR -> in;
         };
     }
@@ -98,7 +108,9 @@ enum ArchiveFormat {
     }
 
     private static ArchiveFormat sniff(byte[] h) {
-        if (h.length >= 4 && h[0] == 'P' && h[1] == 'K'
+        if (h.length >= 4
+                && h[0] == 'P'
+                && h[1] == 'K'
                 && ((h[2] == 3 && h[3] == 4) || (h[2] == 5 && h[3] == 6) || (h[2] == 7 && h[3] == 8))) {
             return ZIP;
         }
@@ -108,7 +120,12 @@ enum ArchiveFormat {
         if (h.length >= 3 && h[0] == 'B' && h[1] == 'Z' && h[2] == 'h') {
             return TAR_BZ2;
         }
-        if (h.length >= 6 && (h[0] & 0xff) == 0xfd && h[1] == '7' && h[2] == 'z' && h[3] == 'X' && h[4] == 'Z'
+        if (h.length >= 6
+                && (h[0] & 0xff) == 0xfd
+                && h[1] == '7'
+                && h[2] == 'z'
+                && h[3] == 'X'
+                && h[4] == 'Z'
                 && h[5] == 0) {
             return TAR_XZ;
         }

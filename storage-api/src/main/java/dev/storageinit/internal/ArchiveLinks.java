@@ -74,8 +74,10 @@ final class ArchiveLinks {
             throw refuse.apply(name, "it is a link to '" + target + "', the tool's own bookkeeping");
         }
         guard.prepareParent(link);
-        pending.add(new PendingLink(link, work.getFileSystem().getPath(target.replace("/",
-                work.getFileSystem().getSeparator()))));
+        pending.add(new PendingLink(
+                link,
+                work.getFileSystem()
+                        .getPath(target.replace("/", work.getFileSystem().getSeparator()))));
     }
 
     /** Creates the links, after every file, then checks where each really leads. */
@@ -92,12 +94,14 @@ final class ArchiveLinks {
         for (PendingLink l : pending) {
             Path resolved = realTarget(l.link().getParent().resolve(l.target()));
             if (!resolved.startsWith(realWork)) {
-                throw refuse.apply(relative(l.link()), "it is a link to '" + l.target()
-                        + "', which resolves outside the destination");
+                throw refuse.apply(
+                        relative(l.link()),
+                        "it is a link to '" + l.target() + "', which resolves outside the destination");
             }
-            if (!resolved.equals(realWork) && guard.isReserved(realWork.relativize(resolved).getName(0).toString())) {
-                throw refuse.apply(relative(l.link()), "it is a link to '" + l.target()
-                        + "', the tool's own bookkeeping");
+            if (!resolved.equals(realWork)
+                    && guard.isReserved(realWork.relativize(resolved).getName(0).toString())) {
+                throw refuse.apply(
+                        relative(l.link()), "it is a link to '" + l.target() + "', the tool's own bookkeeping");
             }
         }
     }

@@ -20,6 +20,7 @@ final class ChecksumCheck {
     private final RangeDigester.Staged staged;
     /** The store's whole-object checksums that {@code STORAGE_VERIFY_MD5} says to verify. */
     private final List<Checksum> verified;
+
     private final MultipartEtag multipart;
 
     /** @param staged reads back the staged file, for what its streamed digests cannot tell */
@@ -33,9 +34,15 @@ final class ChecksumCheck {
         this.multipart = etag == null ? null : MultipartEtag.of(etag, object.size());
         if (etag != null && multipart == null) {
             selected = md5Policy.select(MultipartEtag.wholeObject(object.checksums()));
-            LOG.log(System.Logger.Level.WARNING, "{0}: {1}: cannot verify its multipart ETag {2}: no part size"
-                    + " of whole MiB cuts its {3} bytes into that many parts; {4}", shown, object.key(),
-                    etag.hex(), Long.toString(object.size()), verifyingInstead(selected));
+            LOG.log(
+                    System.Logger.Level.WARNING,
+                    "{0}: {1}: cannot verify its multipart ETag {2}: no part size"
+                            + " of whole MiB cuts its {3} bytes into that many parts; {4}",
+                    shown,
+                    object.key(),
+                    etag.hex(),
+                    Long.toString(object.size()),
+                    verifyingInstead(selected));
         }
         this.verified = MultipartEtag.wholeObject(selected);
     }
@@ -86,10 +93,16 @@ final class ChecksumCheck {
             if (mismatch != null || !multipart.unverifiable()) {
                 return mismatch;
             }
-            LOG.log(System.Logger.Level.WARNING, "{0}: {1}: downloaded twice, the same bytes do not match its"
-                    + " multipart ETag {2} with parts of {3}: they were uploaded in parts of another size and the"
-                    + " ETag cannot be verified; {4}", shown, object.key(),
-                    multipart.etag().hex(), multipart.describe(), verifyingInstead(instead));
+            LOG.log(
+                    System.Logger.Level.WARNING,
+                    "{0}: {1}: downloaded twice, the same bytes do not match its"
+                            + " multipart ETag {2} with parts of {3}: they were uploaded in parts of another size and the"
+                            + " ETag cannot be verified; {4}",
+                    shown,
+                    object.key(),
+                    multipart.etag().hex(),
+                    multipart.describe(),
+                    verifyingInstead(instead));
         }
         if (instead.isEmpty()) {
             return null;
@@ -108,14 +121,16 @@ final class ChecksumCheck {
         for (int i = 0; i < expected.size(); i++) {
             String hex = actual.get(i).hex();
             if (!hex.equals(expected.get(i).hex())) {
-                return expected.get(i).algorithm() + " mismatch: store says " + expected.get(i).hex() + ", got " + hex;
+                return expected.get(i).algorithm() + " mismatch: store says "
+                        + expected.get(i).hex() + ", got " + hex;
             }
         }
         return null;
     }
 
     private static String verifyingInstead(List<Checksum> checksums) {
-        return checksums.isEmpty() ? "only its size is verified"
+        return checksums.isEmpty()
+                ? "only its size is verified"
                 : "verifying its " + checksums.get(0).algorithm() + " instead";
     }
 }

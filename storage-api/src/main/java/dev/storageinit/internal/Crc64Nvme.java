@@ -32,12 +32,22 @@ final class Crc64Nvme implements Checksum {
         long[] t6 = TABLES[6];
         long[] t7 = TABLES[7];
         for (; i + 8 <= end; i += 8) {
-            c ^= (b[i] & 0xFFL) | (b[i + 1] & 0xFFL) << 8 | (b[i + 2] & 0xFFL) << 16 | (b[i + 3] & 0xFFL) << 24
-                    | (b[i + 4] & 0xFFL) << 32 | (b[i + 5] & 0xFFL) << 40 | (b[i + 6] & 0xFFL) << 48
+            c ^= (b[i] & 0xFFL)
+                    | (b[i + 1] & 0xFFL) << 8
+                    | (b[i + 2] & 0xFFL) << 16
+                    | (b[i + 3] & 0xFFL) << 24
+                    | (b[i + 4] & 0xFFL) << 32
+                    | (b[i + 5] & 0xFFL) << 40
+                    | (b[i + 6] & 0xFFL) << 48
                     | (b[i + 7] & 0xFFL) << 56;
-            c = t7[(int) c & 0xFF] ^ t6[(int) (c >>> 8) & 0xFF] ^ t5[(int) (c >>> 16) & 0xFF]
-                    ^ t4[(int) (c >>> 24) & 0xFF] ^ t3[(int) (c >>> 32) & 0xFF] ^ t2[(int) (c >>> 40) & 0xFF]
-                    ^ t1[(int) (c >>> 48) & 0xFF] ^ t0[(int) (c >>> 56) & 0xFF];
+            c = t7[(int) c & 0xFF]
+                    ^ t6[(int) (c >>> 8) & 0xFF]
+                    ^ t5[(int) (c >>> 16) & 0xFF]
+                    ^ t4[(int) (c >>> 24) & 0xFF]
+                    ^ t3[(int) (c >>> 32) & 0xFF]
+                    ^ t2[(int) (c >>> 40) & 0xFF]
+                    ^ t1[(int) (c >>> 48) & 0xFF]
+                    ^ t0[(int) (c >>> 56) & 0xFF];
         }
         for (; i < end; i++) {
             c = t0[(int) (c ^ b[i]) & 0xFF] ^ (c >>> 8);

@@ -41,14 +41,17 @@ final class Destination implements AutoCloseable {
     static final String MANIFEST_SETTING = "STORAGE_MANIFEST";
     /** Setting: seconds to wait for another process using the destination (default 60). */
     static final String LOCK_TIMEOUT = "STORAGE_LOCK_TIMEOUT";
+
     static final Duration DEFAULT_LOCK_TIMEOUT = Duration.ofSeconds(60);
     /** Names of the bookkeeping kept directly in the destination by earlier versions; removed when found. */
     private static final String LEGACY_MANIFEST = ".storage-initializer.json";
-    private static final Set<String> LEGACY = Set.of(LEGACY_MANIFEST, LEGACY_MANIFEST + ".tmp",
-            ".storage-initializer.staging");
+
+    private static final Set<String> LEGACY =
+            Set.of(LEGACY_MANIFEST, LEGACY_MANIFEST + ".tmp", ".storage-initializer.staging");
     /** Top-level names no key or archive entry may take or reach through a link. */
-    static final Set<String> RESERVED = Set.of(STATE_DIR, LEGACY_MANIFEST, LEGACY_MANIFEST + ".tmp",
-            ".storage-initializer.staging");
+    static final Set<String> RESERVED =
+            Set.of(STATE_DIR, LEGACY_MANIFEST, LEGACY_MANIFEST + ".tmp", ".storage-initializer.staging");
+
     private static final String STAGING_PREFIX = "staging-";
     private static final SecureRandom NAMES = new SecureRandom();
 
@@ -61,8 +64,15 @@ final class Destination implements AutoCloseable {
     private final Path manifestFile;
     private final Manifest previous;
 
-    private Destination(String shown, Path root, Path stateDir, DestinationLock lock, Path staging, PathGuard guard,
-            Path manifestFile, Manifest previous) {
+    private Destination(
+            String shown,
+            Path root,
+            Path stateDir,
+            DestinationLock lock,
+            Path staging,
+            PathGuard guard,
+            Path manifestFile,
+            Manifest previous) {
         this.shown = shown;
         this.root = root;
         this.stateDir = stateDir;
@@ -87,10 +97,13 @@ final class Destination implements AutoCloseable {
                 throw new ConfigurationException(shown, "destination " + dest + " exists and is not a directory");
             }
             Files.createDirectories(dest);
-            if (Files.isSymbolicLink(stateDir) || Files.exists(stateDir, LinkOption.NOFOLLOW_LINKS)
-                    && !Files.isDirectory(stateDir, LinkOption.NOFOLLOW_LINKS)) {
-                throw new UnsafePathException(shown, "destination " + dest + " holds '" + STATE_DIR + "', which is "
-                        + "not the tool's directory (a link or a file); remove it");
+            if (Files.isSymbolicLink(stateDir)
+                    || Files.exists(stateDir, LinkOption.NOFOLLOW_LINKS)
+                            && !Files.isDirectory(stateDir, LinkOption.NOFOLLOW_LINKS)) {
+                throw new UnsafePathException(
+                        shown,
+                        "destination " + dest + " holds '" + STATE_DIR + "', which is "
+                                + "not the tool's directory (a link or a file); remove it");
             }
             Files.createDirectories(stateDir);
         } catch (StorageException e) {
@@ -101,18 +114,22 @@ final class Destination implements AutoCloseable {
         DestinationLock lock = DestinationLock.acquire(shown, dest, stateDir, timeout);
         try {
             if (Files.isSymbolicLink(stateDir)) {
-                throw new UnsafePathException(shown, "destination " + dest + " holds '" + STATE_DIR + "' as a link, "
-                        + "not the tool's directory; remove it");
+                throw new UnsafePathException(
+                        shown,
+                        "destination " + dest + " holds '" + STATE_DIR + "' as a link, "
+                                + "not the tool's directory; remove it");
             }
             Manifest previous = readPrevious(shown, dest, manifestFile);
             removeLeftovers(dest, stateDir);
             Path staging = stateDir.resolve(STAGING_PREFIX + Long.toHexString(NAMES.nextLong() >>> 1));
             Files.createDirectory(staging);
             PathGuard guard = new PathGuard(shown, dest, RESERVED);
-            if (manifestFile.isPresent() && manifestFile.get().startsWith(dest)
+            if (manifestFile.isPresent()
+                    && manifestFile.get().startsWith(dest)
                     && !manifestFile.get().startsWith(stateDir)) {
-                guard.resolve(dest.relativize(manifestFile.get()).toString().replace(dest.getFileSystem()
-                        .getSeparator(), "/"));
+                guard.resolve(dest.relativize(manifestFile.get())
+                        .toString()
+                        .replace(dest.getFileSystem().getSeparator(), "/"));
             }
             return new Destination(shown, dest, stateDir, lock, staging, guard, manifestFile.orElse(null), previous);
         } catch (StorageException e) {
@@ -157,10 +174,14 @@ final class Destination implements AutoCloseable {
             return Optional.empty();
         }
         try {
-            Path file = dest.getFileSystem().getPath(value.get().value()).toAbsolutePath().normalize();
+            Path file = dest.getFileSystem()
+                    .getPath(value.get().value())
+                    .toAbsolutePath()
+                    .normalize();
             if (Files.isDirectory(file)) {
-                throw new ConfigurationException(settings.uri(), value.get() + " names the directory " + file
-                        + "; give the manifest's file path, or none");
+                throw new ConfigurationException(
+                        settings.uri(),
+                        value.get() + " names the directory " + file + "; give the manifest's file path, or none");
             }
             return Optional.of(file);
         } catch (InvalidPathException e) {
@@ -289,7 +310,8 @@ final class Destination implements AutoCloseable {
         }
         String reason = String.valueOf(e.getMessage());
         if (isDiskFull(e)) {
-            return new DestinationException(shown, what + ": the destination's disk is full (" + reason + ")", false, e);
+            return new DestinationException(
+                    shown, what + ": the destination's disk is full (" + reason + ")", false, e);
         }
         if (reason.toLowerCase(Locale.ROOT).contains("read-only file system")) {
             return new DestinationException(shown, what + ": the destination is on a read-only file system", false, e);
@@ -299,7 +321,8 @@ final class Destination implements AutoCloseable {
 
     /** Whether {@code e} says a local write failed for want of space or of write access (not a failed read). */
     static boolean isWriteFailure(IOException e) {
-        return isDiskFull(e) || String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT).contains("read-only file system");
+        return isDiskFull(e)
+                || String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT).contains("read-only file system");
     }
 
     private static boolean isDiskFull(IOException e) {

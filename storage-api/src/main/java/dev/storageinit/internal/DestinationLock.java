@@ -71,16 +71,20 @@ final class DestinationLock implements AutoCloseable {
             boolean told = false;
             while (HELD.contains(key)) {
                 if (!told) {
-                    LOG.log(System.Logger.Level.INFO, "{0}: destination {1} is in use by another download of this "
-                            + "process; waiting for it to end", shown, destination);
+                    LOG.log(
+                            System.Logger.Level.INFO,
+                            "{0}: destination {1} is in use by another download of this "
+                                    + "process; waiting for it to end",
+                            shown,
+                            destination);
                     told = true;
                 }
                 try {
                     HELD.wait();
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
-                    throw new TransferException(shown, "interrupted while waiting for destination " + destination,
-                            true, e);
+                    throw new TransferException(
+                            shown, "interrupted while waiting for destination " + destination, true, e);
                 }
             }
             HELD.add(key);
@@ -102,8 +106,8 @@ final class DestinationLock implements AutoCloseable {
             FileChannel channel;
             try {
                 Files.createDirectories(file.getParent()); // the holder removed it if it kept no manifest
-                channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                        LinkOption.NOFOLLOW_LINKS);
+                channel = FileChannel.open(
+                        file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
             } catch (IOException e) {
                 throw Destination.writeFailed(shown, "cannot open the lock file " + file, e);
             }
@@ -113,8 +117,12 @@ final class DestinationLock implements AutoCloseable {
             } catch (java.nio.channels.OverlappingFileLockException e) {
                 lock = null; // held by code of this JVM that does not go through this class: wait as for a process
             } catch (IOException e) {
-                LOG.log(System.Logger.Level.WARNING, "{0}: the file system of {1} cannot lock files ({2}); only "
-                        + "downloads of this process are kept from using it at the same time", shown, destination,
+                LOG.log(
+                        System.Logger.Level.WARNING,
+                        "{0}: the file system of {1} cannot lock files ({2}); only "
+                                + "downloads of this process are kept from using it at the same time",
+                        shown,
+                        destination,
                         e.getMessage());
                 return new DestinationLock(key, file, channel, null);
             }
@@ -124,13 +132,21 @@ final class DestinationLock implements AutoCloseable {
             }
             closeQuietly(channel);
             if (System.nanoTime() - deadline >= 0) {
-                throw new DestinationException(shown, "destination " + destination + " is in use by another "
-                        + "download (it holds " + file + "); waited " + timeout.toSeconds() + " s ("
-                        + Destination.LOCK_TIMEOUT + ")", true, null);
+                throw new DestinationException(
+                        shown,
+                        "destination " + destination + " is in use by another "
+                                + "download (it holds " + file + "); waited " + timeout.toSeconds() + " s ("
+                                + Destination.LOCK_TIMEOUT + ")",
+                        true,
+                        null);
             }
             if (!told && lock == null) {
-                LOG.log(System.Logger.Level.INFO, "{0}: destination {1} is in use by another process; waiting up to "
-                        + "{2} s", shown, destination, timeout.toSeconds());
+                LOG.log(
+                        System.Logger.Level.INFO,
+                        "{0}: destination {1} is in use by another process; waiting up to " + "{2} s",
+                        shown,
+                        destination,
+                        timeout.toSeconds());
                 told = true;
             }
             try {

@@ -29,6 +29,7 @@ final class DownloadJob {
     final ObjectSource source;
     /** The source URI as messages show it. */
     final String shown;
+
     final Progress progress;
     final Admission admission;
     final RangeCopier copier;
@@ -37,6 +38,7 @@ final class DownloadJob {
     final JobSettings jobSettings;
     /** Set when the download starts. */
     Md5Policy md5Policy;
+
     Destination destination;
     private Manifest manifest;
 
@@ -84,8 +86,14 @@ final class DownloadJob {
         long started = System.nanoTime();
         Destination.View view = Destination.view(shown, request, jobSettings);
         manifest = new Manifest(shown);
-        new Lister(this, filter, view.guard(), view.previous(),
-                listed -> progress.toFetch(listed.relative(), listed.object().size())).run();
+        new Lister(
+                        this,
+                        filter,
+                        view.guard(),
+                        view.previous(),
+                        listed -> progress.toFetch(
+                                listed.relative(), listed.object().size()))
+                .run();
         StorageException error = failure.get();
         if (error != null) {
             throw error;

@@ -13,5 +13,9 @@ import java.time.Duration;
  * @param retryBackoff first retry delay
  */
 public record EngineSettings(
-        int concurrency, long partSize, long multipartThreshold, int bufferSize, int maxAttempts,
+        int concurrency,
+        long partSize,
+        long multipartThreshold,
+        int bufferSize,
+        int maxAttempts,
         Duration retryBackoff) {}

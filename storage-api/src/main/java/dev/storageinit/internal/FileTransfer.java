@@ -60,6 +60,7 @@ final class FileTransfer implements Admission.File {
     final Path localFile;
     /** Link instead of copying (a local source on the destination's file system, and a link mode asked for). */
     private final boolean linking;
+
     private final boolean ranged;
     /** Which checksums are verified, and verifying them. */
     private final ChecksumCheck check;
@@ -77,6 +78,7 @@ final class FileTransfer implements Admission.File {
      * {@link #digester} in file order as its ranges complete.
      */
     private List<Digests.Digest> digests = List.of();
+
     private RangeDigester digester;
 
     FileTransfer(DownloadJob job, Lister.ListedFile listed) {
@@ -86,10 +88,11 @@ final class FileTransfer implements Admission.File {
         this.object = listed.object();
         this.extract = listed.single() && job.request.extractArchives();
         this.localFile = job.source instanceof LocalObjectSource local ? local.localFile(object) : null;
-        this.linking = localFile != null && job.request.linkMode() != LinkMode.COPY
+        this.linking = localFile != null
+                && job.request.linkMode() != LinkMode.COPY
                 && localFile.getFileSystem() == target.getFileSystem();
-        this.ranged = !linking && object.size() > job.settings.multipartThreshold()
-                && job.source.supportsRanges(object);
+        this.ranged =
+                !linking && object.size() > job.settings.multipartThreshold() && job.source.supportsRanges(object);
         this.check = new ChecksumCheck(job.shown, object, job.md5Policy, this::digestStaged);
         this.multipart = check.multipart();
     }
@@ -105,7 +108,8 @@ final class FileTransfer implements Admission.File {
         partFailed = false;
         channel = null;
         long size = object.size();
-        long part = !ranged ? Math.max(size, 1)
+        long part = !ranged
+                ? Math.max(size, 1)
                 : multipart == null ? job.settings.partSize() : multipart.rangeLength(job.settings.partSize());
         int parts = size == 0 ? 1 : (int) ((size + part - 1) / part);
         digests = check.newDigests();
@@ -227,22 +231,30 @@ final class FileTransfer implements Admission.File {
         if (!Files.isSymbolicLink(stagingFile)) {
             long actual = Files.size(stagingFile);
             if (actual != object.size()) {
-                throw new IntegrityException(job.shown, relative + ": got " + actual + " bytes, the store listed "
-                        + object.size());
+                throw new IntegrityException(
+                        job.shown, relative + ": got " + actual + " bytes, the store listed " + object.size());
             }
             String mismatch = check.mismatch(digests, digester);
             if (mismatch != null) {
                 if (wholeFileRetries++ < MAX_WHOLE_FILE_RETRIES) {
-                    LOG.log(System.Logger.Level.WARNING, "{0}: {1}: {2}; fetching it again ({3} of {4})", job.shown,
-                            relative, mismatch, wholeFileRetries, MAX_WHOLE_FILE_RETRIES);
+                    LOG.log(
+                            System.Logger.Level.WARNING,
+                            "{0}: {1}: {2}; fetching it again ({3} of {4})",
+                            job.shown,
+                            relative,
+                            mismatch,
+                            wholeFileRetries,
+                            MAX_WHOLE_FILE_RETRIES);
                     Files.deleteIfExists(stagingFile);
                     job.progress.discarded(object.size());
                     schedule();
                     job.admission.start(this); // keeps the slot it holds
                     return true;
                 }
-                throw new IntegrityException(job.shown, relative + ": " + mismatch + " (after "
-                        + (MAX_WHOLE_FILE_RETRIES + 1) + " downloads); not published");
+                throw new IntegrityException(
+                        job.shown,
+                        relative + ": " + mismatch + " (after " + (MAX_WHOLE_FILE_RETRIES + 1)
+                                + " downloads); not published");
             }
         }
         publish();
@@ -252,13 +264,24 @@ final class FileTransfer implements Admission.File {
     private void publish() throws IOException {
         job.destination.guard().prepareParent(target);
         Destination.moveIntoPlace(stagingFile, target);
-        long mtime = Files.getLastModifiedTime(target, LinkOption.NOFOLLOW_LINKS).toMillis();
-        job.record(relative, new Manifest.Entry(object.key(), object.size(), object.version(),
-                object.checksum() == null ? null : object.checksum().toString(), mtime));
+        long mtime =
+                Files.getLastModifiedTime(target, LinkOption.NOFOLLOW_LINKS).toMillis();
+        job.record(
+                relative,
+                new Manifest.Entry(
+                        object.key(),
+                        object.size(),
+                        object.version(),
+                        object.checksum() == null ? null : object.checksum().toString(),
+                        mtime));
         job.progress.published(relative, object.size());
         if (extract) {
-            ArchiveExtractor.extractIfArchive(job.shown, target, job.destination.guard().root(),
-                    job.destination.staging(), job.jobSettings.archiveLimits());
+            ArchiveExtractor.extractIfArchive(
+                    job.shown,
+                    target,
+                    job.destination.guard().root(),
+                    job.destination.staging(),
+                    job.jobSettings.archiveLimits());
         }
     }
 

@@ -24,19 +24,29 @@ import java.util.Optional;
  * @param manifestFile where the manifest goes ({@code STORAGE_MANIFEST} or the request); empty for none
  * @param lockTimeout {@code STORAGE_LOCK_TIMEOUT}
  */
-record JobSettings(PathFilter filter, Md5Policy md5, ArchiveExtractor.Limits archiveLimits, TransferLimits limits,
-        Optional<Path> manifestFile, Duration lockTimeout) {
+record JobSettings(
+        PathFilter filter,
+        Md5Policy md5,
+        ArchiveExtractor.Limits archiveLimits,
+        TransferLimits limits,
+        Optional<Path> manifestFile,
+        Duration lockTimeout) {
 
     static final String ALLOW_PATTERNS = "STORAGE_ALLOW_PATTERNS";
     static final String IGNORE_PATTERNS = "STORAGE_IGNORE_PATTERNS";
 
     /** Parses the settings of {@code request} (whose credentials are its settings) for {@code provider}. */
     static JobSettings of(DownloadRequest request, StorageProvider provider) throws StorageException {
-        Settings settings = Settings.of(request.settings(), Redactor.scrub(request.source().redacted()));
+        Settings settings =
+                Settings.of(request.settings(), Redactor.scrub(request.source().redacted()));
         Path dest = request.destination().toAbsolutePath().normalize();
-        return new JobSettings(filter(request, settings), Md5Policy.from(settings),
-                ArchiveExtractor.Limits.from(settings), provider.limits(request.source(), request.settings()),
-                Destination.manifestFile(request, dest, settings), Destination.lockTimeout(settings));
+        return new JobSettings(
+                filter(request, settings),
+                Md5Policy.from(settings),
+                ArchiveExtractor.Limits.from(settings),
+                provider.limits(request.source(), request.settings()),
+                Destination.manifestFile(request, dest, settings),
+                Destination.lockTimeout(settings));
     }
 
     private static PathFilter filter(DownloadRequest request, Settings settings) throws ConfigurationException {
@@ -49,7 +59,9 @@ record JobSettings(PathFilter filter, Md5Policy md5, ArchiveExtractor.Limits arc
     private static List<String> patterns(Settings settings, String name) throws ConfigurationException {
         Optional<Setting> value = settings.get(name);
         try {
-            return value.isEmpty() ? List.of() : PathFilter.parseList(value.get().value());
+            return value.isEmpty()
+                    ? List.of()
+                    : PathFilter.parseList(value.get().value());
         } catch (IllegalArgumentException e) {
             throw new ConfigurationException(settings.uri(), value.get() + ": " + e.getMessage());
         }

@@ -64,8 +64,9 @@ final class Lister {
                 listSingleObject();
             }
             if (!job.aborted() && seenObjects.get() > 0 && listedFiles.get() == 0) {
-                job.fail(new NotFoundException(job.shown, "no file matched the allow/ignore patterns ("
-                        + seenObjects.get() + " objects listed)"));
+                job.fail(new NotFoundException(
+                        job.shown,
+                        "no file matched the allow/ignore patterns (" + seenObjects.get() + " objects listed)"));
             }
             if (!job.aborted()) {
                 job.progress.listed(listedFiles.get(), listedBytes.get());
@@ -81,13 +82,14 @@ final class Lister {
 
     private void listSingleObject() throws StorageException {
         if (key.isEmpty() || key.endsWith("/")) {
-            throw new NotFoundException(job.shown, key.isEmpty() ? "the container holds no objects"
-                    : "no object under folder '" + key + "'");
+            throw new NotFoundException(
+                    job.shown,
+                    key.isEmpty() ? "the container holds no objects" : "no object under folder '" + key + "'");
         }
         Optional<RemoteObject> single = job.source.stat(key);
         if (single.isEmpty()) {
-            throw new NotFoundException(job.shown, "no object under folder '" + prefix + "' and no object named '"
-                    + key + "'");
+            throw new NotFoundException(
+                    job.shown, "no object under folder '" + prefix + "' and no object named '" + key + "'");
         }
         accept(single.get(), key.substring(key.lastIndexOf('/') + 1), true);
     }
@@ -101,8 +103,11 @@ final class Lister {
             return; // folder marker
         }
         if (!object.key().startsWith(prefix) && !object.key().equals(key)) {
-            job.fail(new TransferException(job.shown, "the store listed key '" + object.key() + "' outside prefix '"
-                    + prefix + "'", false, null));
+            job.fail(new TransferException(
+                    job.shown,
+                    "the store listed key '" + object.key() + "' outside prefix '" + prefix + "'",
+                    false,
+                    null));
             throw new ListingStopped();
         }
         seenObjects.incrementAndGet();
@@ -133,13 +138,17 @@ final class Lister {
             return false;
         }
         boolean sameVersion = object.version() != null && object.version().equals(e.version());
-        boolean sameChecksum = object.checksum() != null && object.checksum().toString().equals(e.checksum());
+        boolean sameChecksum =
+                object.checksum() != null && object.checksum().toString().equals(e.checksum());
         if (!sameVersion && !sameChecksum) {
             return false;
         }
         try {
-            if (!Files.isRegularFile(target) || Files.size(target) != e.size()
-                    || Files.getLastModifiedTime(target, LinkOption.NOFOLLOW_LINKS).toMillis() != e.localModifiedMillis()) {
+            if (!Files.isRegularFile(target)
+                    || Files.size(target) != e.size()
+                    || Files.getLastModifiedTime(target, LinkOption.NOFOLLOW_LINKS)
+                                    .toMillis()
+                            != e.localModifiedMillis()) {
                 return false;
             }
         } catch (IOException ex) {

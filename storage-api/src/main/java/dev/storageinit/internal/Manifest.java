@@ -78,8 +78,14 @@ public final class Manifest {
             }
             for (Map.Entry<?, ?> e : ((Map<?, ?>) root.get("files")).entrySet()) {
                 Map<?, ?> f = (Map<?, ?>) e.getValue();
-                m.put((String) e.getKey(), new Entry((String) f.get("key"), ((Number) f.get("size")).longValue(),
-                        (String) f.get("version"), (String) f.get("checksum"), ((Number) f.get("mtime")).longValue()));
+                m.put(
+                        (String) e.getKey(),
+                        new Entry(
+                                (String) f.get("key"),
+                                ((Number) f.get("size")).longValue(),
+                                (String) f.get("version"),
+                                (String) f.get("checksum"),
+                                ((Number) f.get("mtime")).longValue()));
             }
             return m;
         } catch (IOException | RuntimeException e) {
@@ -112,8 +118,13 @@ public final class Manifest {
         root.put("files", files);
         Path tmp = file.resolveSibling(file.getFileName() + "." + Long.toHexString(TEMP_NAMES.nextLong()) + ".tmp");
         try {
-            Files.writeString(tmp, Json.write(root) + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE_NEW,
-                    StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+            Files.writeString(
+                    tmp,
+                    Json.write(root) + "\n",
+                    StandardCharsets.UTF_8,
+                    StandardOpenOption.CREATE_NEW,
+                    StandardOpenOption.WRITE,
+                    LinkOption.NOFOLLOW_LINKS);
             Destination.moveIntoPlace(tmp, file);
         } finally {
             Files.deleteIfExists(tmp);

@@ -26,7 +26,9 @@ import java.util.Optional;
  * </ul>
  */
 enum Md5Policy {
-    AUTO, ALWAYS, NEVER;
+    AUTO,
+    ALWAYS,
+    NEVER;
 
     static final String VARIABLE = "STORAGE_VERIFY_MD5";
 

@@ -36,6 +36,7 @@ final class MultipartEtag {
     private byte[][] md5s;
     /** The previous download's value for the first part size. */
     private String previous;
+
     private boolean unverifiable;
 
     private MultipartEtag(Checksum expected, int parts, long size, List<Long> partSizes) {
@@ -103,7 +104,8 @@ final class MultipartEtag {
         for (long p = (lowest + MIB - 1) / MIB * MIB; p <= highest; p += MIB) {
             fits.add(p);
         }
-        fits.sort(Comparator.comparingInt((Long p) -> -Long.numberOfTrailingZeros(p)).thenComparingLong(p -> p));
+        fits.sort(Comparator.comparingInt((Long p) -> -Long.numberOfTrailingZeros(p))
+                .thenComparingLong(p -> p));
         return List.copyOf(fits.subList(0, Math.min(fits.size(), MAX_PART_SIZES)));
     }
 
@@ -165,7 +167,8 @@ final class MultipartEtag {
 
     /** The part sizes tried, for messages. */
     String describe() {
-        return partSizes.stream().map(p -> p % MIB == 0 ? p / MIB + " MiB" : p + " bytes")
+        return partSizes.stream()
+                .map(p -> p % MIB == 0 ? p / MIB + " MiB" : p + " bytes")
                 .collect(Collectors.joining(" or "));
     }
 

@@ -35,7 +35,8 @@ public final class PathFilter {
 
     /** Whether {@code relativePath} ('/'-separated) is downloaded. */
     public boolean keeps(String relativePath) {
-        if (!allow.isEmpty() && allow.stream().noneMatch(p -> p.matcher(relativePath).matches())) {
+        if (!allow.isEmpty()
+                && allow.stream().noneMatch(p -> p.matcher(relativePath).matches())) {
             return false;
         }
         return ignore.stream().noneMatch(p -> p.matcher(relativePath).matches());

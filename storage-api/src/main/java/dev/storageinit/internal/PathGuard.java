@@ -55,8 +55,8 @@ public final class PathGuard {
     /** A guard for the entries of one archive: its refusals name the archive and say that none of it was published. */
     public static PathGuard forArchive(String uri, Path root, Set<String> reserved, String archiveName)
             throws IOException {
-        return new PathGuard(uri, root, reserved, "archive " + archiveName + ": entry",
-                "nothing of the archive was published");
+        return new PathGuard(
+                uri, root, reserved, "archive " + archiveName + ": entry", "nothing of the archive was published");
     }
 
     /** The destination directory, absolute and normalised. */
@@ -104,7 +104,9 @@ public final class PathGuard {
             if (seg.isEmpty() || seg.equals(".")) {
                 continue;
             }
-            if (seg.equals("..") || seg.indexOf('\0') >= 0 || (!sep.equals("/") && seg.contains(sep))
+            if (seg.equals("..")
+                    || seg.indexOf('\0') >= 0
+                    || (!sep.equals("/") && seg.contains(sep))
                     || (sep.equals("\\") && (seg.contains(":") || seg.endsWith(".") || seg.endsWith(" ")))) {
                 throw refuse(relativePath, "it would be written outside the destination");
             }
@@ -117,9 +119,11 @@ public final class PathGuard {
             } catch (InvalidPathException e) {
                 String encoding = unrepresentable(fs, seg);
                 if (encoding != null) {
-                    throw new ConfigurationException(uri, "the JVM's file-name encoding (sun.jnu.encoding = "
-                            + encoding + ") cannot represent key '" + relativePath
-                            + "'; start it with LANG=C.UTF-8 or LC_ALL=C.UTF-8");
+                    throw new ConfigurationException(
+                            uri,
+                            "the JVM's file-name encoding (sun.jnu.encoding = "
+                                    + encoding + ") cannot represent key '" + relativePath
+                                    + "'; start it with LANG=C.UTF-8 or LC_ALL=C.UTF-8");
                 }
                 throw refuse(relativePath, "it is not a valid file name here (" + e.getReason() + ")");
             }
@@ -141,8 +145,10 @@ public final class PathGuard {
 
     private synchronized void claim(String relativePath, Path file) throws UnsafePathException {
         if (claimedFolders.contains(file)) {
-            throw refuse(relativePath, "other entries are inside '" + relative(file)
-                    + "', so it cannot also be a file (a file and a folder on one path)");
+            throw refuse(
+                    relativePath,
+                    "other entries are inside '" + relative(file)
+                            + "', so it cannot also be a file (a file and a folder on one path)");
         }
         claimFolders(relativePath, file.getParent());
         if (!claimed.add(file)) {
@@ -154,8 +160,10 @@ public final class PathGuard {
     private synchronized void claimFolders(String relativePath, Path folder) throws UnsafePathException {
         for (Path f = folder; f != null && !f.equals(root); f = f.getParent()) {
             if (claimed.contains(f)) {
-                throw refuse(relativePath, "'" + relative(f)
-                        + "' is a file or link of this download, so nothing can be written below it (a file and a folder on one path)");
+                throw refuse(
+                        relativePath,
+                        "'" + relative(f)
+                                + "' is a file or link of this download, so nothing can be written below it (a file and a folder on one path)");
             }
         }
         for (Path f = folder; f != null && !f.equals(root) && claimedFolders.add(f); f = f.getParent()) {
@@ -170,7 +178,8 @@ public final class PathGuard {
      */
     public void checkPlacement(Path file, boolean isDirectory) throws IOException {
         String rel = relative(file);
-        for (Path folder = root.resolve(file.getName(root.getNameCount())); !folder.equals(file);
+        for (Path folder = root.resolve(file.getName(root.getNameCount()));
+                !folder.equals(file);
                 folder = folder.resolve(file.getName(folder.getNameCount()))) {
             if (!Files.exists(folder, LinkOption.NOFOLLOW_LINKS)) {
                 return;
@@ -187,7 +196,10 @@ public final class PathGuard {
 
     private void checkFolder(String rel, Path folder) throws IOException {
         if (!Files.isDirectory(folder)) {
-            throw refuse(rel, "'" + relative(folder) + "' exists in the destination as a file, so nothing can be written below it");
+            throw refuse(
+                    rel,
+                    "'" + relative(folder)
+                            + "' exists in the destination as a file, so nothing can be written below it");
         }
         if (Files.isSymbolicLink(folder)) {
             checkRealFolder(rel, folder.toRealPath());
@@ -198,7 +210,8 @@ public final class PathGuard {
         if (!real.startsWith(realRoot)) {
             throw refuse(rel, "a directory on its path is a link out of the destination");
         }
-        if (!real.equals(realRoot) && reserved.contains(realRoot.relativize(real).getName(0).toString())) {
+        if (!real.equals(realRoot)
+                && reserved.contains(realRoot.relativize(real).getName(0).toString())) {
             throw refuse(rel, "a directory on its path is a link into the tool's own bookkeeping directory");
         }
     }

@@ -73,8 +73,15 @@ final class Progress {
 
     /** The result of the completed download, told to the listener (whose failure changes nothing now). */
     DownloadResult finished(Path destination, Duration elapsed) {
-        DownloadResult result = new DownloadResult(shown, destination, filesTransferred.get(), bytesTransferred.get(),
-                filesSkipped.get(), bytesSkipped.get(), filesFiltered.get(), elapsed);
+        DownloadResult result = new DownloadResult(
+                shown,
+                destination,
+                filesTransferred.get(),
+                bytesTransferred.get(),
+                filesSkipped.get(),
+                bytesSkipped.get(),
+                filesFiltered.get(),
+                elapsed);
         try {
             listener.finished(result);
         } catch (RuntimeException e) {

@@ -52,7 +52,8 @@ public final class ProviderRegistry {
         Match best = Match.NONE;
         List<StorageProvider> winners = new ArrayList<>();
         for (StorageProvider p : providers) {
-            Match m = remote.isPresent() ? (remote.get().isOneOf(p.rcloneTypes()) ? Match.EXACT : Match.NONE)
+            Match m = remote.isPresent()
+                    ? (remote.get().isOneOf(p.rcloneTypes()) ? Match.EXACT : Match.NONE)
                     : p.match(uri, settings);
             if (m.compareTo(best) > 0) {
                 best = m;
@@ -63,14 +64,18 @@ public final class ProviderRegistry {
             }
         }
         if (winners.isEmpty() && remote.isPresent()) {
-            throw new InvalidUriException(uri.redacted(), remote.get().variable("TYPE") + " declares an rclone remote "
-                    + "of type '" + remote.get().type() + "', which no installed provider serves; installed: "
-                    + String.join(", ", describeTypes()));
+            throw new InvalidUriException(
+                    uri.redacted(),
+                    remote.get().variable("TYPE") + " declares an rclone remote "
+                            + "of type '" + remote.get().type() + "', which no installed provider serves; installed: "
+                            + String.join(", ", describeTypes()));
         }
         if (winners.isEmpty()) {
-            String installed = providers.isEmpty() ? "none (add a storage-* module to the classpath)"
+            String installed = providers.isEmpty()
+                    ? "none (add a storage-* module to the classpath)"
                     : String.join(", ", describe());
-            throw new InvalidUriException(uri.redacted(),
+            throw new InvalidUriException(
+                    uri.redacted(),
                     "no installed provider handles scheme '" + uri.scheme() + "'; installed: " + installed);
         }
         if (winners.size() > 1) {
@@ -78,7 +83,8 @@ public final class ProviderRegistry {
             for (StorageProvider p : winners) {
                 names.add(p.name() + " (" + p.getClass().getName() + ")");
             }
-            throw new ConfigurationException(uri.redacted(),
+            throw new ConfigurationException(
+                    uri.redacted(),
                     "ambiguous: providers " + String.join(" and ", names) + " both claim this URI; remove one");
         }
         return winners.get(0);

@@ -38,7 +38,12 @@ final class RangeCopier {
     private final Progress progress;
     private final BooleanSupplier aborted;
 
-    RangeCopier(String shown, ObjectSource source, EngineSettings settings, LinkMode linkMode, Progress progress,
+    RangeCopier(
+            String shown,
+            ObjectSource source,
+            EngineSettings settings,
+            LinkMode linkMode,
+            Progress progress,
             BooleanSupplier aborted) {
         this.shown = shown;
         this.source = source;
@@ -112,8 +117,10 @@ final class RangeCopier {
                     progress.bytes(n);
                 }
                 if (in.read() >= 0) {
-                    throw new IntegrityException(shown, file.relative + ": the store sent more bytes than the "
-                            + unit.length() + " asked for at offset " + unit.offset());
+                    throw new IntegrityException(
+                            shown,
+                            file.relative + ": the store sent more bytes than the " + unit.length()
+                                    + " asked for at offset " + unit.offset());
                 }
                 return;
             } catch (IOException e) {
@@ -124,8 +131,11 @@ final class RangeCopier {
                     attempt = 1; // progress was made: count failures since the last progress
                 }
                 if (attempt >= settings.maxAttempts()) {
-                    throw new TransferException(shown, file.relative + ": failed after " + attempt + " attempts: "
-                            + e.getMessage(), true, e);
+                    throw new TransferException(
+                            shown,
+                            file.relative + ": failed after " + attempt + " attempts: " + e.getMessage(),
+                            true,
+                            e);
                 }
                 sleepBackoff(attempt++);
             }
@@ -139,8 +149,8 @@ final class RangeCopier {
                 at += channel.write(bb, at);
             }
         } catch (IOException e) {
-            throw Destination.writeFailed(shown, "cannot write " + file.relative + " (to " + file.stagingFile() + ")",
-                    e);
+            throw Destination.writeFailed(
+                    shown, "cannot write " + file.relative + " (to " + file.stagingFile() + ")", e);
         }
     }
 
@@ -163,8 +173,8 @@ final class RangeCopier {
                     n = in.transferTo(position, Math.min(end - position, LOCAL_COPY_SLICE), out);
                 } catch (IOException e) {
                     if (Destination.isWriteFailure(e)) {
-                        throw Destination.writeFailed(shown, "cannot write " + file.relative + " (to "
-                                + file.stagingFile() + ")", e);
+                        throw Destination.writeFailed(
+                                shown, "cannot write " + file.relative + " (to " + file.stagingFile() + ")", e);
                     }
                     throw e;
                 }

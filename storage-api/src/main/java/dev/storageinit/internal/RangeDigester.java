@@ -23,6 +23,7 @@ final class RangeDigester {
     private final BooleanSupplier aborted;
     /** Completed ranges not yet digested (offset to end). */
     private final TreeMap<Long, Long> undigested = new TreeMap<>();
+
     private long digestedTo;
     private boolean digesting;
 

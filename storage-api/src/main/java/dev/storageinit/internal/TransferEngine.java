@@ -2,9 +2,9 @@ package dev.storageinit.internal;
 
 import dev.storageinit.DownloadRequest;
 import dev.storageinit.DownloadResult;
+import dev.storageinit.StorageException;
 import dev.storageinit.TransferException;
 import dev.storageinit.TransferListener;
-import dev.storageinit.StorageException;
 import dev.storageinit.spi.ObjectSource;
 import dev.storageinit.spi.SourceContext;
 import dev.storageinit.spi.StorageProvider;
@@ -36,8 +36,13 @@ public final class TransferEngine implements AutoCloseable {
             t.setDaemon(true);
             return t;
         };
-        this.pool = new ThreadPoolExecutor(settings.concurrency(), settings.concurrency(), 30, TimeUnit.SECONDS,
-                new PriorityBlockingQueue<>(), threads);
+        this.pool = new ThreadPoolExecutor(
+                settings.concurrency(),
+                settings.concurrency(),
+                30,
+                TimeUnit.SECONDS,
+                new PriorityBlockingQueue<>(),
+                threads);
         this.pool.allowCoreThreadTimeOut(true);
     }
 
@@ -57,8 +62,8 @@ public final class TransferEngine implements AutoCloseable {
         listener.started(request.source(), request.destination());
         try {
             JobSettings jobSettings = JobSettings.of(request, provider); // before anything is opened or listed
-            try (ObjectSource source = provider.open(request.source(),
-                    new SourceContext(request.settings(), settings.concurrency()))) {
+            try (ObjectSource source =
+                    provider.open(request.source(), new SourceContext(request.settings(), settings.concurrency()))) {
                 DownloadJob job = new DownloadJob(this, request, source, jobSettings);
                 return dryRun ? job.dryRun() : job.run();
             }

@@ -42,7 +42,8 @@ public record Checksum(Algorithm algorithm, String hex) {
 
     /** From a base64 value, as GCS and S3 send them. */
     public static Checksum ofBase64(Algorithm algorithm, String base64) {
-        return new Checksum(algorithm, HexFormat.of().formatHex(Base64.getDecoder().decode(base64)));
+        return new Checksum(
+                algorithm, HexFormat.of().formatHex(Base64.getDecoder().decode(base64)));
     }
 
     /** From a hex value. */

@@ -75,7 +75,9 @@ class DestinationTest {
         assertThat(topLevel(moved)).containsExactly("model.json");
         assertThat(Files.readString(elsewhere)).contains("\"complete\":true");
         DownloadResult again = download(request("mem://b/m", moved, Map.of("STORAGE_MANIFEST", elsewhere.toString())));
-        assertThat(again.filesSkipped()).as("the moved manifest still lets a re-run skip").isEqualTo(1);
+        assertThat(again.filesSkipped())
+                .as("the moved manifest still lets a re-run skip")
+                .isEqualTo(1);
 
         Path off = temp.resolve("off");
         download(request("mem://b/m", off, Map.of("STORAGE_MANIFEST", "none")));
@@ -142,12 +144,14 @@ class DestinationTest {
         Files.createSymbolicLink(dest.resolve(".storage-initializer/manifest.json"), victim);
         download(request("mem://b/m", dest, Map.of()));
         assertThat(Files.readString(victim)).isEqualTo("keep");
-        assertThat(Files.isSymbolicLink(dest.resolve(".storage-initializer/manifest.json"))).isFalse();
+        assertThat(Files.isSymbolicLink(dest.resolve(".storage-initializer/manifest.json")))
+                .isFalse();
 
         Path linked = Files.createDirectories(temp.resolve("e"));
         Files.createSymbolicLink(linked.resolve(".storage-initializer"), outside);
         assertThatThrownBy(() -> download(request("mem://b/m", linked, Map.of())))
-                .isInstanceOf(UnsafePathException.class).hasMessageContaining("not the tool's directory");
+                .isInstanceOf(UnsafePathException.class)
+                .hasMessageContaining("not the tool's directory");
         assertThat(topLevel(outside)).containsExactly("victim");
     }
 
@@ -169,7 +173,8 @@ class DestinationTest {
                 List<Future<DownloadResult>> runs = new ArrayList<>();
                 for (String uri : List.of("mem://b/m", "mem2://b/m")) {
                     runs.add(pool.submit(() -> s.download(DownloadRequest.builder(uri, dest)
-                            .settings(CredentialSource.none()).build())));
+                            .settings(CredentialSource.none())
+                            .build())));
                 }
                 for (Future<DownloadResult> f : runs) {
                     assertThat(f.get().files()).isEqualTo(8);
@@ -179,9 +184,11 @@ class DestinationTest {
             }
         }
         byte[] first = Files.readAllBytes(dest.resolve("f0.bin"));
-        assertThat(first).satisfiesAnyOf(b -> assertThat(b).isEqualTo(one), b -> assertThat(b).isEqualTo(two));
+        assertThat(first).satisfiesAnyOf(b -> assertThat(b).isEqualTo(one), b -> assertThat(b)
+                .isEqualTo(two));
         for (int i = 0; i < 8; i++) {
-            assertThat(Files.readAllBytes(dest.resolve("f" + i + ".bin"))).as("f%d is one source's, whole", i)
+            assertThat(Files.readAllBytes(dest.resolve("f" + i + ".bin")))
+                    .as("f%d is one source's, whole", i)
                     .isEqualTo(first);
         }
         assertThat(manifestOf(dest)).contains("\"complete\":true");
@@ -192,7 +199,8 @@ class DestinationTest {
     void anotherProcessHoldingTheDestinationMakesTheDownloadWaitThenFailWithOneLine() throws Exception {
         store.put("m/model.json", bytes(100, 1));
         Path dest = temp.resolve("d");
-        Path lockFile = Files.createDirectories(dest.resolve(".storage-initializer")).resolve("lock");
+        Path lockFile =
+                Files.createDirectories(dest.resolve(".storage-initializer")).resolve("lock");
         // a lock held through another channel stands for another process: it is invisible to the JVM-wide set
         try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
             FileLock held = ch.lock();
@@ -210,8 +218,8 @@ class DestinationTest {
             t.join();
 
             ch.lock();
-            assertThatThrownBy(() -> download(request("mem://b/m", temp.resolve("d"),
-                    Map.of("STORAGE_LOCK_TIMEOUT", "0"))))
+            assertThatThrownBy(() ->
+                            download(request("mem://b/m", temp.resolve("d"), Map.of("STORAGE_LOCK_TIMEOUT", "0"))))
                     .isInstanceOf(DestinationException.class)
                     .hasMessageContaining("is in use by another download")
                     .hasMessageContaining("STORAGE_LOCK_TIMEOUT");
@@ -221,14 +229,17 @@ class DestinationTest {
     @Test
     void aFullDiskFailsAtOnceNamingThePathInsteadOfRetryingTheStore() throws Exception {
         store.put("m/big.bin", bytes(3 << 20, 1));
-        try (FileSystem fs = Jimfs.newFileSystem(Configuration.unix().toBuilder().setMaxSize(1 << 20)
-                .setBlockSize(8192).build())) {
+        try (FileSystem fs = Jimfs.newFileSystem(Configuration.unix().toBuilder()
+                .setMaxSize(1 << 20)
+                .setBlockSize(8192)
+                .build())) {
             Path dest = fs.getPath("/models");
             assertThatThrownBy(() -> download(request("mem://b/m", dest, Map.of())))
                     .isInstanceOf(DestinationException.class)
                     .hasMessageContaining("big.bin")
                     .hasMessageContaining("disk is full");
-            assertThat(store.reads.get()).as("no read is repeated for a failed write")
+            assertThat(store.reads.get())
+                    .as("no read is repeated for a failed write")
                     .isLessThanOrEqualTo(3 << 4);
             assertThat(Files.exists(dest.resolve("big.bin"))).isFalse();
         }

@@ -32,11 +32,13 @@ final class MemoryProvider implements StorageProvider {
     final Map<String, Checksum> checksums = new ConcurrentHashMap<>();
     /** A second checksum for an object, after the one in {@link #checksums}. */
     final Map<String, Checksum> secondChecksums = new ConcurrentHashMap<>();
+
     final AtomicInteger reads = new AtomicInteger();
     /** Reads that fail before sending a byte, with a retryable IOException. */
     final AtomicInteger failNextReads = new AtomicInteger();
     /** Reads that end after this many bytes with an IOException (cut connection); 0 = off. */
     volatile int cutAfter;
+
     final AtomicInteger cutsLeft = new AtomicInteger();
     /** Reads whose first byte is flipped. */
     final AtomicInteger corruptNextReads = new AtomicInteger();
@@ -46,9 +48,11 @@ final class MemoryProvider implements StorageProvider {
     volatile StorageException readError;
     /** What {@link #limits} answers; and, to see them applied, how long each read call takes. */
     volatile TransferLimits limits = TransferLimits.NONE;
+
     volatile int readMillis;
     /** The most read calls seen at once: in all, on distinct objects, on one object. */
     final AtomicInteger maxReads = new AtomicInteger();
+
     final AtomicInteger maxObjects = new AtomicInteger();
     final AtomicInteger maxReadsOfOneObject = new AtomicInteger();
     private final Map<String, Integer> readsNow = new TreeMap<>();
@@ -83,7 +87,8 @@ final class MemoryProvider implements StorageProvider {
     private void overlap(String key) {
         synchronized (readsNow) {
             readsNow.merge(key, 1, Integer::sum);
-            maxReads.accumulateAndGet(readsNow.values().stream().mapToInt(Integer::intValue).sum(), Math::max);
+            maxReads.accumulateAndGet(
+                    readsNow.values().stream().mapToInt(Integer::intValue).sum(), Math::max);
             maxObjects.accumulateAndGet(readsNow.size(), Math::max);
             maxReadsOfOneObject.accumulateAndGet(readsNow.get(key), Math::max);
         }
@@ -139,7 +144,11 @@ final class MemoryProvider implements StorageProvider {
                 byte[] all = objects.get(object.key());
                 byte[] slice = java.util.Arrays.copyOfRange(all, (int) offset, (int) (offset + length));
                 if (corruptNextReads.getAndDecrement() > 0 && slice.length > 0) {
-                    slice[corruptAnywhere ? java.util.concurrent.ThreadLocalRandom.current().nextInt(slice.length) : 0] ^= 0x55;
+                    slice[
+                            corruptAnywhere
+                                    ? java.util.concurrent.ThreadLocalRandom.current()
+                                            .nextInt(slice.length)
+                                    : 0] ^= 0x55;
                 }
                 int cut = cutAfter;
                 if (cut > 0 && cutsLeft.getAndDecrement() > 0 && slice.length > cut) {

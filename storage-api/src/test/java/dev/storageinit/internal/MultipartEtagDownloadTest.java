@@ -70,14 +70,22 @@ class MultipartEtagDownloadTest {
     }
 
     private static Checksum md5(byte[] b) throws Exception {
-        return Checksum.ofHex(Checksum.Algorithm.MD5, HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(b)));
+        return Checksum.ofHex(
+                Checksum.Algorithm.MD5,
+                HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(b)));
     }
 
     private DownloadResult download(String dir, Map<String, String> settings) throws StorageException {
-        try (Storage s = Storage.builder().providers(List.of(store)).concurrency(4).partSize(64 << 10)
-                .multipartThreshold(64 << 10).retryBackoff(Duration.ofMillis(1)).build()) {
+        try (Storage s = Storage.builder()
+                .providers(List.of(store))
+                .concurrency(4)
+                .partSize(64 << 10)
+                .multipartThreshold(64 << 10)
+                .retryBackoff(Duration.ofMillis(1))
+                .build()) {
             return s.download(DownloadRequest.builder("mem://b/m", temp.resolve(dir))
-                    .settings(CredentialSource.of(settings)).build());
+                    .settings(CredentialSource.of(settings))
+                    .build());
         }
     }
 
@@ -90,20 +98,26 @@ class MultipartEtagDownloadTest {
         store.cutsLeft.set(5);
         download("ok", Map.of());
         assertThat(Files.readAllBytes(temp.resolve("ok/w.bin"))).isEqualTo(content);
-        assertThat(store.reads.get()).as("4 ranges of 5 MiB or less, 5 of them resumed").isEqualTo(4 + 5);
+        assertThat(store.reads.get())
+                .as("4 ranges of 5 MiB or less, 5 of them resumed")
+                .isEqualTo(4 + 5);
         assertThat(warnings).isEmpty();
 
         store.corruptNextReads.set(4); // every range of the first download
         download("corrupt-once", Map.of());
         assertThat(Files.readAllBytes(temp.resolve("corrupt-once/w.bin"))).isEqualTo(content);
-        assertThat(warnings).singleElement().asString().contains("w.bin: MULTIPART_MD5 mismatch")
+        assertThat(warnings)
+                .singleElement()
+                .asString()
+                .contains("w.bin: MULTIPART_MD5 mismatch")
                 .endsWith("; fetching it again (1 of 2)");
 
         store.corruptAnywhere = true;
         store.corruptNextReads.set(1000);
         assertThatThrownBy(() -> download("corrupt", Map.of()))
                 .isInstanceOf(IntegrityException.class)
-                .hasMessageContaining("w.bin: MULTIPART_MD5 mismatch: store says " + store.checksums.get("m/w.bin").hex())
+                .hasMessageContaining("w.bin: MULTIPART_MD5 mismatch: store says "
+                        + store.checksums.get("m/w.bin").hex())
                 .hasMessageContaining("(after 3 downloads); not published");
         assertThat(temp.resolve("corrupt/w.bin")).doesNotExist();
     }
@@ -116,7 +130,10 @@ class MultipartEtagDownloadTest {
         download("odd", Map.of());
         assertThat(Files.readAllBytes(temp.resolve("odd/odd.bin"))).isEqualTo(content);
         assertThat(store.reads.get()).as("downloaded twice, in ranges of 8 MiB").isEqualTo(4);
-        assertThat(warnings).hasSize(2).last().asString()
+        assertThat(warnings)
+                .hasSize(2)
+                .last()
+                .asString()
                 .startsWith("mem://b/m: m/odd.bin: downloaded twice, the same bytes do not match its multipart ETag "
                         + store.checksums.get("m/odd.bin").hex() + " with parts of 8 MiB or 6 MiB or 10 MiB or 7 MiB")
                 .endsWith("; only its size is verified");
@@ -139,9 +156,11 @@ class MultipartEtagDownloadTest {
         store.checksums.put("m/small-parts.bin", MultipartEtagTest.etag(content, 256 << 10));
         download("small", Map.of());
         assertThat(store.reads.get()).isEqualTo(16);
-        assertThat(warnings).containsExactly("mem://b/m: m/small-parts.bin: cannot verify its multipart ETag "
-                + store.checksums.get("m/small-parts.bin").hex() + ": no part size of whole MiB cuts its 1048576"
-                + " bytes into that many parts; only its size is verified");
+        assertThat(warnings)
+                .containsExactly("mem://b/m: m/small-parts.bin: cannot verify its multipart ETag "
+                        + store.checksums.get("m/small-parts.bin").hex()
+                        + ": no part size of whole MiB cuts its 1048576"
+                        + " bytes into that many parts; only its size is verified");
 
         warnings.clear();
         store.secondChecksums.put("m/small-parts.bin", md5(new byte[1]));
@@ -158,12 +177,14 @@ class MultipartEtagDownloadTest {
         store.checksums.put("m/w.bin", MultipartEtagTest.etag(content, 5 * MIB));
         store.corruptAnywhere = true;
         store.corruptNextReads.set(1000);
-        assertThat(download("never", Map.of("STORAGE_VERIFY_MD5", "never")).filesTransferred()).isEqualTo(1);
+        assertThat(download("never", Map.of("STORAGE_VERIFY_MD5", "never")).filesTransferred())
+                .isEqualTo(1);
 
         store.corruptNextReads.set(0);
         java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
         crc.update(content);
-        store.checksums.put("m/w.bin", Checksum.ofHex(Checksum.Algorithm.CRC32C, String.format("%08x", crc.getValue())));
+        store.checksums.put(
+                "m/w.bin", Checksum.ofHex(Checksum.Algorithm.CRC32C, String.format("%08x", crc.getValue())));
         store.secondChecksums.put("m/w.bin", Checksum.ofHex(Checksum.Algorithm.MULTIPART_MD5, "0".repeat(32) + "-2"));
         download("auto", Map.of()); // a CRC32C covers the object: the (wrong) multipart ETag is not computed
         assertThat(warnings).isEmpty();

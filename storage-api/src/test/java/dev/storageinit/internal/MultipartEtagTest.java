@@ -33,17 +33,24 @@ class MultipartEtagTest {
 
     @Test
     void partSizesAreWholeMibOfAtLeastFiveMibPowersOfTwoFirst() {
-        assertThat(MultipartEtag.partSizes(64 * MIB, 8)).as("8 and 9 MiB both make 8 parts")
+        assertThat(MultipartEtag.partSizes(64 * MIB, 8))
+                .as("8 and 9 MiB both make 8 parts")
                 .containsExactly(8 * MIB, 9 * MIB);
-        assertThat(MultipartEtag.partSizes(3 * 5 * MIB + 1, 4)).as("a last part of one byte; 4 MiB is below S3's minimum")
+        assertThat(MultipartEtag.partSizes(3 * 5 * MIB + 1, 4))
+                .as("a last part of one byte; 4 MiB is below S3's minimum")
                 .containsExactly(5 * MIB);
-        assertThat(MultipartEtag.partSizes(2 * 16 * MIB + 1, 3)).as("11 to 16 MiB fit: the four likeliest")
+        assertThat(MultipartEtag.partSizes(2 * 16 * MIB + 1, 3))
+                .as("11 to 16 MiB fit: the four likeliest")
                 .containsExactly(16 * MIB, 12 * MIB, 14 * MIB, 11 * MIB);
         assertThat(MultipartEtag.partSizes(6 * MIB + 1, 2)).containsExactly(6 * MIB, 5 * MIB);
         assertThat(MultipartEtag.partSizes(100 * MIB, 13)).containsExactly(8 * MIB);
-        assertThat(MultipartEtag.partSizes(1234, 1)).as("one part is the object").containsExactly(1234L);
+        assertThat(MultipartEtag.partSizes(1234, 1))
+                .as("one part is the object")
+                .containsExactly(1234L);
         assertThat(MultipartEtag.partSizes(MIB, 4)).as("parts below 5 MiB").isEmpty();
-        assertThat(MultipartEtag.partSizes(42 * MIB, 8)).as("5.25 MiB parts: no whole MiB fits").isEmpty();
+        assertThat(MultipartEtag.partSizes(42 * MIB, 8))
+                .as("5.25 MiB parts: no whole MiB fits")
+                .isEmpty();
         assertThat(MultipartEtag.partSizes(0, 1)).isEmpty();
         assertThat(MultipartEtag.partSizes(100 * MIB, 0)).isEmpty();
     }
@@ -53,7 +60,9 @@ class MultipartEtagTest {
         for (long size : List.of(5 * MIB + 1, 16 * MIB, 16 * MIB + 1, 33 * MIB - 1, 64 * MIB, 1000 * MIB + 7)) {
             for (int parts = 2; parts <= 12; parts++) {
                 for (long p : MultipartEtag.partSizes(size, parts)) {
-                    assertThat((size + p - 1) / p).as(size + " in parts of " + p).isEqualTo(parts);
+                    assertThat((size + p - 1) / p)
+                            .as(size + " in parts of " + p)
+                            .isEqualTo(parts);
                     assertThat(p % MIB).isZero();
                 }
             }
@@ -63,11 +72,15 @@ class MultipartEtagTest {
     @Test
     void theNumberOfPartsIsReadFromTheEtag() {
         String hex = "0123456789abcdef0123456789abcdef";
-        assertThat(MultipartEtag.partsOf(Checksum.ofHex(Checksum.Algorithm.MULTIPART_MD5, hex + "-8"))).isEqualTo(8);
+        assertThat(MultipartEtag.partsOf(Checksum.ofHex(Checksum.Algorithm.MULTIPART_MD5, hex + "-8")))
+                .isEqualTo(8);
         assertThat(MultipartEtag.partsOf(Checksum.ofHex(Checksum.Algorithm.MULTIPART_MD5, hex + "-10000")))
                 .isEqualTo(10000);
-        for (String bad : List.of(hex, hex + "-", hex + "-123456", hex + "-1a", "0123-4", hex.replace('a', 'x') + "-2")) {
-            assertThat(MultipartEtag.partsOf(Checksum.ofHex(Checksum.Algorithm.MULTIPART_MD5, bad))).as(bad).isZero();
+        for (String bad :
+                List.of(hex, hex + "-", hex + "-123456", hex + "-1a", "0123-4", hex.replace('a', 'x') + "-2")) {
+            assertThat(MultipartEtag.partsOf(Checksum.ofHex(Checksum.Algorithm.MULTIPART_MD5, bad)))
+                    .as(bad)
+                    .isZero();
         }
     }
 
@@ -98,8 +111,9 @@ class MultipartEtagTest {
         assertThat(m.rangeLength(16 * MIB)).isEqualTo(15 * MIB);
         download(m, content);
         assertThat(m.verify(digests -> {
-            throw new AssertionError("the staged file is not read again");
-        })).isNull();
+                    throw new AssertionError("the staged file is not read again");
+                }))
+                .isNull();
 
         byte[] second = bytes(6 * MIB + 1, 2); // uploaded as 5 MiB + (1 MiB + 1): 6 MiB is tried first
         MultipartEtag guess = MultipartEtag.of(etag(second, 5 * MIB), second.length);
@@ -115,12 +129,15 @@ class MultipartEtagTest {
         MultipartEtag m = MultipartEtag.of(etag(content, 8 * MIB), content.length);
         content[12345678] ^= 4;
         download(m, content);
-        assertThat(m.verify(staged(content))).startsWith("MULTIPART_MD5 mismatch: store says " + m.etag().hex())
+        assertThat(m.verify(staged(content)))
+                .startsWith("MULTIPART_MD5 mismatch: store says " + m.etag().hex())
                 .endsWith(" with parts of 8 MiB or 9 MiB");
         content[12345678] ^= 4;
         content[40_000_000] ^= 1;
         download(m, content);
-        assertThat(m.verify(staged(content))).as("other bytes: corruption again").isNotNull();
+        assertThat(m.verify(staged(content)))
+                .as("other bytes: corruption again")
+                .isNotNull();
         assertThat(m.unverifiable()).isFalse();
 
         byte[] odd = bytes(11 * MIB, 4); // two parts of 5.5 MiB: 8, 6, 10 and 7 MiB fit, none is right

@@ -10,9 +10,9 @@ import java.nio.file.FileSystem;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Set;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 class PathGuardTest {
     private static PathGuard guard(FileSystem fs, String root) throws Exception {
@@ -25,7 +25,8 @@ class PathGuardTest {
     void unixRefusals(String key) throws Exception {
         try (FileSystem fs = Jimfs.newFileSystem(Configuration.unix())) {
             PathGuard g = guard(fs, "/dest");
-            assertThatThrownBy(() -> g.resolve(key)).isInstanceOf(UnsafePathException.class)
+            assertThatThrownBy(() -> g.resolve(key))
+                    .isInstanceOf(UnsafePathException.class)
                     .hasMessageStartingWith("s3://b/m: refused key");
         }
     }
@@ -56,7 +57,8 @@ class PathGuardTest {
             Files.createDirectories(fs.getPath("/elsewhere"));
             Files.createSymbolicLink(fs.getPath("/dest/link"), fs.getPath("/elsewhere"));
             Path target = g.resolve("link/file");
-            assertThatThrownBy(() -> g.prepareParent(target)).isInstanceOf(UnsafePathException.class)
+            assertThatThrownBy(() -> g.prepareParent(target))
+                    .isInstanceOf(UnsafePathException.class)
                     .hasMessageContaining("link out of the destination");
         }
     }

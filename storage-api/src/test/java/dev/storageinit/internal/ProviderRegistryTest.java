@@ -44,8 +44,10 @@ class ProviderRegistryTest {
         ProviderRegistry r = ProviderRegistry.of(List.of(http, azure, s3));
         assertThat(r.select(ModelUri.parse("https://a.blob.core.windows.net/c/p"), CredentialSource.none()))
                 .isSameAs(azure);
-        assertThat(r.select(ModelUri.parse("s3://b/p"), CredentialSource.none())).isSameAs(s3);
-        assertThat(r.select(ModelUri.parse("http://h/p"), CredentialSource.none())).isSameAs(http);
+        assertThat(r.select(ModelUri.parse("s3://b/p"), CredentialSource.none()))
+                .isSameAs(s3);
+        assertThat(r.select(ModelUri.parse("http://h/p"), CredentialSource.none()))
+                .isSameAs(http);
     }
 
     @Test
@@ -54,7 +56,8 @@ class ProviderRegistryTest {
         ProviderRegistry r = ProviderRegistry.of(List.of(s3, other));
         assertThatThrownBy(() -> r.select(ModelUri.parse("s3://b/p"), CredentialSource.none()))
                 .isInstanceOf(ConfigurationException.class)
-                .hasMessageContaining("other-s3").hasMessageContaining("s3 (");
+                .hasMessageContaining("other-s3")
+                .hasMessageContaining("s3 (");
     }
 
     @Test
@@ -62,9 +65,11 @@ class ProviderRegistryTest {
         ProviderRegistry r = ProviderRegistry.of(List.of(s3, http));
         assertThatThrownBy(() -> r.select(ModelUri.parse("gs://b/p"), CredentialSource.none()))
                 .isInstanceOf(InvalidUriException.class)
-                .hasMessage("gs://b/p: no installed provider handles scheme 'gs'; installed: http (http, https), s3 (s3)");
-        assertThatThrownBy(() -> ProviderRegistry.of(List.of()).select(ModelUri.parse("gs://b/p"),
-                CredentialSource.none())).hasMessageContaining("add a storage-* module");
+                .hasMessage(
+                        "gs://b/p: no installed provider handles scheme 'gs'; installed: http (http, https), s3 (s3)");
+        assertThatThrownBy(() ->
+                        ProviderRegistry.of(List.of()).select(ModelUri.parse("gs://b/p"), CredentialSource.none()))
+                .hasMessageContaining("add a storage-* module");
     }
 
     @Test
@@ -73,14 +78,24 @@ class ProviderRegistryTest {
         Fake gcs = new Fake("gcs", Set.of("gs"), StorageProvider.Match.NONE, Set.of("google cloud storage", "gcs"));
         Fake az = new Fake("azure", Set.of("https"), StorageProvider.Match.EXACT, Set.of("azureblob"));
         ProviderRegistry r = ProviderRegistry.of(List.of(http, s3r, gcs, az));
-        CredentialSource settings = CredentialSource.of(java.util.Map.of("RCLONE_CONFIG_MY_AZ_TYPE", "azureblob",
-                "RCLONE_CONFIG_MY_S3_TYPE", "s3", "RCLONE_CONFIG_GS_TYPE", "S3", "RCLONE_CONFIG_ODD_TYPE", "ftp",
-                "RCLONE_CONFIG_HTTPS_TYPE", "s3"));
+        CredentialSource settings = CredentialSource.of(java.util.Map.of(
+                "RCLONE_CONFIG_MY_AZ_TYPE",
+                "azureblob",
+                "RCLONE_CONFIG_MY_S3_TYPE",
+                "s3",
+                "RCLONE_CONFIG_GS_TYPE",
+                "S3",
+                "RCLONE_CONFIG_ODD_TYPE",
+                "ftp",
+                "RCLONE_CONFIG_HTTPS_TYPE",
+                "s3"));
         assertThat(r.select(ModelUri.parse("my-az://container/p"), settings)).isSameAs(az);
         assertThat(r.select(ModelUri.parse("my-s3://bucket/p"), settings)).isSameAs(s3r);
         assertThat(r.select(ModelUri.parse("gs://bucket/p"), settings)).isSameAs(s3r); // a remote named gs, of type s3
-        assertThat(r.select(ModelUri.parse("gs://bucket/p"), CredentialSource.none())).isSameAs(gcs);
-        assertThat(r.select(ModelUri.parse("https://a.blob.core.windows.net/c/p"), settings)).isSameAs(az);
+        assertThat(r.select(ModelUri.parse("gs://bucket/p"), CredentialSource.none()))
+                .isSameAs(gcs);
+        assertThat(r.select(ModelUri.parse("https://a.blob.core.windows.net/c/p"), settings))
+                .isSameAs(az);
         assertThatThrownBy(() -> r.select(ModelUri.parse("odd://b/p"), settings))
                 .isInstanceOf(InvalidUriException.class)
                 .hasMessageStartingWith("odd://b/p: RCLONE_CONFIG_ODD_TYPE declares an rclone remote of type 'ftp', "

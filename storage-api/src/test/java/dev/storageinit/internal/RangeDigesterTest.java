@@ -35,6 +35,7 @@ class RangeDigesterTest {
 
     private final byte[] data = TransferEngineTest.bytes(10 * RANGE, 7);
     private final Recording digest = new Recording();
+
     private record Read(long from, long to) {}
 
     private final List<Read> reads = Collections.synchronizedList(new ArrayList<>());
@@ -108,18 +109,22 @@ class RangeDigesterTest {
         CountDownLatch digesting = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         List<String> threads = Collections.synchronizedList(new ArrayList<>());
-        RangeDigester d = new RangeDigester("f.bin", List.of(digest), (from, to, into) -> {
-            threads.add(Thread.currentThread().getName());
-            if (from == 0) {
-                digesting.countDown();
-                try {
-                    release.await();
-                } catch (InterruptedException e) {
-                    throw new java.io.InterruptedIOException();
-                }
-            }
-            read(from, to, into);
-        }, () -> false);
+        RangeDigester d = new RangeDigester(
+                "f.bin",
+                List.of(digest),
+                (from, to, into) -> {
+                    threads.add(Thread.currentThread().getName());
+                    if (from == 0) {
+                        digesting.countDown();
+                        try {
+                            release.await();
+                        } catch (InterruptedException e) {
+                            throw new java.io.InterruptedIOException();
+                        }
+                    }
+                    read(from, to, into);
+                },
+                () -> false);
         ExecutorService first = Executors.newSingleThreadExecutor(r -> new Thread(r, "first"));
         try {
             Future<?> f = first.submit(() -> {
@@ -143,10 +148,14 @@ class RangeDigesterTest {
     void manyWorkersCompletingRangesAtOnceYieldTheFileInOrder() throws Exception {
         for (int round = 0; round < 20; round++) {
             Recording recording = new Recording();
-            RangeDigester d = new RangeDigester("f.bin", List.of(recording), (from, to, into) -> {
-                Thread.yield();
-                into.forEach(x -> x.update(data, (int) from, (int) (to - from)));
-            }, () -> false);
+            RangeDigester d = new RangeDigester(
+                    "f.bin",
+                    List.of(recording),
+                    (from, to, into) -> {
+                        Thread.yield();
+                        into.forEach(x -> x.update(data, (int) from, (int) (to - from)));
+                    },
+                    () -> false);
             List<Integer> order = new ArrayList<>();
             for (int i = 0; i < 10; i++) {
                 order.add(i);

@@ -45,13 +45,19 @@ class TransferEngineTest {
 
     /** The engine as these tests run it: small ranges so that small objects are ranged, quick retries. */
     static Storage.Builder storage(MemoryProvider... stores) {
-        return Storage.builder().providers(List.of(stores)).concurrency(4).partSize(64 << 10)
-                .multipartThreshold(64 << 10).retryBackoff(Duration.ofMillis(1));
+        return Storage.builder()
+                .providers(List.of(stores))
+                .concurrency(4)
+                .partSize(64 << 10)
+                .multipartThreshold(64 << 10)
+                .retryBackoff(Duration.ofMillis(1));
     }
 
     private DownloadResult download(Storage.Builder b, String uri, Path dest) throws StorageException {
         try (Storage s = b.build()) {
-            return s.download(DownloadRequest.builder(uri, dest).settings(CredentialSource.none()).build());
+            return s.download(DownloadRequest.builder(uri, dest)
+                    .settings(CredentialSource.none())
+                    .build());
         }
     }
 
@@ -65,13 +71,16 @@ class TransferEngineTest {
             return List.of();
         }
         try (java.util.stream.Stream<Path> s = Files.list(state)) {
-            return s.filter(p -> p.getFileName().toString().startsWith("staging-")).toList();
+            return s.filter(p -> p.getFileName().toString().startsWith("staging-"))
+                    .toList();
         }
     }
 
     private static Checksum md5(byte[] b) throws Exception {
-        return Checksum.ofHex(Checksum.Algorithm.MD5,
-                java.util.HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(b)));
+        return Checksum.ofHex(
+                Checksum.Algorithm.MD5,
+                java.util.HexFormat.of()
+                        .formatHex(MessageDigest.getInstance("MD5").digest(b)));
     }
 
     @Test
@@ -95,7 +104,9 @@ class TransferEngineTest {
         store.readMillis = 20;
         download(storage().concurrency(8), "mem://b/m", temp.resolve("free"));
         assertThat(store.maxObjects.get()).as("unbounded: files at once").isGreaterThan(2);
-        assertThat(store.maxReadsOfOneObject.get()).as("unbounded: ranges of one file").isEqualTo(4);
+        assertThat(store.maxReadsOfOneObject.get())
+                .as("unbounded: ranges of one file")
+                .isEqualTo(4);
 
         store.maxObjects.set(0);
         store.maxReadsOfOneObject.set(0);
@@ -109,10 +120,13 @@ class TransferEngineTest {
         DownloadResult r = download(storage().concurrency(8), "mem://b/m", dest);
         assertThat(r.filesTransferred()).isEqualTo(6);
         for (int i = 0; i < 6; i++) {
-            assertThat(Files.readAllBytes(dest.resolve("f" + i + ".bin"))).isEqualTo(store.objects.get("m/f" + i + ".bin"));
+            assertThat(Files.readAllBytes(dest.resolve("f" + i + ".bin")))
+                    .isEqualTo(store.objects.get("m/f" + i + ".bin"));
         }
         assertThat(store.maxObjects.get()).as("files at once").isEqualTo(2);
-        assertThat(store.maxReadsOfOneObject.get()).as("ranges of one file at once").isEqualTo(3);
+        assertThat(store.maxReadsOfOneObject.get())
+                .as("ranges of one file at once")
+                .isEqualTo(3);
         assertThat(store.maxReads.get()).isLessThanOrEqualTo(6);
     }
 
@@ -128,12 +142,13 @@ class TransferEngineTest {
             store.checksums.put(key, Checksum.ofHex(Checksum.Algorithm.CRC32C, String.format("%08x", crc.getValue())));
             store.secondChecksums.put(key, md5(content));
             assertThat(downloadWith("mem://b/" + folder, Map.of("STORAGE_VERIFY_MD5", "always"), "ok-" + folder)
-                    .filesTransferred()).isEqualTo(1);
+                            .filesTransferred())
+                    .isEqualTo(1);
 
             store.secondChecksums.put(key, Checksum.ofHex(Checksum.Algorithm.MD5, "0".repeat(32)));
             Path dest = temp.resolve("bad-" + folder);
-            assertThatThrownBy(() -> downloadWith("mem://b/" + folder, Map.of("STORAGE_VERIFY_MD5", "always"),
-                    "bad-" + folder))
+            assertThatThrownBy(() ->
+                            downloadWith("mem://b/" + folder, Map.of("STORAGE_VERIFY_MD5", "always"), "bad-" + folder))
                     .isInstanceOf(IntegrityException.class)
                     .hasMessageContaining("x.bin: MD5 mismatch: store says " + "0".repeat(32));
             assertThat(dest.resolve("x.bin")).doesNotExist();
@@ -147,7 +162,8 @@ class TransferEngineTest {
         Digests.Digest crc = Digests.create(Checksum.Algorithm.CRC64NVME);
         crc.update(content, 0, content.length);
         store.checksums.put("c64/x.bin", Checksum.ofHex(Checksum.Algorithm.CRC64NVME, crc.hex()));
-        assertThat(download(storage(), "mem://b/c64", temp.resolve("ok")).filesTransferred()).isEqualTo(1);
+        assertThat(download(storage(), "mem://b/c64", temp.resolve("ok")).filesTransferred())
+                .isEqualTo(1);
 
         store.checksums.put("c64/x.bin", Checksum.ofHex(Checksum.Algorithm.CRC64NVME, "0000000000000001"));
         assertThatThrownBy(() -> download(storage(), "mem://b/c64", temp.resolve("bad")))
@@ -167,25 +183,32 @@ class TransferEngineTest {
         store.checksums.put("p/x.bin", goodCrc);
         store.secondChecksums.put("p/x.bin", badMd5);
         // auto: a CRC32C covers the object, its MD5 is not computed
-        assertThat(downloadWith("mem://b/p", Map.of(), "auto").filesTransferred()).isEqualTo(1);
+        assertThat(downloadWith("mem://b/p", Map.of(), "auto").filesTransferred())
+                .isEqualTo(1);
         assertThatThrownBy(() -> downloadWith("mem://b/p", Map.of("STORAGE_VERIFY_MD5", "always"), "always"))
-                .isInstanceOf(IntegrityException.class).hasMessageContaining("MD5 mismatch");
+                .isInstanceOf(IntegrityException.class)
+                .hasMessageContaining("MD5 mismatch");
 
         store.checksums.remove("p/x.bin"); // now the MD5 is the only checksum: auto verifies it, never does not
         assertThatThrownBy(() -> downloadWith("mem://b/p", Map.of(), "auto-md5-only"))
-                .isInstanceOf(IntegrityException.class).hasMessageContaining("MD5 mismatch");
-        assertThat(downloadWith("mem://b/p", Map.of("STORAGE_VERIFY_MD5", "never"), "never").filesTransferred()).isEqualTo(1);
+                .isInstanceOf(IntegrityException.class)
+                .hasMessageContaining("MD5 mismatch");
+        assertThat(downloadWith("mem://b/p", Map.of("STORAGE_VERIFY_MD5", "never"), "never")
+                        .filesTransferred())
+                .isEqualTo(1);
 
         assertThatThrownBy(() -> downloadWith("mem://b/p", Map.of("STORAGE_VERIFY_MD5", "sometimes"), "bad"))
                 .isInstanceOf(dev.storageinit.ConfigurationException.class)
-                .hasMessage("mem://b/p: STORAGE_VERIFY_MD5 (settings map) must be auto, always or never, got 'sometimes'");
+                .hasMessage(
+                        "mem://b/p: STORAGE_VERIFY_MD5 (settings map) must be auto, always or never, got 'sometimes'");
         assertThat(temp.resolve("bad")).doesNotExist();
     }
 
     private DownloadResult downloadWith(String uri, Map<String, String> settings, String dir) throws StorageException {
         try (Storage s = storage().build()) {
             return s.download(DownloadRequest.builder(uri, temp.resolve(dir))
-                    .settings(CredentialSource.of(settings)).build());
+                    .settings(CredentialSource.of(settings))
+                    .build());
         }
     }
 
@@ -219,17 +242,25 @@ class TransferEngineTest {
                 events.add("bytes " + count);
             }
         };
-        for (String name : List.of("STORAGE_EXTRACT_MAX_BYTES", "STORAGE_EXTRACT_MAX_ENTRIES",
-                "STORAGE_EXTRACT_MAX_RATIO", "STORAGE_LOCK_TIMEOUT", "STORAGE_VERIFY_MD5")) {
+        for (String name : List.of(
+                "STORAGE_EXTRACT_MAX_BYTES",
+                "STORAGE_EXTRACT_MAX_ENTRIES",
+                "STORAGE_EXTRACT_MAX_RATIO",
+                "STORAGE_LOCK_TIMEOUT",
+                "STORAGE_VERIFY_MD5")) {
             Path dest = temp.resolve("bad-" + name);
             try (Storage s = storage().listener(listener).build()) {
                 assertThatThrownBy(() -> s.download(DownloadRequest.builder("mem://b/m/model.tar", dest)
-                        .settings(CredentialSource.of(Map.of(name, "lots"))).build()))
+                                .settings(CredentialSource.of(Map.of(name, "lots")))
+                                .build()))
                         .isInstanceOf(dev.storageinit.ConfigurationException.class)
                         .hasMessage("mem://b/m/model.tar: " + name + " (settings map) must be "
-                                + (name.equals("STORAGE_VERIFY_MD5") ? "auto, always or never"
-                                : name.equals("STORAGE_LOCK_TIMEOUT") ? "a number of seconds of 0 or more (at most 86400)"
-                                : "a whole number >= 0") + ", got 'lots'");
+                                + (name.equals("STORAGE_VERIFY_MD5")
+                                        ? "auto, always or never"
+                                        : name.equals("STORAGE_LOCK_TIMEOUT")
+                                                ? "a number of seconds of 0 or more (at most 86400)"
+                                                : "a whole number >= 0")
+                                + ", got 'lots'");
             }
             assertThat(events).isEmpty();
             assertThat(store.reads.get()).isZero();
@@ -241,7 +272,8 @@ class TransferEngineTest {
     void retryableFailuresAreRetriedThenReported() throws Exception {
         store.put("m/a.bin", bytes(100, 2));
         store.failNextReads.set(2);
-        assertThat(download(storage(), "mem://b/m", temp.resolve("ok")).filesTransferred()).isEqualTo(1);
+        assertThat(download(storage(), "mem://b/m", temp.resolve("ok")).filesTransferred())
+                .isEqualTo(1);
 
         store.failNextReads.set(100);
         Path dest = temp.resolve("fail");
@@ -292,7 +324,8 @@ class TransferEngineTest {
 
         store.checksums.put("m/big.bin", Checksum.ofHex(Checksum.Algorithm.CRC32C, "00000000"));
         assertThatThrownBy(() -> download(storage(), "mem://b/m", temp.resolve("e")))
-                .isInstanceOf(IntegrityException.class).hasMessageContaining("CRC32C mismatch");
+                .isInstanceOf(IntegrityException.class)
+                .hasMessageContaining("CRC32C mismatch");
     }
 
     private static String crc32c(byte[] b) {
@@ -305,11 +338,13 @@ class TransferEngineTest {
     void keysOntoTheManifestOrOutsideAreRefused() {
         store.put("m/.storage-initializer.json", new byte[1]);
         assertThatThrownBy(() -> download(storage(), "mem://b/m", temp.resolve("d")))
-                .isInstanceOf(UnsafePathException.class).hasMessageContaining("reserved");
+                .isInstanceOf(UnsafePathException.class)
+                .hasMessageContaining("reserved");
         store.objects.clear();
         store.put("m/a/../../../x", new byte[1]);
         assertThatThrownBy(() -> download(storage(), "mem://b/m", temp.resolve("e")))
-                .isInstanceOf(UnsafePathException.class).hasMessageContaining("outside the destination");
+                .isInstanceOf(UnsafePathException.class)
+                .hasMessageContaining("outside the destination");
     }
 
     @Test
@@ -365,13 +400,15 @@ class TransferEngineTest {
         Path dest = temp.resolve("d");
         try (Storage s = storage().build()) {
             DownloadResult r = s.download(DownloadRequest.builder("mem://b/m", dest)
-                    .settings(CredentialSource.of(Map.of("STORAGE_IGNORE_PATTERNS", "[\"*.bin\"]"))).build());
+                    .settings(CredentialSource.of(Map.of("STORAGE_IGNORE_PATTERNS", "[\"*.bin\"]")))
+                    .build());
             assertThat(r.filesTransferred()).isEqualTo(1);
             assertThat(r.filesFiltered()).isEqualTo(2);
         }
         try (Storage s = storage().build()) {
             assertThatThrownBy(() -> s.download(DownloadRequest.builder("mem://b/m", temp.resolve("e"))
-                    .settings(CredentialSource.of(Map.of("STORAGE_ALLOW_PATTERNS", "*.txt"))).build()))
+                            .settings(CredentialSource.of(Map.of("STORAGE_ALLOW_PATTERNS", "*.txt")))
+                            .build()))
                     .isInstanceOf(dev.storageinit.NotFoundException.class)
                     .hasMessageContaining("no file matched the allow/ignore patterns (3 objects listed)");
         }

@@ -34,6 +34,7 @@ import java.util.Optional;
 final class AzureAuth {
     /** The emulator's well-known account and key (public, documented by Microsoft; not a secret). */
     static final String EMULATOR_ACCOUNT = "devstoreaccount1";
+
     static final String EMULATOR_KEY =
             "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
     static final String EMULATOR_ENDPOINT = "http://127.0.0.1:10000/" + EMULATOR_ACCOUNT;
@@ -42,25 +43,43 @@ final class AzureAuth {
     static final String ENDPOINT_VAR = "AZURE_STORAGE_BLOB_ENDPOINT";
 
     enum Kind {
-        ANONYMOUS, ACCOUNT_KEY, SAS, CLIENT_SECRET, CLIENT_CERTIFICATE, WORKLOAD_IDENTITY, MANAGED_IDENTITY
+        ANONYMOUS,
+        ACCOUNT_KEY,
+        SAS,
+        CLIENT_SECRET,
+        CLIENT_CERTIFICATE,
+        WORKLOAD_IDENTITY,
+        MANAGED_IDENTITY
     }
 
     final Kind kind;
     /** Service URL without a trailing '/', e.g. {@code https://acct.blob.core.windows.net}. */
     final String endpoint;
+
     final String account;
     /** Account key or SAS token (without '?'), or the client secret / certificate password. */
     final String secret;
+
     final String tenantId;
     final String clientId;
     /** Certificate path or federated token file. */
     final String file;
+
     final String authorityHost;
     private final String description;
     private final String endpointDescription;
 
-    private AzureAuth(Kind kind, String endpoint, String account, String secret, String tenantId, String clientId,
-            String file, String authorityHost, String description, String endpointDescription) {
+    private AzureAuth(
+            Kind kind,
+            String endpoint,
+            String account,
+            String secret,
+            String tenantId,
+            String clientId,
+            String file,
+            String authorityHost,
+            String description,
+            String endpointDescription) {
         this.kind = kind;
         this.endpoint = stripTrailingSlashes(endpoint);
         this.account = account;
@@ -115,15 +134,25 @@ final class AzureAuth {
                 String otherAccount = AzureLocation.accountOf(hostOf(blobEndpoint));
                 if (otherAccount == null || otherAccount.equals(location.account())) {
                     endpoint = checkEndpoint(shown, blobEndpoint, "AZURE_STORAGE_CONNECTION_STRING's BlobEndpoint");
-                    endpointFrom = "AZURE_STORAGE_CONNECTION_STRING's BlobEndpoint (" + csText.get().origin() + ")";
+                    endpointFrom = "AZURE_STORAGE_CONNECTION_STRING's BlobEndpoint ("
+                            + csText.get().origin() + ")";
                 }
             }
         }
         String account = location.account();
 
         if (location.sas() != null) {
-            return new AzureAuth(Kind.SAS, endpoint, account, checkSas(shown, location.sas(), "the SAS token in the URI"),
-                    null, null, null, null, "the SAS token in the URI", endpointFrom);
+            return new AzureAuth(
+                    Kind.SAS,
+                    endpoint,
+                    account,
+                    checkSas(shown, location.sas(), "the SAS token in the URI"),
+                    null,
+                    null,
+                    null,
+                    null,
+                    "the SAS token in the URI",
+                    endpointFrom);
         }
         if (s.has("AZURE_CLIENT_ID")) {
             return identity(s, endpoint, account, endpointFrom, "");
@@ -132,9 +161,17 @@ final class AzureAuth {
         Optional<Setting> azClient = s.get("AZ_CLIENT_ID");
         Optional<Setting> azSecret = s.get("AZ_CLIENT_SECRET");
         if (azTenant.isPresent() && azClient.isPresent() && azSecret.isPresent()) {
-            return new AzureAuth(Kind.CLIENT_SECRET, endpoint, account, azSecret.get().value(), azTenant.get().value(),
-                    azClient.get().value(), null, s.string("AZURE_AUTHORITY_HOST").orElse(null),
-                    "client secret from AZ_TENANT_ID/AZ_CLIENT_ID/" + azSecret.get(), endpointFrom);
+            return new AzureAuth(
+                    Kind.CLIENT_SECRET,
+                    endpoint,
+                    account,
+                    azSecret.get().value(),
+                    azTenant.get().value(),
+                    azClient.get().value(),
+                    null,
+                    s.string("AZURE_AUTHORITY_HOST").orElse(null),
+                    "client secret from AZ_TENANT_ID/AZ_CLIENT_ID/" + azSecret.get(),
+                    endpointFrom);
         }
         Optional<Setting> accessKey = s.get("AZURE_STORAGE_ACCESS_KEY");
         if (accessKey.isPresent()) {
@@ -144,9 +181,17 @@ final class AzureAuth {
             String from = csText.get().toString();
             String csSas = cs.get("sharedaccesssignature");
             if (csSas != null) {
-                return new AzureAuth(Kind.SAS, endpoint, account, checkSas(shown, stripQuestionMark(csSas),
-                        "the SharedAccessSignature of " + from), null, null, null, null,
-                        "SharedAccessSignature of " + from, endpointFrom);
+                return new AzureAuth(
+                        Kind.SAS,
+                        endpoint,
+                        account,
+                        checkSas(shown, stripQuestionMark(csSas), "the SharedAccessSignature of " + from),
+                        null,
+                        null,
+                        null,
+                        null,
+                        "SharedAccessSignature of " + from,
+                        endpointFrom);
             }
             String key = cs.get("accountkey");
             String name = cs.get("accountname");
@@ -156,13 +201,31 @@ final class AzureAuth {
             }
             if (key != null) {
                 checkBase64(shown, key, "the AccountKey of AZURE_STORAGE_CONNECTION_STRING");
-                return new AzureAuth(Kind.ACCOUNT_KEY, endpoint, name != null ? name : account, key, null, null,
-                        null, null, "account key of " + from, endpointFrom);
+                return new AzureAuth(
+                        Kind.ACCOUNT_KEY,
+                        endpoint,
+                        name != null ? name : account,
+                        key,
+                        null,
+                        null,
+                        null,
+                        null,
+                        "account key of " + from,
+                        endpointFrom);
             }
             throw new ConfigurationException(shown, from + " has neither AccountKey nor SharedAccessSignature");
         }
-        return new AzureAuth(Kind.ANONYMOUS, endpoint, account, null, null, null, null, null,
-                "anonymous access (no Azure credential found in " + s.description() + ")", endpointFrom);
+        return new AzureAuth(
+                Kind.ANONYMOUS,
+                endpoint,
+                account,
+                null,
+                null,
+                null,
+                null,
+                null,
+                "anonymous access (no Azure credential found in " + s.description() + ")",
+                endpointFrom);
     }
 
     /** Azure identity from AZURE_* variables (also rclone's env_auth). */
@@ -173,41 +236,93 @@ final class AzureAuth {
         String clientId = client.map(Setting::value).orElse(null);
         String tenant = tenantSetting.map(Setting::value).orElse(null);
         String authority = s.string("AZURE_AUTHORITY_HOST").orElse(null);
-        String from = " (" + (client.isPresent() ? client : tenantSetting).map(Setting::origin)
-                .orElse(s.description()) + ")" + via;
+        String from = " ("
+                + (client.isPresent() ? client : tenantSetting)
+                        .map(Setting::origin)
+                        .orElse(s.description()) + ")" + via;
         Optional<String> secret = s.string("AZURE_CLIENT_SECRET");
         Optional<String> cert = s.string("AZURE_CLIENT_CERTIFICATE_PATH");
         Optional<String> tokenFile = s.string("AZURE_FEDERATED_TOKEN_FILE");
         if (clientId != null && tenant != null && secret.isPresent()) {
-            return new AzureAuth(Kind.CLIENT_SECRET, endpoint, account, secret.get(), tenant, clientId, null,
-                    authority, "Azure identity: client secret from AZURE_TENANT_ID/AZURE_CLIENT_ID/AZURE_CLIENT_SECRET"
-                            + from, endpointFrom);
+            return new AzureAuth(
+                    Kind.CLIENT_SECRET,
+                    endpoint,
+                    account,
+                    secret.get(),
+                    tenant,
+                    clientId,
+                    null,
+                    authority,
+                    "Azure identity: client secret from AZURE_TENANT_ID/AZURE_CLIENT_ID/AZURE_CLIENT_SECRET" + from,
+                    endpointFrom);
         }
         if (clientId != null && tenant != null && cert.isPresent()) {
-            return new AzureAuth(Kind.CLIENT_CERTIFICATE, endpoint, account,
-                    s.string("AZURE_CLIENT_CERTIFICATE_PASSWORD").orElse(null), tenant, clientId, cert.get(), authority,
+            return new AzureAuth(
+                    Kind.CLIENT_CERTIFICATE,
+                    endpoint,
+                    account,
+                    s.string("AZURE_CLIENT_CERTIFICATE_PASSWORD").orElse(null),
+                    tenant,
+                    clientId,
+                    cert.get(),
+                    authority,
                     "Azure identity: client certificate AZURE_CLIENT_CERTIFICATE_PATH=" + cert.get() + from,
                     endpointFrom);
         }
         if (clientId != null && tokenFile.isPresent()) {
-            return new AzureAuth(Kind.WORKLOAD_IDENTITY, endpoint, account, null, tenant, clientId, tokenFile.get(),
-                    authority, "Azure identity: workload identity AZURE_FEDERATED_TOKEN_FILE=" + tokenFile.get() + from,
+            return new AzureAuth(
+                    Kind.WORKLOAD_IDENTITY,
+                    endpoint,
+                    account,
+                    null,
+                    tenant,
+                    clientId,
+                    tokenFile.get(),
+                    authority,
+                    "Azure identity: workload identity AZURE_FEDERATED_TOKEN_FILE=" + tokenFile.get() + from,
                     endpointFrom);
         }
-        return new AzureAuth(Kind.MANAGED_IDENTITY, endpoint, account, null, tenant, clientId, null, authority,
+        return new AzureAuth(
+                Kind.MANAGED_IDENTITY,
+                endpoint,
+                account,
+                null,
+                tenant,
+                clientId,
+                null,
+                authority,
                 "Azure identity: managed identity" + (clientId != null ? " for AZURE_CLIENT_ID" : " (system-assigned)")
-                        + from, endpointFrom);
+                        + from,
+                endpointFrom);
     }
 
-    private static AzureAuth keyOrSas(String shown, Setting setting, String endpoint, String account,
-            String endpointFrom) throws ConfigurationException {
+    private static AzureAuth keyOrSas(
+            String shown, Setting setting, String endpoint, String account, String endpointFrom)
+            throws ConfigurationException {
         String value = setting.value();
         if (AzureLocation.sasOf(value) != null) {
-            return new AzureAuth(Kind.SAS, endpoint, account, checkSas(shown, stripQuestionMark(value),
-                    "the SAS token in " + setting), null, null, null, null, "SAS token in " + setting, endpointFrom);
+            return new AzureAuth(
+                    Kind.SAS,
+                    endpoint,
+                    account,
+                    checkSas(shown, stripQuestionMark(value), "the SAS token in " + setting),
+                    null,
+                    null,
+                    null,
+                    null,
+                    "SAS token in " + setting,
+                    endpointFrom);
         }
         checkBase64(shown, value, setting.toString());
-        return new AzureAuth(Kind.ACCOUNT_KEY, endpoint, account, value, null, null, null, null,
+        return new AzureAuth(
+                Kind.ACCOUNT_KEY,
+                endpoint,
+                account,
+                value,
+                null,
+                null,
+                null,
+                null,
                 "account key in " + setting.name() + " for account '" + account + "' (" + setting.origin() + ")",
                 endpointFrom);
     }
@@ -236,9 +351,11 @@ final class AzureAuth {
             endpointFrom = p + "USE_EMULATOR";
         } else {
             if (account == null) {
-                throw new ConfigurationException(shown, "rclone remote '" + location.rcloneRemote().toLowerCase(
-                        Locale.ROOT) + "' (" + where + ") needs " + p + "ACCOUNT, " + p + "SAS_URL or " + p
-                        + "USE_EMULATOR=true");
+                throw new ConfigurationException(
+                        shown,
+                        "rclone remote '" + location.rcloneRemote().toLowerCase(Locale.ROOT) + "' (" + where
+                                + ") needs " + p + "ACCOUNT, " + p + "SAS_URL or " + p
+                                + "USE_EMULATOR=true");
             }
             endpoint = "https://" + account + "." + ep.orElse("blob.core.windows.net");
             endpointFrom = ep.isPresent() ? p + "ACCOUNT and " + p + "ENDPOINT" : p + "ACCOUNT";
@@ -252,42 +369,96 @@ final class AzureAuth {
         if (key.isPresent() || emulator && sasUrl.isEmpty()) {
             String k = key.orElse(EMULATOR_KEY);
             checkBase64(shown, k, p + "KEY (" + where + ")");
-            return new AzureAuth(Kind.ACCOUNT_KEY, endpoint, account, k, null, null, null, null,
-                    (key.isPresent() ? "account key in " + p + "KEY" : "the emulator's well-known key ("
-                            + p + "USE_EMULATOR)") + " for account '" + account + "' (" + where + ")", endpointFrom);
+            return new AzureAuth(
+                    Kind.ACCOUNT_KEY,
+                    endpoint,
+                    account,
+                    k,
+                    null,
+                    null,
+                    null,
+                    null,
+                    (key.isPresent()
+                                    ? "account key in " + p + "KEY"
+                                    : "the emulator's well-known key (" + p + "USE_EMULATOR)")
+                            + " for account '" + account + "' (" + where + ")",
+                    endpointFrom);
         }
         if (sasUrl.isPresent()) {
             String q = sasUrl.get();
             int qm = q.indexOf('?');
             String sas = qm < 0 ? null : AzureLocation.sasOf(q.substring(qm + 1));
             if (sas == null) {
-                throw new ConfigurationException(shown, p + "SAS_URL (" + where + ") holds no SAS token ('?sv=...&sig=...')");
+                throw new ConfigurationException(
+                        shown, p + "SAS_URL (" + where + ") holds no SAS token ('?sv=...&sig=...')");
             }
-            return new AzureAuth(Kind.SAS, endpoint, account, checkSas(shown, sas, "the SAS token in " + p
-                    + "SAS_URL (" + where + ")"), null, null, null, null, "SAS token in " + p + "SAS_URL (" + where
-                    + ")", endpointFrom);
+            return new AzureAuth(
+                    Kind.SAS,
+                    endpoint,
+                    account,
+                    checkSas(shown, sas, "the SAS token in " + p + "SAS_URL (" + where + ")"),
+                    null,
+                    null,
+                    null,
+                    null,
+                    "SAS token in " + p + "SAS_URL (" + where + ")",
+                    endpointFrom);
         }
         Optional<String> tenant = s.string(p + "TENANT");
         Optional<String> clientId = s.string(p + "CLIENT_ID");
         Optional<String> secret = s.string(p + "CLIENT_SECRET");
         Optional<String> cert = s.string(p + "CLIENT_CERTIFICATE_PATH");
         if (tenant.isPresent() && clientId.isPresent() && secret.isPresent()) {
-            return new AzureAuth(Kind.CLIENT_SECRET, endpoint, account, secret.get(), tenant.get(), clientId.get(),
-                    null, null, "client secret from " + p + "TENANT/CLIENT_ID/CLIENT_SECRET (" + where + ")",
+            return new AzureAuth(
+                    Kind.CLIENT_SECRET,
+                    endpoint,
+                    account,
+                    secret.get(),
+                    tenant.get(),
+                    clientId.get(),
+                    null,
+                    null,
+                    "client secret from " + p + "TENANT/CLIENT_ID/CLIENT_SECRET (" + where + ")",
                     endpointFrom);
         }
         if (tenant.isPresent() && clientId.isPresent() && cert.isPresent()) {
-            return new AzureAuth(Kind.CLIENT_CERTIFICATE, endpoint, account,
-                    s.string(p + "CLIENT_CERTIFICATE_PASSWORD").orElse(null), tenant.get(), clientId.get(), cert.get(),
-                    null, "client certificate " + p + "CLIENT_CERTIFICATE_PATH (" + where + ")", endpointFrom);
+            return new AzureAuth(
+                    Kind.CLIENT_CERTIFICATE,
+                    endpoint,
+                    account,
+                    s.string(p + "CLIENT_CERTIFICATE_PASSWORD").orElse(null),
+                    tenant.get(),
+                    clientId.get(),
+                    cert.get(),
+                    null,
+                    "client certificate " + p + "CLIENT_CERTIFICATE_PATH (" + where + ")",
+                    endpointFrom);
         }
         if (s.flag(p + "USE_MSI", false)) {
             String msiClient = s.string(p + "MSI_CLIENT_ID").orElse(null);
-            return new AzureAuth(Kind.MANAGED_IDENTITY, endpoint, account, null, null, msiClient, null, null,
-                    "managed identity from " + p + "USE_MSI (" + where + ")", endpointFrom);
+            return new AzureAuth(
+                    Kind.MANAGED_IDENTITY,
+                    endpoint,
+                    account,
+                    null,
+                    null,
+                    msiClient,
+                    null,
+                    null,
+                    "managed identity from " + p + "USE_MSI (" + where + ")",
+                    endpointFrom);
         }
-        return new AzureAuth(Kind.ANONYMOUS, endpoint, account, null, null, null, null, null,
-                "anonymous access (rclone remote with " + p + "ACCOUNT only, " + where + ")", endpointFrom);
+        return new AzureAuth(
+                Kind.ANONYMOUS,
+                endpoint,
+                account,
+                null,
+                null,
+                null,
+                null,
+                null,
+                "anonymous access (rclone remote with " + p + "ACCOUNT only, " + where + ")",
+                endpointFrom);
     }
 
     private static String sasUrlEndpoint(String shown, String sasUrl, String container, String name)
@@ -308,7 +479,9 @@ final class AzureAuth {
         for (String part : cs.split(";")) {
             int eq = part.indexOf('=');
             if (eq > 0) {
-                out.put(part.substring(0, eq).trim().toLowerCase(Locale.ROOT), part.substring(eq + 1).trim());
+                out.put(
+                        part.substring(0, eq).trim().toLowerCase(Locale.ROOT),
+                        part.substring(eq + 1).trim());
             }
         }
         return out;
@@ -330,18 +503,21 @@ final class AzureAuth {
     private static String checkEndpoint(String shown, String url, String name) throws ConfigurationException {
         String u = stripTrailingSlashes(url);
         if (!(u.startsWith("http://") || u.startsWith("https://")) || hostOf(u).isEmpty()) {
-            throw new ConfigurationException(shown, name + " must be a blob service URL such as "
-                    + "https://<account>.blob.core.windows.net or http://127.0.0.1:10000/devstoreaccount1");
+            throw new ConfigurationException(
+                    shown,
+                    name + " must be a blob service URL such as "
+                            + "https://<account>.blob.core.windows.net or http://127.0.0.1:10000/devstoreaccount1");
         }
         if (u.indexOf('?') >= 0) {
-            throw new ConfigurationException(shown, name + " must not carry a query (put a SAS token in the URI or "
-                    + "in AZURE_STORAGE_ACCESS_KEY)");
+            throw new ConfigurationException(
+                    shown,
+                    name + " must not carry a query (put a SAS token in the URI or " + "in AZURE_STORAGE_ACCESS_KEY)");
         }
         try {
             new URI(u);
         } catch (URISyntaxException e) {
-            throw new ConfigurationException(shown, name + " is not a valid URL (" + e.getReason() + " at index "
-                    + e.getIndex() + ")");
+            throw new ConfigurationException(
+                    shown, name + " is not a valid URL (" + e.getReason() + " at index " + e.getIndex() + ")");
         }
         return u;
     }
@@ -355,14 +531,19 @@ final class AzureAuth {
         try {
             new URI(prefix + sas);
         } catch (URISyntaxException e) {
-            throw new ConfigurationException(shown, what + " is not a valid URL query (" + e.getReason()
-                    + " at character " + (e.getIndex() - prefix.length() + 1) + "; percent-encode it as the portal "
-                    + "does)");
+            throw new ConfigurationException(
+                    shown,
+                    what + " is not a valid URL query (" + e.getReason()
+                            + " at character " + (e.getIndex() - prefix.length() + 1)
+                            + "; percent-encode it as the portal "
+                            + "does)");
         }
         for (int i = 0; i < sas.length(); i++) {
             if (sas.charAt(i) > 0x7e) {
-                throw new ConfigurationException(shown, what + " is not a valid URL query (non-ASCII character "
-                        + "at character " + (i + 1) + "; percent-encode it as the portal does)");
+                throw new ConfigurationException(
+                        shown,
+                        what + " is not a valid URL query (non-ASCII character " + "at character " + (i + 1)
+                                + "; percent-encode it as the portal does)");
             }
         }
         return sas;
@@ -381,8 +562,8 @@ final class AzureAuth {
                 throw new IllegalArgumentException("empty");
             }
         } catch (IllegalArgumentException e) {
-            throw new ConfigurationException(shown, what + " is neither a base64 account key nor a SAS token "
-                    + "('sv=...&sig=...')");
+            throw new ConfigurationException(
+                    shown, what + " is neither a base64 account key nor a SAS token " + "('sv=...&sig=...')");
         }
     }
 

@@ -20,15 +20,20 @@ final class AzureErrors {
     StorageException status(int status, String code, String what, Throwable cause) {
         String answer = Failures.answer(status, code, null);
         if ("ContainerNotFound".equals(code)) {
-            return new NotFoundException(location.shown(), "container '" + location.container() + "' does not exist at "
-                    + auth.endpoint + " (" + answer + ")", cause);
+            return new NotFoundException(
+                    location.shown(),
+                    "container '" + location.container() + "' does not exist at " + auth.endpoint + " (" + answer + ")",
+                    cause);
         }
         if ("ConditionNotMet".equals(code)) {
             return failures.changed(what, answer, cause);
         }
         if (status == 404 && auth.kind == AzureAuth.Kind.ANONYMOUS) {
-            return new NotFoundException(location.shown(), what + ": not found (" + answer + "); with anonymous access "
-                    + "a private container also answers 404: set credentials (" + auth.description() + ")", cause);
+            return new NotFoundException(
+                    location.shown(),
+                    what + ": not found (" + answer + "); with anonymous access "
+                            + "a private container also answers 404: set credentials (" + auth.description() + ")",
+                    cause);
         }
         boolean denied = "AuthenticationFailed".equals(code) || "AuthorizationFailure".equals(code);
         return failures.forStatus(denied ? 403 : status, what, answer, auth.description(), cause);

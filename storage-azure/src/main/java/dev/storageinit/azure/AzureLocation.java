@@ -19,8 +19,8 @@ import java.util.regex.Pattern;
  * @param sas the SAS token of the URI's query (without '?'), or null
  * @param rcloneRemote the rclone remote's name (the URI's scheme, as written), or null for an https URI
  */
-record AzureLocation(ModelUri uri, String account, String host, String container, String key, String sas,
-        String rcloneRemote) {
+record AzureLocation(
+        ModelUri uri, String account, String host, String container, String key, String sas, String rcloneRemote) {
 
     /** Public Azure and the sovereign clouds, plus the DNS-zone ("z12") endpoints. */
     private static final Pattern HOST = Pattern.compile(
@@ -60,8 +60,8 @@ record AzureLocation(ModelUri uri, String account, String host, String container
             throw new InvalidUriException(uri.redacted(), "missing container; " + FORMS);
         }
         String sas = sasOf(uri.query());
-        return new AzureLocation(uri, account, uri.authority().toLowerCase(Locale.ROOT).replace(":443", ""),
-                container, key, sas, null);
+        return new AzureLocation(
+                uri, account, uri.authority().toLowerCase(Locale.ROOT).replace(":443", ""), container, key, sas, null);
     }
 
     /** The query when it looks like a SAS token (has a {@code sig} parameter), else null. */

@@ -67,7 +67,10 @@ final class AzureObjectSource implements ObjectSource {
     private final String shown;
     private final AzureErrors errors;
 
-    private AzureObjectSource(AzureLocation location, AzureAuth auth, BlobContainerClient container,
+    private AzureObjectSource(
+            AzureLocation location,
+            AzureAuth auth,
+            BlobContainerClient container,
             BlobContainerAsyncClient asyncContainer) {
         this.location = location;
         this.auth = auth;
@@ -84,8 +87,8 @@ final class AzureObjectSource implements ObjectSource {
                 .containerName(location.container())
                 .httpClient(httpClient(concurrency))
                 // few quick retries: the engine retries failed ranges itself, with resume
-                .retryOptions(new RequestRetryOptions(RetryPolicyType.EXPONENTIAL, 4, (Integer) null, 500L, 8_000L,
-                        null));
+                .retryOptions(
+                        new RequestRetryOptions(RetryPolicyType.EXPONENTIAL, 4, (Integer) null, 500L, 8_000L, null));
         try {
             switch (auth.kind) {
                 case ANONYMOUS -> builder.setAnonymousAccess();
@@ -93,8 +96,10 @@ final class AzureObjectSource implements ObjectSource {
                 case SAS -> builder.sasToken(auth.secret);
                 default -> {
                     if (auth.endpoint.startsWith("http://")) {
-                        throw new ConfigurationException(shown, "Azure identity tokens need an https endpoint, and "
-                                + auth.endpointDescription() + " gives " + auth.endpoint);
+                        throw new ConfigurationException(
+                                shown,
+                                "Azure identity tokens need an https endpoint, and " + auth.endpointDescription()
+                                        + " gives " + auth.endpoint);
                     }
                     builder.credential(tokenCredential(auth));
                 }
@@ -108,26 +113,37 @@ final class AzureObjectSource implements ObjectSource {
             sync = builder.buildClient();
             async = builder.buildAsyncClient();
         } catch (IllegalArgumentException | IllegalStateException e) {
-            throw new ConfigurationException(shown, "cannot build an Azure client for endpoint " + auth.endpoint
-                    + " (" + auth.endpointDescription() + "): " + e.getMessage(), e);
+            throw new ConfigurationException(
+                    shown,
+                    "cannot build an Azure client for endpoint " + auth.endpoint + " (" + auth.endpointDescription()
+                            + "): " + e.getMessage(),
+                    e);
         }
-        LOG.log(System.Logger.Level.INFO, "azure: {0}: using {1}; endpoint {2} ({3})", shown, auth.description(),
-                auth.endpoint, auth.endpointDescription());
+        LOG.log(
+                System.Logger.Level.INFO,
+                "azure: {0}: using {1}; endpoint {2} ({3})",
+                shown,
+                auth.description(),
+                auth.endpoint,
+                auth.endpointDescription());
         return new AzureObjectSource(location, auth, sync, async);
     }
 
     private static TokenCredential tokenCredential(AzureAuth auth) {
         return switch (auth.kind) {
             case CLIENT_SECRET -> {
-                ClientSecretCredentialBuilder b = new ClientSecretCredentialBuilder().tenantId(auth.tenantId)
-                        .clientId(auth.clientId).clientSecret(auth.secret);
+                ClientSecretCredentialBuilder b = new ClientSecretCredentialBuilder()
+                        .tenantId(auth.tenantId)
+                        .clientId(auth.clientId)
+                        .clientSecret(auth.secret);
                 if (auth.authorityHost != null) {
                     b.authorityHost(auth.authorityHost);
                 }
                 yield b.build();
             }
             case CLIENT_CERTIFICATE -> {
-                ClientCertificateCredentialBuilder b = new ClientCertificateCredentialBuilder().tenantId(auth.tenantId)
+                ClientCertificateCredentialBuilder b = new ClientCertificateCredentialBuilder()
+                        .tenantId(auth.tenantId)
                         .clientId(auth.clientId);
                 String lower = auth.file.toLowerCase(java.util.Locale.ROOT);
                 if (lower.endsWith(".pfx") || lower.endsWith(".p12")) {
@@ -144,7 +160,8 @@ final class AzureObjectSource implements ObjectSource {
                 yield b.build();
             }
             case WORKLOAD_IDENTITY -> {
-                WorkloadIdentityCredentialBuilder b = new WorkloadIdentityCredentialBuilder().clientId(auth.clientId)
+                WorkloadIdentityCredentialBuilder b = new WorkloadIdentityCredentialBuilder()
+                        .clientId(auth.clientId)
                         .tokenFilePath(auth.file);
                 if (auth.tenantId != null) {
                     b.tenantId(auth.tenantId);
@@ -167,12 +184,14 @@ final class AzureObjectSource implements ObjectSource {
 
     private static HttpClient httpClient(int concurrency) {
         int size = Math.max(16, Integer.highestOneBit(Math.max(1, concurrency - 1)) << 1);
-        return HTTP_CLIENTS.computeIfAbsent(size, n -> HttpClient.createDefault(new HttpClientOptions()
-                .setMaximumConnectionPoolSize(n)
-                .setConnectTimeout(Duration.ofSeconds(15))
-                .setResponseTimeout(Duration.ofSeconds(60))
-                .setReadTimeout(Duration.ofSeconds(60))
-                .setConnectionIdleTimeout(Duration.ofSeconds(50))));
+        return HTTP_CLIENTS.computeIfAbsent(
+                size,
+                n -> HttpClient.createDefault(new HttpClientOptions()
+                        .setMaximumConnectionPoolSize(n)
+                        .setConnectTimeout(Duration.ofSeconds(15))
+                        .setResponseTimeout(Duration.ofSeconds(60))
+                        .setReadTimeout(Duration.ofSeconds(60))
+                        .setConnectionIdleTimeout(Duration.ofSeconds(50))));
     }
 
     // ------------------------------------------------------------------ ObjectSource
@@ -189,15 +208,16 @@ final class AzureObjectSource implements ObjectSource {
             options.setPrefix(prefix);
         }
         try {
-            for (PagedResponse<BlobItem> page : container.listBlobs(options, null).iterableByPage()) {
+            for (PagedResponse<BlobItem> page :
+                    container.listBlobs(options, null).iterableByPage()) {
                 for (BlobItem item : page.getValue()) {
                     if (Boolean.TRUE.equals(item.isPrefix()) || Boolean.TRUE.equals(item.isDeleted())) {
                         continue;
                     }
                     BlobItemProperties p = item.getProperties();
                     Long size = p.getContentLength();
-                    sink.accept(new RemoteObject(item.getName(), size == null ? 0 : size, p.getETag(),
-                            md5(p.getContentMd5())));
+                    sink.accept(new RemoteObject(
+                            item.getName(), size == null ? 0 : size, p.getETag(), md5(p.getContentMd5())));
                 }
             }
         } catch (RuntimeException e) {
@@ -208,7 +228,9 @@ final class AzureObjectSource implements ObjectSource {
     @Override
     public Optional<RemoteObject> stat(String key) throws StorageException {
         try {
-            BlobProperties p = container.getBlobClient(key).getPropertiesWithResponse(null, null, Context.NONE)
+            BlobProperties p = container
+                    .getBlobClient(key)
+                    .getPropertiesWithResponse(null, null, Context.NONE)
                     .getValue();
             return Optional.of(new RemoteObject(key, p.getBlobSize(), p.getETag(), md5(p.getContentMd5())));
         } catch (BlobStorageException e) {
@@ -226,14 +248,18 @@ final class AzureObjectSource implements ObjectSource {
         if (length == 0) {
             return InputStream.nullInputStream();
         }
-        BlobRequestConditions conditions = object.version() == null ? null
-                : new BlobRequestConditions().setIfMatch(object.version());
+        BlobRequestConditions conditions =
+                object.version() == null ? null : new BlobRequestConditions().setIfMatch(object.version());
         String what = "reading '" + object.key() + "' at " + offset + "+" + length;
         BlobDownloadAsyncResponse response;
         try {
-            response = asyncContainer.getBlobAsyncClient(object.key())
-                    .downloadStreamWithResponse(new BlobRange(offset, length),
-                            new DownloadRetryOptions().setMaxRetryRequests(2), conditions, false)
+            response = asyncContainer
+                    .getBlobAsyncClient(object.key())
+                    .downloadStreamWithResponse(
+                            new BlobRange(offset, length),
+                            new DownloadRetryOptions().setMaxRetryRequests(2),
+                            conditions,
+                            false)
                     .block();
         } catch (RuntimeException e) {
             throw map(e, what);
@@ -241,7 +267,8 @@ final class AzureObjectSource implements ObjectSource {
         if (response == null) {
             throw TransferException.retryable(shown, what + ": no response", null);
         }
-        InputStream body = BinaryData.fromFlux(response.getValue(), length, false).block().toStream();
+        InputStream body =
+                BinaryData.fromFlux(response.getValue(), length, false).block().toStream();
         return new Body(body, response, what);
     }
 
@@ -258,7 +285,9 @@ final class AzureObjectSource implements ObjectSource {
     // ------------------------------------------------------------------ helpers
 
     private static Checksum md5(byte[] md5) {
-        return md5 == null || md5.length != 16 ? null : Checksum.ofHex(Checksum.Algorithm.MD5, HexFormat.of().formatHex(md5));
+        return md5 == null || md5.length != 16
+                ? null
+                : Checksum.ofHex(Checksum.Algorithm.MD5, HexFormat.of().formatHex(md5));
     }
 
     /** Maps an SDK failure to the library's typed exceptions; never includes a secret. */
@@ -268,14 +297,21 @@ final class AzureObjectSource implements ObjectSource {
             return se;
         }
         if (e instanceof BlobStorageException b) {
-            return errors.status(b.getStatusCode(), b.getErrorCode() == null ? null : b.getErrorCode().toString(),
-                    what, e);
+            return errors.status(
+                    b.getStatusCode(),
+                    b.getErrorCode() == null ? null : b.getErrorCode().toString(),
+                    what,
+                    e);
         }
         if (e instanceof ClientAuthenticationException) {
-            return new AccessDeniedException(shown, "could not get a token using " + auth.description() + ": "
-                    + Failures.firstLine(e.getMessage()), e);
+            return new AccessDeniedException(
+                    shown,
+                    "could not get a token using " + auth.description() + ": " + Failures.firstLine(e.getMessage()),
+                    e);
         }
-        if (e instanceof HttpResponseException h && h.getResponse() != null && h.getResponse().getStatusCode() > 0) {
+        if (e instanceof HttpResponseException h
+                && h.getResponse() != null
+                && h.getResponse().getStatusCode() > 0) {
             return errors.status(h.getResponse().getStatusCode(), null, what, e);
         }
         if (e instanceof IllegalStateException && String.valueOf(e.getMessage()).contains("HTTPS")) {

@@ -61,7 +61,8 @@ public final class AzureProvider implements StorageProvider {
 
     /** The rclone remote's name (the scheme) when {@code uri}'s scheme names an azureblob remote. */
     static Optional<String> rcloneRemote(ModelUri uri, CredentialSource settings) throws ConfigurationException {
-        return RcloneRemote.ofType(uri, Settings.of(settings, uri.redacted()), RCLONE_TYPES).map(RcloneRemote::name);
+        return RcloneRemote.ofType(uri, Settings.of(settings, uri.redacted()), RCLONE_TYPES)
+                .map(RcloneRemote::name);
     }
 
     /**
@@ -70,13 +71,14 @@ public final class AzureProvider implements StorageProvider {
      */
     @Override
     public TransferLimits limits(ModelUri uri, CredentialSource settings) throws StorageException {
-        return TransferLimits.fromSettings(Settings.of(settings, uri.redacted()), "AZURE_MAX_FILE_CONCURRENCY",
-                "AZURE_MAX_CHUNK_CONCURRENCY");
+        return TransferLimits.fromSettings(
+                Settings.of(settings, uri.redacted()), "AZURE_MAX_FILE_CONCURRENCY", "AZURE_MAX_CHUNK_CONCURRENCY");
     }
 
     @Override
     public ObjectSource open(ModelUri uri, SourceContext context) throws StorageException {
-        AzureLocation location = AzureLocation.of(uri, rcloneRemote(uri, context.settings()).orElse(null));
+        AzureLocation location =
+                AzureLocation.of(uri, rcloneRemote(uri, context.settings()).orElse(null));
         AzureAuth auth = AzureAuth.resolve(location, context.settings());
         Settings settings = Settings.of(context.settings(), uri.redacted());
         Optional<Setting> dataPathSetting = settings.get(DATA_PATH_VAR);

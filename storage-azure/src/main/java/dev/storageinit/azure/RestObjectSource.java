@@ -72,15 +72,21 @@ final class RestObjectSource implements ObjectSource {
                 .header("x-ms-version", VERSION)
                 .readTimeout(STALL)
                 .rangeHeader("x-ms-range")
-                .refusal((r, what) -> errors.status(r.status(), r.header("x-ms-error-code").orElse(null), what, null))
+                .refusal((r, what) ->
+                        errors.status(r.status(), r.header("x-ms-error-code").orElse(null), what, null))
                 .build();
     }
 
     /** @param http the source's client (closed with it) */
     static RestObjectSource open(AzureLocation location, AzureAuth auth, JdkHttp http) {
         RestObjectSource s = new RestObjectSource(location, auth, http);
-        LOG.log(System.Logger.Level.INFO, "azure: {0}: using {1}; endpoint {2} ({3})", s.shown, auth.description(),
-                auth.endpoint, auth.endpointDescription());
+        LOG.log(
+                System.Logger.Level.INFO,
+                "azure: {0}: using {1}; endpoint {2} ({3})",
+                s.shown,
+                auth.description(),
+                auth.endpoint,
+                auth.endpointDescription());
         return s;
     }
 
@@ -112,8 +118,10 @@ final class RestObjectSource implements ObjectSource {
     /** Shared Key: {@code x-ms-date} and the signature of the documented string-to-sign. */
     private void signSharedKey(Signer.Request r) {
         r.set("x-ms-date", RFC1123.format(ZonedDateTime.now(ZoneOffset.UTC)));
-        StringBuilder sts = new StringBuilder(r.method()).append("\n\n\n\n\n\n\n\n")
-                .append(r.header("If-Match").orElse("")).append("\n\n\n\n");
+        StringBuilder sts = new StringBuilder(r.method())
+                .append("\n\n\n\n\n\n\n\n")
+                .append(r.header("If-Match").orElse(""))
+                .append("\n\n\n\n");
         r.headers().forEach((k, v) -> {
             String name = k.toLowerCase(Locale.ROOT);
             if (name.startsWith("x-ms-")) {
@@ -126,7 +134,8 @@ final class RestObjectSource implements ObjectSource {
         if (raw != null) {
             for (String pair : raw.split("&")) {
                 int eq = pair.indexOf('=');
-                query.put(pair.substring(0, eq < 0 ? pair.length() : eq).toLowerCase(Locale.ROOT),
+                query.put(
+                        pair.substring(0, eq < 0 ? pair.length() : eq).toLowerCase(Locale.ROOT),
                         eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
             }
         }
@@ -136,7 +145,7 @@ final class RestObjectSource implements ObjectSource {
 
     /** Retries retryable failures of metadata calls (the engine retries ranges itself). */
     private <T> T retrying(String what, Call<T> call) throws StorageException {
-        for (int attempt = 1;; attempt++) {
+        for (int attempt = 1; ; attempt++) {
             try {
                 return call.run();
             } catch (StorageException e) {
@@ -244,7 +253,8 @@ final class RestObjectSource implements ObjectSource {
                             // other properties are not needed
                         }
                     }
-                } else if (ev == XMLStreamConstants.END_ELEMENT && x.getLocalName().equals("Blob")) {
+                } else if (ev == XMLStreamConstants.END_ELEMENT
+                        && x.getLocalName().equals("Blob")) {
                     inBlob = false;
                     if (name != null) {
                         String key = encoded ? AzureLocation.decode(name) : name;
@@ -288,22 +298,28 @@ final class RestObjectSource implements ObjectSource {
                 throw get.refused(r, what);
             }
             long size = r.headers().firstValueAsLong("Content-Length").orElse(0);
-            return Optional.of(new RemoteObject(blob, size, quoted(r.header("ETag").orElse(null)),
+            return Optional.of(new RemoteObject(
+                    blob,
+                    size,
+                    quoted(r.header("ETag").orElse(null)),
                     md5Of(r.header("Content-MD5").orElse(null))));
         });
     }
 
     /** Whether this path serves {@code auth}: every credential that needs no token. */
     static boolean serves(AzureAuth auth) {
-        return auth.kind == AzureAuth.Kind.ACCOUNT_KEY || auth.kind == AzureAuth.Kind.SAS
+        return auth.kind == AzureAuth.Kind.ACCOUNT_KEY
+                || auth.kind == AzureAuth.Kind.SAS
                 || auth.kind == AzureAuth.Kind.ANONYMOUS;
     }
 
     @Override
     public InputStream read(RemoteObject object, long offset, long length) throws StorageException {
         String what = "reading '" + object.key() + "' at " + offset + "+" + length;
-        return get.read(url(object.key(), new TreeMap<>()),
-                new RangedGet.Part(offset, length, object.size(), object.version(), null, true), what);
+        return get.read(
+                url(object.key(), new TreeMap<>()),
+                new RangedGet.Part(offset, length, object.size(), object.version(), null, true),
+                what);
     }
 
     private String sign(String toSign) {
@@ -326,11 +342,18 @@ final class RestObjectSource implements ObjectSource {
         StringBuilder sb = new StringBuilder(name.length() + 16);
         for (byte x : name.getBytes(StandardCharsets.UTF_8)) {
             int c = x & 0xff;
-            if (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_'
-                    || c == '.' || c == '~' || c == '/') {
+            if (c >= 'a' && c <= 'z'
+                    || c >= 'A' && c <= 'Z'
+                    || c >= '0' && c <= '9'
+                    || c == '-'
+                    || c == '_'
+                    || c == '.'
+                    || c == '~'
+                    || c == '/') {
                 sb.append((char) c);
             } else {
-                sb.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
+                sb.append('%')
+                        .append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
                         .append(Character.toUpperCase(Character.forDigit(c & 15, 16)));
             }
         }

@@ -20,10 +20,12 @@ class AzureClusterCaBundleTest {
 
     @Test
     void aMissingClusterBundleIsAConfigurationErrorNamingTheFile() throws Exception {
-        CredentialSource settings = CredentialSource.of(Map.of("CA_BUNDLE_CONFIGMAP_NAME", "custom-certs",
-                "CA_BUNDLE_VOLUME_MOUNT_POINT", temp.toString()));
-        assertThatThrownBy(() -> new AzureProvider().open(
-                ModelUri.parse("https://acct.blob.core.windows.net/models/m"), new SourceContext(settings, 4)))
+        CredentialSource settings = CredentialSource.of(
+                Map.of("CA_BUNDLE_CONFIGMAP_NAME", "custom-certs", "CA_BUNDLE_VOLUME_MOUNT_POINT", temp.toString()));
+        assertThatThrownBy(() -> new AzureProvider()
+                        .open(
+                                ModelUri.parse("https://acct.blob.core.windows.net/models/m"),
+                                new SourceContext(settings, 4)))
                 .isInstanceOf(ConfigurationException.class)
                 .hasMessageContaining(temp.resolve("cabundle.crt").toString())
                 .hasMessageContaining("CA_BUNDLE_CONFIGMAP_NAME");
@@ -31,9 +33,10 @@ class AzureClusterCaBundleTest {
 
     @Test
     void withoutTheSettingTheSourceOpens() throws Exception {
-        try (ObjectSource source = new AzureProvider().open(
-                ModelUri.parse("https://acct.blob.core.windows.net/models/m"),
-                new SourceContext(CredentialSource.none(), 4))) {
+        try (ObjectSource source = new AzureProvider()
+                .open(
+                        ModelUri.parse("https://acct.blob.core.windows.net/models/m"),
+                        new SourceContext(CredentialSource.none(), 4))) {
             assertThat(source.key()).isEqualTo("m");
         }
     }

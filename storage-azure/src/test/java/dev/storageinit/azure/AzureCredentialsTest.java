@@ -73,7 +73,8 @@ class AzureCredentialsTest {
         store.put("model/weights/w.bin", "weights".getBytes(StandardCharsets.UTF_8));
         publicStore = new AzuriteFixture("public", PublicAccessType.CONTAINER);
         publicStore.put("model/config.json", "{\"public\":true}".getBytes(StandardCharsets.UTF_8));
-        sas = store.client.generateSas(new BlobServiceSasSignatureValues(OffsetDateTime.now().plusHours(2),
+        sas = store.client.generateSas(new BlobServiceSasSignatureValues(
+                OffsetDateTime.now().plusHours(2),
                 new BlobContainerSasPermission().setReadPermission(true).setListPermission(true)));
         Logger.getLogger(AzureObjectSource.class.getName()).addHandler(capture);
     }
@@ -88,15 +89,19 @@ class AzureCredentialsTest {
     private DownloadResult download(String uri, Map<String, String> settings, String name) throws StorageException {
         try (Storage s = Storage.builder().concurrency(4).build()) {
             return s.download(DownloadRequest.builder(uri, temp.resolve(name))
-                    .settings(CredentialSource.of(settings)).build());
+                    .settings(CredentialSource.of(settings))
+                    .build());
         }
     }
 
     private List<String> files(String name) throws Exception {
         Path dir = temp.resolve(name);
         try (Stream<Path> w = Files.walk(dir)) {
-            return w.filter(Files::isRegularFile).map(p -> dir.relativize(p).toString())
-                    .filter(p -> !p.startsWith(".storage-initializer")).sorted().collect(Collectors.toList());
+            return w.filter(Files::isRegularFile)
+                    .map(p -> dir.relativize(p).toString())
+                    .filter(p -> !p.startsWith(".storage-initializer"))
+                    .sorted()
+                    .collect(Collectors.toList());
         }
     }
 
@@ -123,23 +128,45 @@ class AzureCredentialsTest {
 
     @Test
     void accountKey() throws Exception {
-        download(store.uri("model"), Map.of("AZURE_STORAGE_ACCESS_KEY", AzuriteServer.KEY,
-                AzureAuth.ENDPOINT_VAR, store.server.endpoint()), "key");
+        download(
+                store.uri("model"),
+                Map.of("AZURE_STORAGE_ACCESS_KEY", AzuriteServer.KEY, AzureAuth.ENDPOINT_VAR, store.server.endpoint()),
+                "key");
         assertThat(files("key")).containsExactly("config.json", "weights/w.bin");
-        assertThat(lastLog()).contains("account key in AZURE_STORAGE_ACCESS_KEY").contains(AzureAuth.ENDPOINT_VAR);
+        assertThat(lastLog())
+                .contains("account key in AZURE_STORAGE_ACCESS_KEY")
+                .contains(AzureAuth.ENDPOINT_VAR);
         assertNoSecretLogged(AzuriteServer.KEY);
     }
 
     @Test
     void kserveConcurrencyVariablesAreAcceptedAsBounds() throws Exception {
-        download(store.uri("model"), Map.of("AZURE_STORAGE_ACCESS_KEY", AzuriteServer.KEY,
-                AzureAuth.ENDPOINT_VAR, store.server.endpoint(), "AZURE_MAX_FILE_CONCURRENCY", "1",
-                "AZURE_MAX_CHUNK_CONCURRENCY", "2"), "bounded");
+        download(
+                store.uri("model"),
+                Map.of(
+                        "AZURE_STORAGE_ACCESS_KEY",
+                        AzuriteServer.KEY,
+                        AzureAuth.ENDPOINT_VAR,
+                        store.server.endpoint(),
+                        "AZURE_MAX_FILE_CONCURRENCY",
+                        "1",
+                        "AZURE_MAX_CHUNK_CONCURRENCY",
+                        "2"),
+                "bounded");
         assertThat(files("bounded")).containsExactly("config.json", "weights/w.bin");
-        assertThatThrownBy(() -> download(store.uri("model"), Map.of("AZURE_STORAGE_ACCESS_KEY", AzuriteServer.KEY,
-                AzureAuth.ENDPOINT_VAR, store.server.endpoint(), "AZURE_MAX_CHUNK_CONCURRENCY", "many"), "badbound"))
+        assertThatThrownBy(() -> download(
+                        store.uri("model"),
+                        Map.of(
+                                "AZURE_STORAGE_ACCESS_KEY",
+                                AzuriteServer.KEY,
+                                AzureAuth.ENDPOINT_VAR,
+                                store.server.endpoint(),
+                                "AZURE_MAX_CHUNK_CONCURRENCY",
+                                "many"),
+                        "badbound"))
                 .isInstanceOf(dev.storageinit.ConfigurationException.class)
-                .hasMessageContaining("AZURE_MAX_CHUNK_CONCURRENCY (settings map) must be a whole number >= 1, got 'many'");
+                .hasMessageContaining(
+                        "AZURE_MAX_CHUNK_CONCURRENCY (settings map) must be a whole number >= 1, got 'many'");
     }
 
     @Test
@@ -177,7 +204,8 @@ class AzureCredentialsTest {
     void connectionStringWithKeyAndBlobEndpoint() throws Exception {
         download(store.uri("model"), Map.of("AZURE_STORAGE_CONNECTION_STRING", store.server.connectionString()), "cs");
         assertThat(files("cs")).containsExactly("config.json", "weights/w.bin");
-        assertThat(lastLog()).contains("account key of AZURE_STORAGE_CONNECTION_STRING")
+        assertThat(lastLog())
+                .contains("account key of AZURE_STORAGE_CONNECTION_STRING")
                 .contains("AZURE_STORAGE_CONNECTION_STRING's BlobEndpoint");
         assertNoSecretLogged(AzuriteServer.KEY);
     }
@@ -194,8 +222,10 @@ class AzureCredentialsTest {
     void accessKeyWinsOverConnectionString() throws Exception {
         String wrongCs = "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey="
                 + AzuriteFixture.WRONG_KEY + ";BlobEndpoint=" + store.server.endpoint();
-        download(store.uri("model"), Map.of("AZURE_STORAGE_CONNECTION_STRING", wrongCs,
-                "AZURE_STORAGE_ACCESS_KEY", AzuriteServer.KEY), "order");
+        download(
+                store.uri("model"),
+                Map.of("AZURE_STORAGE_CONNECTION_STRING", wrongCs, "AZURE_STORAGE_ACCESS_KEY", AzuriteServer.KEY),
+                "order");
         assertThat(files("order")).hasSize(2);
     }
 
@@ -215,8 +245,14 @@ class AzureCredentialsTest {
 
     @Test
     void wrongKeyIsAccessDeniedNamingTheSource() {
-        assertThatThrownBy(() -> download(store.uri("model"), Map.of("AZURE_STORAGE_ACCESS_KEY",
-                AzuriteFixture.WRONG_KEY, AzureAuth.ENDPOINT_VAR, store.server.endpoint()), "wrong"))
+        assertThatThrownBy(() -> download(
+                        store.uri("model"),
+                        Map.of(
+                                "AZURE_STORAGE_ACCESS_KEY",
+                                AzuriteFixture.WRONG_KEY,
+                                AzureAuth.ENDPOINT_VAR,
+                                store.server.endpoint()),
+                        "wrong"))
                 .isInstanceOf(AccessDeniedException.class)
                 .hasMessageStartingWith(ModelUri.redact(store.uri("model")))
                 .hasMessageContaining("AZURE_STORAGE_ACCESS_KEY")
@@ -225,27 +261,57 @@ class AzureCredentialsTest {
 
     @Test
     void rcloneRemoteWithEmulatorKeyAndSasUrl() throws Exception {
-        download("azr://" + store.container + "/model", Map.of("RCLONE_CONFIG_AZR_TYPE", "azureblob",
-                "RCLONE_CONFIG_AZR_USE_EMULATOR", "true", "RCLONE_CONFIG_AZR_ENDPOINT", store.server.endpoint()),
+        download(
+                "azr://" + store.container + "/model",
+                Map.of(
+                        "RCLONE_CONFIG_AZR_TYPE",
+                        "azureblob",
+                        "RCLONE_CONFIG_AZR_USE_EMULATOR",
+                        "true",
+                        "RCLONE_CONFIG_AZR_ENDPOINT",
+                        store.server.endpoint()),
                 "rclone-emu");
         assertThat(files("rclone-emu")).containsExactly("config.json", "weights/w.bin");
         assertThat(lastLog()).contains("emulator's well-known key");
 
-        download("azr://" + store.container + "/model", Map.of("RCLONE_CONFIG_AZR_TYPE", "azureblob",
-                "RCLONE_CONFIG_AZR_ACCOUNT", AzuriteServer.ACCOUNT, "RCLONE_CONFIG_AZR_KEY", AzuriteServer.KEY,
-                "RCLONE_CONFIG_AZR_ENDPOINT", store.server.endpoint()), "rclone-key");
+        download(
+                "azr://" + store.container + "/model",
+                Map.of(
+                        "RCLONE_CONFIG_AZR_TYPE",
+                        "azureblob",
+                        "RCLONE_CONFIG_AZR_ACCOUNT",
+                        AzuriteServer.ACCOUNT,
+                        "RCLONE_CONFIG_AZR_KEY",
+                        AzuriteServer.KEY,
+                        "RCLONE_CONFIG_AZR_ENDPOINT",
+                        store.server.endpoint()),
+                "rclone-key");
         assertThat(files("rclone-key")).hasSize(2);
 
-        download("azr://" + store.container + "/model", Map.of("RCLONE_CONFIG_AZR_TYPE", "azureblob",
-                "RCLONE_CONFIG_AZR_SAS_URL", store.server.endpoint() + "/" + store.container + "?" + sas),
+        download(
+                "azr://" + store.container + "/model",
+                Map.of(
+                        "RCLONE_CONFIG_AZR_TYPE",
+                        "azureblob",
+                        "RCLONE_CONFIG_AZR_SAS_URL",
+                        store.server.endpoint() + "/" + store.container + "?" + sas),
                 "rclone-sas");
         assertThat(files("rclone-sas")).hasSize(2);
         assertThat(lastLog()).contains("RCLONE_CONFIG_AZR_SAS_URL");
         assertNoSecretLogged(sig(sas));
 
-        assertThatThrownBy(() -> download("azr://" + store.container + "/model", Map.of("RCLONE_CONFIG_AZR_TYPE",
-                "azureblob", "RCLONE_CONFIG_AZR_ACCOUNT", AzuriteServer.ACCOUNT, "RCLONE_CONFIG_AZR_KEY",
-                AzuriteFixture.WRONG_KEY, "RCLONE_CONFIG_AZR_ENDPOINT", store.server.endpoint()), "rclone-wrong"))
+        assertThatThrownBy(() -> download(
+                        "azr://" + store.container + "/model",
+                        Map.of(
+                                "RCLONE_CONFIG_AZR_TYPE",
+                                "azureblob",
+                                "RCLONE_CONFIG_AZR_ACCOUNT",
+                                AzuriteServer.ACCOUNT,
+                                "RCLONE_CONFIG_AZR_KEY",
+                                AzuriteFixture.WRONG_KEY,
+                                "RCLONE_CONFIG_AZR_ENDPOINT",
+                                store.server.endpoint()),
+                        "rclone-wrong"))
                 .isInstanceOf(AccessDeniedException.class)
                 .hasMessageContaining("RCLONE_CONFIG_AZR_KEY");
     }
@@ -253,9 +319,18 @@ class AzureCredentialsTest {
     /** A remote whose name is not a plain word: RCLONE_CONFIG_MY_AZ_* for my-az://, as S3 and GCS read it. */
     @Test
     void aDashedRcloneRemoteNameIsClaimedByAzure() throws Exception {
-        download("my-az://" + store.container + "/model", Map.of("RCLONE_CONFIG_MY_AZ_TYPE", "azureblob",
-                "RCLONE_CONFIG_MY_AZ_ACCOUNT", AzuriteServer.ACCOUNT, "RCLONE_CONFIG_MY_AZ_KEY", AzuriteServer.KEY,
-                "RCLONE_CONFIG_MY_AZ_ENDPOINT", store.server.endpoint()), "rclone-dashed");
+        download(
+                "my-az://" + store.container + "/model",
+                Map.of(
+                        "RCLONE_CONFIG_MY_AZ_TYPE",
+                        "azureblob",
+                        "RCLONE_CONFIG_MY_AZ_ACCOUNT",
+                        AzuriteServer.ACCOUNT,
+                        "RCLONE_CONFIG_MY_AZ_KEY",
+                        AzuriteServer.KEY,
+                        "RCLONE_CONFIG_MY_AZ_ENDPOINT",
+                        store.server.endpoint()),
+                "rclone-dashed");
         assertThat(files("rclone-dashed")).containsExactly("config.json", "weights/w.bin");
         assertThat(lastLog()).contains("RCLONE_CONFIG_MY_AZ_KEY");
     }
@@ -268,11 +343,13 @@ class AzureCredentialsTest {
             Map<String, String> m = new HashMap<>(store.endpointOnly());
             m.put("AZURE_STORAGE_ACCESS_KEY", AzuriteServer.KEY);
             m.put(AzureProvider.DATA_PATH_VAR, path);
-            try (ObjectSource src = new AzureProvider().open(ModelUri.parse(store.uri("pinned-" + path)),
-                    new SourceContext(CredentialSource.of(m), 4))) {
+            try (ObjectSource src = new AzureProvider()
+                    .open(ModelUri.parse(store.uri("pinned-" + path)), new SourceContext(CredentialSource.of(m), 4))) {
                 RemoteObject o = src.stat(key).orElseThrow();
                 try (var in = src.read(o, 6, 7)) {
-                    assertThat(new String(in.readAllBytes(), StandardCharsets.UTF_8)).as(path).isEqualTo("version");
+                    assertThat(new String(in.readAllBytes(), StandardCharsets.UTF_8))
+                            .as(path)
+                            .isEqualTo("version");
                 }
                 store.put(key, "second version".getBytes(StandardCharsets.UTF_8));
                 assertThatThrownBy(() -> src.read(o, 0, 5).readAllBytes())
@@ -280,7 +357,8 @@ class AzureCredentialsTest {
                         .isInstanceOf(IntegrityException.class)
                         .hasMessageContaining("changed");
                 RemoteObject gone = RemoteObject.of("pinned-" + path + "/none.bin", 5);
-                assertThatThrownBy(() -> src.read(gone, 0, 5).readAllBytes()).as(path)
+                assertThatThrownBy(() -> src.read(gone, 0, 5).readAllBytes())
+                        .as(path)
                         .isInstanceOf(NotFoundException.class);
             }
         }
@@ -303,12 +381,13 @@ class AzureCredentialsTest {
         pool.shutdown();
         int saved = RestObjectSource.pageSize;
         RestObjectSource.pageSize = 100;
-        try (ObjectSource src = new AzureProvider().open(ModelUri.parse(store.uri("paged")),
-                new SourceContext(store.settings(), 4))) {
+        try (ObjectSource src =
+                new AzureProvider().open(ModelUri.parse(store.uri("paged")), new SourceContext(store.settings(), 4))) {
             List<RemoteObject> listed = new ArrayList<>();
             src.list("paged/", listed::add);
             assertThat(listed).hasSize(230);
-            assertThat(listed.stream().map(RemoteObject::key).distinct().count()).isEqualTo(230);
+            assertThat(listed.stream().map(RemoteObject::key).distinct().count())
+                    .isEqualTo(230);
             assertThat(listed).allSatisfy(o -> assertThat(o.version()).startsWith("\""));
         } finally {
             RestObjectSource.pageSize = saved;
@@ -325,7 +404,8 @@ class AzureCredentialsTest {
         assertThat(files("sdkpath")).containsExactly("config.json", "weights/w.bin");
         m.put("AZURE_STORAGE_ACCESS_KEY", AzuriteFixture.WRONG_KEY);
         assertThatThrownBy(() -> download(store.uri("model"), m, "sdkwrong"))
-                .isInstanceOf(AccessDeniedException.class).hasMessageContaining("AZURE_STORAGE_ACCESS_KEY");
+                .isInstanceOf(AccessDeniedException.class)
+                .hasMessageContaining("AZURE_STORAGE_ACCESS_KEY");
         m.put(AzureProvider.DATA_PATH_VAR, "curl");
         assertThatThrownBy(() -> download(store.uri("model"), m, "badpath"))
                 .isInstanceOf(dev.storageinit.ConfigurationException.class)
@@ -344,8 +424,8 @@ class AzureCredentialsTest {
         byte[] content = "checksummed".getBytes(StandardCharsets.UTF_8);
         store.client.getBlobClient("md5/a.txt").upload(BinaryData.fromBytes(content), true);
         String md5 = HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(content));
-        try (ObjectSource src = new AzureProvider().open(ModelUri.parse(store.uri("md5")),
-                new SourceContext(store.settings(), 4))) {
+        try (ObjectSource src =
+                new AzureProvider().open(ModelUri.parse(store.uri("md5")), new SourceContext(store.settings(), 4))) {
             List<RemoteObject> listed = new ArrayList<>();
             src.list("md5/", listed::add);
             assertThat(listed).singleElement().satisfies(o -> {
@@ -353,7 +433,8 @@ class AzureCredentialsTest {
                 assertThat(o.version()).isNotBlank();
                 assertThat(o.size()).isEqualTo(content.length);
             });
-            assertThat(src.stat("md5/a.txt").orElseThrow().checksum()).isEqualTo(listed.get(0).checksum());
+            assertThat(src.stat("md5/a.txt").orElseThrow().checksum())
+                    .isEqualTo(listed.get(0).checksum());
             assertThat(src.stat("md5/none.txt")).isEmpty();
         }
     }

@@ -38,7 +38,8 @@ class AzureSecretsTest {
     void start() throws Exception {
         store = new AzuriteFixture("secrets");
         store.put("model/config.json", "{}".getBytes(StandardCharsets.UTF_8));
-        realSas = store.client.generateSas(new BlobServiceSasSignatureValues(OffsetDateTime.now().plusHours(2),
+        realSas = store.client.generateSas(new BlobServiceSasSignatureValues(
+                OffsetDateTime.now().plusHours(2),
                 new BlobContainerSasPermission().setReadPermission(true).setListPermission(true)));
     }
 
@@ -58,8 +59,11 @@ class AzureSecretsTest {
                 leaks.assertNoLeak(secrets);
                 if (e != null) {
                     // one readable line of the library's own, never the JDK's or an SDK's exception quoted
-                    assertThat(e.getMessage()).doesNotContain("\n").startsWith(e.uri())
-                            .doesNotContain("unexpected error").doesNotContain("Exception");
+                    assertThat(e.getMessage())
+                            .doesNotContain("\n")
+                            .startsWith(e.uri())
+                            .doesNotContain("unexpected error")
+                            .doesNotContain("Exception");
                 }
                 first = first == null ? e : first;
             }
@@ -76,8 +80,9 @@ class AzureSecretsTest {
                 assertThat(e.getMessage()).contains("sig=***");
                 if (sig.equals(bad) && !bad.contains("+/=") && !bad.contains("xxxx")) {
                     assertThat(e).isInstanceOfAny(ConfigurationException.class, InvalidUriException.class);
-                    assertThat(e.getMessage()).containsAnyOf("the SAS token in the URI is not a valid URL query",
-                            "control character in URI");
+                    assertThat(e.getMessage())
+                            .containsAnyOf(
+                                    "the SAS token in the URI is not a valid URL query", "control character in URI");
                 }
             }
         }
@@ -109,8 +114,8 @@ class AzureSecretsTest {
     @Test
     void malformedConnectionString() {
         for (String bad : SecretLeaks.corpus()) {
-            String withKey = "DefaultEndpointsProtocol=http;AccountName=" + AzuriteServer.ACCOUNT + ";AccountKey="
-                    + bad + ";BlobEndpoint=" + store.server.endpoint();
+            String withKey = "DefaultEndpointsProtocol=http;AccountName=" + AzuriteServer.ACCOUNT + ";AccountKey=" + bad
+                    + ";BlobEndpoint=" + store.server.endpoint();
             check(store.uri("model"), Map.of("AZURE_STORAGE_CONNECTION_STRING", withKey), bad);
             String withSas = "BlobEndpoint=" + store.server.endpoint() + ";SharedAccessSignature=" + SAS_HEAD + bad;
             check(store.uri("model"), Map.of("AZURE_STORAGE_CONNECTION_STRING", withSas), bad);
@@ -122,12 +127,21 @@ class AzureSecretsTest {
     @Test
     void malformedRcloneSasUrlAndKey() {
         for (String bad : SecretLeaks.corpus()) {
-            Map<String, String> sasUrl = Map.of("RCLONE_CONFIG_AZB_TYPE", "azureblob",
-                    "RCLONE_CONFIG_AZB_SAS_URL", store.server.endpoint() + "/" + store.container + "?" + SAS_HEAD + bad);
+            Map<String, String> sasUrl = Map.of(
+                    "RCLONE_CONFIG_AZB_TYPE",
+                    "azureblob",
+                    "RCLONE_CONFIG_AZB_SAS_URL",
+                    store.server.endpoint() + "/" + store.container + "?" + SAS_HEAD + bad);
             check("azb://" + store.container + "/model", sasUrl, bad);
-            Map<String, String> key = Map.of("RCLONE_CONFIG_AZB_TYPE", "azureblob",
-                    "RCLONE_CONFIG_AZB_ACCOUNT", AzuriteServer.ACCOUNT,
-                    "RCLONE_CONFIG_AZB_ENDPOINT", store.server.endpoint(), "RCLONE_CONFIG_AZB_KEY", bad);
+            Map<String, String> key = Map.of(
+                    "RCLONE_CONFIG_AZB_TYPE",
+                    "azureblob",
+                    "RCLONE_CONFIG_AZB_ACCOUNT",
+                    AzuriteServer.ACCOUNT,
+                    "RCLONE_CONFIG_AZB_ENDPOINT",
+                    store.server.endpoint(),
+                    "RCLONE_CONFIG_AZB_KEY",
+                    bad);
             check("azb://" + store.container + "/model", key, bad);
         }
     }
@@ -135,7 +149,9 @@ class AzureSecretsTest {
     @Test
     void wellFormedButWrongSignatureIsAccessDeniedAndHidden() {
         String wrong = realSas.replaceAll("sig=[^&]+", "sig=" + SecretLeaks.MARKER + "AAAAAAAAAAAAAAAAAAAAAAA%3D");
-        StorageException e = check(store.uri("model") + "?" + wrong, store.endpointOnly(),
+        StorageException e = check(
+                store.uri("model") + "?" + wrong,
+                store.endpointOnly(),
                 SecretLeaks.MARKER + "AAAAAAAAAAAAAAAAAAAAAAA%3D");
         assertThat(e).isInstanceOf(AccessDeniedException.class);
     }

@@ -25,8 +25,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class AzuriteFixture implements StoreFixture {
     private static final AtomicInteger CONTAINERS = new AtomicInteger();
-    static final String WRONG_KEY = java.util.Base64.getEncoder().encodeToString(
-            "definitely-not-the-devstoreaccount1-key-0123456789abcdef".getBytes(StandardCharsets.UTF_8));
+    static final String WRONG_KEY = java.util.Base64.getEncoder()
+            .encodeToString(
+                    "definitely-not-the-devstoreaccount1-key-0123456789abcdef".getBytes(StandardCharsets.UTF_8));
 
     final AzuriteServer server;
     final String container;
@@ -40,7 +41,9 @@ final class AzuriteFixture implements StoreFixture {
     AzuriteFixture(String name, PublicAccessType access) {
         this.server = AzuriteServer.get();
         this.container = name + "-" + ProcessHandle.current().pid() + "-" + CONTAINERS.incrementAndGet();
-        this.service = new BlobServiceClientBuilder().connectionString(server.connectionString()).buildClient();
+        this.service = new BlobServiceClientBuilder()
+                .connectionString(server.connectionString())
+                .buildClient();
         this.client = service.getBlobContainerClient(container);
         client.createWithResponse(null, access, null, null);
     }
@@ -50,7 +53,10 @@ final class AzuriteFixture implements StoreFixture {
         StringBuilder sb = new StringBuilder();
         for (byte b : path.getBytes(StandardCharsets.UTF_8)) {
             int c = b & 0xff;
-            if (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || "-._~/!$&'()*+,;=:@".indexOf(c) >= 0) {
+            if (c >= 'a' && c <= 'z'
+                    || c >= 'A' && c <= 'Z'
+                    || c >= '0' && c <= '9'
+                    || "-._~/!$&'()*+,;=:@".indexOf(c) >= 0) {
                 sb.append((char) c);
             } else {
                 sb.append('%').append(String.format("%02X", c));
@@ -87,10 +93,11 @@ final class AzuriteFixture implements StoreFixture {
     public CredentialSource settingsThrough(String endpoint) {
         // a container SAS, not the account key: SharedKey signs x-ms-range, a SAS signs the URL only, so a proxy
         // may drop the range header and the server answers 200 with the whole blob
-        String sas = client.generateSas(new BlobServiceSasSignatureValues(OffsetDateTime.now().plusHours(2),
+        String sas = client.generateSas(new BlobServiceSasSignatureValues(
+                OffsetDateTime.now().plusHours(2),
                 new BlobContainerSasPermission().setReadPermission(true).setListPermission(true)));
-        return CredentialSource.of(Map.of(AzureAuth.ENDPOINT_VAR, endpoint + "/" + AzuriteServer.ACCOUNT,
-                "AZURE_STORAGE_ACCESS_KEY", sas));
+        return CredentialSource.of(Map.of(
+                AzureAuth.ENDPOINT_VAR, endpoint + "/" + AzuriteServer.ACCOUNT, "AZURE_STORAGE_ACCESS_KEY", sas));
     }
 
     @Override

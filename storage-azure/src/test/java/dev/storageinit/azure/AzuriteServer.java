@@ -20,8 +20,8 @@ import java.util.stream.Stream;
 final class AzuriteServer {
     static final String ACCOUNT = "devstoreaccount1";
     static final String KEY = AzureAuth.EMULATOR_KEY;
-    private static final String INSTALL = "run `npm ci --prefix storage-azure/azurite` from the repository root "
-            + "(needs Node.js and npm)";
+    private static final String INSTALL =
+            "run `npm ci --prefix storage-azure/azurite` from the repository root " + "(needs Node.js and npm)";
     private static AzuriteServer instance;
 
     final int port;
@@ -54,20 +54,23 @@ final class AzuriteServer {
     }
 
     private static AzuriteServer start() {
-        Path module = Path.of(System.getProperty("basedir", System.getProperty("user.dir"))).toAbsolutePath();
+        Path module = Path.of(System.getProperty("basedir", System.getProperty("user.dir")))
+                .toAbsolutePath();
         Path bin = module.resolve("azurite/node_modules/.bin/azurite-blob");
         if (!Files.isRegularFile(bin)) {
             throw new AssertionError("Azurite is not installed (" + bin + " is missing): " + INSTALL);
         }
         try {
-            Process node = new ProcessBuilder("node", "--version").redirectErrorStream(true).start();
+            Process node = new ProcessBuilder("node", "--version")
+                    .redirectErrorStream(true)
+                    .start();
             node.getInputStream().readAllBytes();
             if (!node.waitFor(20, TimeUnit.SECONDS) || node.exitValue() != 0) {
                 throw new AssertionError("`node --version` failed: Azurite needs Node.js on the PATH; " + INSTALL);
             }
         } catch (IOException e) {
-            throw new AssertionError("Node.js is not on the PATH (needed to run Azurite): " + e.getMessage() + "; "
-                    + INSTALL, e);
+            throw new AssertionError(
+                    "Node.js is not on the PATH (needed to run Azurite): " + e.getMessage() + "; " + INSTALL, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AssertionError(e);
@@ -84,10 +87,20 @@ final class AzuriteServer {
             Path log = dir.resolve("azurite.log");
             Process p;
             try {
-                p = new ProcessBuilder(List.of(bin.toString(), "--blobHost", "127.0.0.1", "--blobPort",
-                        String.valueOf(port), "--location", dir.resolve("data").toString(), "--skipApiVersionCheck",
-                        "--loose", "--disableTelemetry"))
-                        .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+                p = new ProcessBuilder(List.of(
+                                bin.toString(),
+                                "--blobHost",
+                                "127.0.0.1",
+                                "--blobPort",
+                                String.valueOf(port),
+                                "--location",
+                                dir.resolve("data").toString(),
+                                "--skipApiVersionCheck",
+                                "--loose",
+                                "--disableTelemetry"))
+                        .redirectErrorStream(true)
+                        .redirectOutput(log.toFile())
+                        .start();
             } catch (IOException e) {
                 throw new AssertionError("cannot start " + bin + ": " + e.getMessage() + "; " + INSTALL, e);
             }

@@ -43,6 +43,7 @@ final class GcsClients {
         final Storage storage;
         /** Null for anonymous access. */
         final Credentials credentials;
+
         final SSLSocketFactory sslSocketFactory;
 
         Clients(Storage storage, Credentials credentials, SSLSocketFactory sslSocketFactory) {
@@ -54,7 +55,8 @@ final class GcsClients {
 
     /** A JSON-API client on {@code settings.endpoint}, its credentials, and the TLS trust to use beside it. */
     static Clients create(ModelUri uri, GcsSettings settings) throws ConfigurationException {
-        SSLSocketFactory ssl = settings.caBundle == null ? null : sslContext(uri, settings).getSocketFactory();
+        SSLSocketFactory ssl =
+                settings.caBundle == null ? null : sslContext(uri, settings).getSocketFactory();
         NetHttpTransport.Builder tb = new NetHttpTransport.Builder();
         if (ssl != null) {
             tb.setSslSocketFactory(ssl);
@@ -90,8 +92,8 @@ final class GcsClients {
             Credentials scoped = credentials instanceof NoCredentials ? null : options.getScopedCredentials();
             return new Clients(options.getService(), scoped, ssl);
         } catch (RuntimeException e) {
-            throw new ConfigurationException(uri.redacted(), "cannot create the GCS client for " + settings.endpoint
-                    + ": " + e.getMessage(), e);
+            throw new ConfigurationException(
+                    uri.redacted(), "cannot create the GCS client for " + settings.endpoint + ": " + e.getMessage(), e);
         }
     }
 
@@ -114,29 +116,44 @@ final class GcsClients {
             case ACCESS_TOKEN:
                 return new StaticToken(new AccessToken(settings.secret().trim(), null));
             case CREDENTIALS_JSON:
-                return fromJson(shown, new ByteArrayInputStream(settings.secret().getBytes(StandardCharsets.UTF_8)),
-                        settings.credentialSource, transport);
+                return fromJson(
+                        shown,
+                        new ByteArrayInputStream(settings.secret().getBytes(StandardCharsets.UTF_8)),
+                        settings.credentialSource,
+                        transport);
             case CREDENTIALS_FILE: {
                 byte[] content;
                 try {
                     content = Files.readAllBytes(settings.credentialsFile);
                     Redactor.secret(new String(content, StandardCharsets.UTF_8));
                 } catch (NoSuchFileException e) {
-                    throw new ConfigurationException(shown, "credentials file " + settings.credentialsFile
-                            + " does not exist (" + settings.credentialSource + ")", null);
+                    throw new ConfigurationException(
+                            shown,
+                            "credentials file " + settings.credentialsFile + " does not exist ("
+                                    + settings.credentialSource + ")",
+                            null);
                 } catch (IOException e) {
-                    throw new ConfigurationException(shown, "cannot read credentials file " + settings.credentialsFile
-                            + " (" + settings.credentialSource + "): " + e, null);
+                    throw new ConfigurationException(
+                            shown,
+                            "cannot read credentials file " + settings.credentialsFile + " ("
+                                    + settings.credentialSource + "): " + e,
+                            null);
                 }
-                return fromJson(shown, new ByteArrayInputStream(content), "credentials file "
-                        + settings.credentialsFile, transport);
+                return fromJson(
+                        shown,
+                        new ByteArrayInputStream(content),
+                        "credentials file " + settings.credentialsFile,
+                        transport);
             }
             case APPLICATION_DEFAULT:
                 try {
                     return GoogleCredentials.getApplicationDefault(transport);
                 } catch (IOException | RuntimeException e) {
-                    throw new ConfigurationException(shown, "no application default credentials found ("
-                            + settings.credentialSource + "): " + e.getMessage(), null);
+                    throw new ConfigurationException(
+                            shown,
+                            "no application default credentials found (" + settings.credentialSource + "): "
+                                    + e.getMessage(),
+                            null);
                 }
             default:
                 throw new AssertionError(settings.auth);
@@ -182,8 +199,11 @@ final class GcsClients {
         }
         Object type = parsed == null ? null : parsed.get("type");
         if (!(type instanceof String)) {
-            throw new ConfigurationException(shown, what + " has no \"type\" field; expected a Google credentials "
-                    + "JSON such as a service-account key (\"type\": \"service_account\")", null);
+            throw new ConfigurationException(
+                    shown,
+                    what + " has no \"type\" field; expected a Google credentials "
+                            + "JSON such as a service-account key (\"type\": \"service_account\")",
+                    null);
         }
         try {
             if ("service_account".equals(type)) {
@@ -191,8 +211,8 @@ final class GcsClients {
             }
             return GoogleCredentials.fromStream(new ByteArrayInputStream(bytes), transport);
         } catch (IOException | RuntimeException e) {
-            throw new ConfigurationException(shown, what + " is not usable as " + type + " credentials: "
-                    + safeMessage(e), null);
+            throw new ConfigurationException(
+                    shown, what + " is not usable as " + type + " credentials: " + safeMessage(e), null);
         }
     }
 
@@ -204,7 +224,7 @@ final class GcsClients {
     }
 
     private static SSLContext sslContext(ModelUri uri, GcsSettings settings) throws ConfigurationException {
-        return TrustBundles.trustingDefaultsAnd(uri.redacted(), List.of(settings.caBundle),
-                TrustBundles.CONFIGMAP_NAME + " is set");
+        return TrustBundles.trustingDefaultsAnd(
+                uri.redacted(), List.of(settings.caBundle), TrustBundles.CONFIGMAP_NAME + " is set");
     }
 }

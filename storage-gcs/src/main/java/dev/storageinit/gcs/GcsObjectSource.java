@@ -40,6 +40,7 @@ import javax.net.ssl.HttpsURLConnection;
 final class GcsObjectSource implements ObjectSource {
     /** GCS's largest page. */
     static final int PAGE_SIZE = 1000;
+
     private static final BlobField[] FIELDS = {
         BlobField.NAME, BlobField.SIZE, BlobField.GENERATION, BlobField.CRC32C, BlobField.MD5HASH
     };
@@ -127,10 +128,9 @@ final class GcsObjectSource implements ObjectSource {
         if (blob.getMd5() != null) {
             checksums.add(Checksum.ofBase64(Checksum.Algorithm.MD5, blob.getMd5()));
         }
-        return new RemoteObject(blob.getName(), size == null ? 0 : size,
-                generation == null ? null : generation.toString(), checksums);
+        return new RemoteObject(
+                blob.getName(), size == null ? 0 : size, generation == null ? null : generation.toString(), checksums);
     }
-
 
     /**
      * A ranged media GET ({@code GET <endpoint>/storage/v1/b/<bucket>/o/<object>?alt=media&ifGenerationMatch=<g>},
@@ -146,8 +146,12 @@ final class GcsObjectSource implements ObjectSource {
         if (length <= 0) {
             return InputStream.nullInputStream();
         }
-        StringBuilder url = new StringBuilder(settings.endpoint).append("/storage/v1/b/").append(encode(bucket))
-                .append("/o/").append(encode(object.key())).append("?alt=media");
+        StringBuilder url = new StringBuilder(settings.endpoint)
+                .append("/storage/v1/b/")
+                .append(encode(bucket))
+                .append("/o/")
+                .append(encode(object.key()))
+                .append("?alt=media");
         if (object.version() != null) {
             if (!object.version().chars().allMatch(Character::isDigit)) {
                 throw new IntegrityException(shown, what + ": generation '" + object.version() + "' is not a number");
@@ -155,7 +159,7 @@ final class GcsObjectSource implements ObjectSource {
             url.append("&ifGenerationMatch=").append(object.version());
         }
         URI target = URI.create(url.toString());
-        for (int attempt = 1;; attempt++) {
+        for (int attempt = 1; ; attempt++) {
             HttpURLConnection c = null;
             try {
                 c = (HttpURLConnection) target.toURL().openConnection();
@@ -212,8 +216,13 @@ final class GcsObjectSource implements ObjectSource {
         StringBuilder sb = new StringBuilder(bytes.length + 16);
         for (byte b : bytes) {
             int ch = b & 0xff;
-            if (ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z' || ch >= '0' && ch <= '9' || ch == '-' || ch == '.'
-                    || ch == '_' || ch == '~') {
+            if (ch >= 'a' && ch <= 'z'
+                    || ch >= 'A' && ch <= 'Z'
+                    || ch >= '0' && ch <= '9'
+                    || ch == '-'
+                    || ch == '.'
+                    || ch == '_'
+                    || ch == '~') {
                 sb.append((char) ch);
             } else {
                 sb.append('%').append(HEX[ch >> 4]).append(HEX[ch & 15]);
@@ -303,18 +312,28 @@ final class GcsObjectSource implements ObjectSource {
         Throwable auth = authFailure(error);
         if (auth != null) {
             if (((Retryable) auth).isRetryable()) {
-                return TransferException.retryable(shown, what + ": could not get an access token ("
-                        + Failures.firstLine(auth.getMessage()) + ") using " + settings.credentialSource, error);
+                return TransferException.retryable(
+                        shown,
+                        what + ": could not get an access token (" + Failures.firstLine(auth.getMessage()) + ") using "
+                                + settings.credentialSource,
+                        error);
             }
-            return new AccessDeniedException(shown, what + ": the token endpoint refused the credentials ("
-                    + Failures.firstLine(auth.getMessage()) + ") using " + settings.credentialSource, error);
+            return new AccessDeniedException(
+                    shown,
+                    what + ": the token endpoint refused the credentials (" + Failures.firstLine(auth.getMessage())
+                            + ") using " + settings.credentialSource,
+                    error);
         }
         BaseServiceException service = Failures.find(error, BaseServiceException.class);
         if (service == null || service.getCode() == 0) {
             return failures.fromCause(what, error, null);
         }
-        return failures.forStatus(service.getCode(), what, Failures.answer(service.getCode(), null,
-                service.getMessage()), settings.credentialSource, error);
+        return failures.forStatus(
+                service.getCode(),
+                what,
+                Failures.answer(service.getCode(), null, service.getMessage()),
+                settings.credentialSource,
+                error);
     }
 
     /** The auth library's error (token endpoint refused or unreachable), or null. */

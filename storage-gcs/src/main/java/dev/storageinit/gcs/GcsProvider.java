@@ -21,6 +21,7 @@ public final class GcsProvider implements StorageProvider {
     private static final System.Logger LOG = Redactor.logger("dev.storageinit.gcs");
     /** Bucket names as GCS allows them: 3-222 characters of lower-case letters, digits, '-', '_' and '.'. */
     private static final Pattern BUCKET = Pattern.compile("[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]");
+
     private static final String FORM = "expected gs://<bucket>/<path> (or <remote>://<bucket>/<path> for an rclone "
             + "remote with RCLONE_CONFIG_<REMOTE>_TYPE=google cloud storage)";
 
@@ -58,14 +59,20 @@ public final class GcsProvider implements StorageProvider {
     public ObjectSource open(ModelUri uri, SourceContext context) throws StorageException {
         String bucket = uri.authority();
         if (!BUCKET.matcher(bucket).matches()) {
-            throw new InvalidUriException(uri.redacted(), "'" + bucket + "' is not a GCS bucket name (3-222 "
-                    + "lower-case letters, digits, '-', '_', '.'); " + FORM);
+            throw new InvalidUriException(
+                    uri.redacted(),
+                    "'" + bucket + "' is not a GCS bucket name (3-222 " + "lower-case letters, digits, '-', '_', '.'); "
+                            + FORM);
         }
         GcsSettings settings = GcsSettings.parse(uri, context.settings());
         keepEnoughConnectionsAlive(context.concurrency());
-        LOG.log(System.Logger.Level.INFO, "gcs: {0}: credentials: {1}; endpoint {2} ({3})", uri.redacted(),
-                settings.credentialSource, settings.endpoint, settings.endpointSource);
-        return new GcsObjectSource(uri, bucket, uri.path(), settings,
-                GcsClients.create(uri, settings));
+        LOG.log(
+                System.Logger.Level.INFO,
+                "gcs: {0}: credentials: {1}; endpoint {2} ({3})",
+                uri.redacted(),
+                settings.credentialSource,
+                settings.endpoint,
+                settings.endpointSource);
+        return new GcsObjectSource(uri, bucket, uri.path(), settings, GcsClients.create(uri, settings));
     }
 }

@@ -45,7 +45,11 @@ final class GcsSettings {
 
     /** How the client authenticates. */
     enum Auth {
-        ANONYMOUS, CREDENTIALS_FILE, CREDENTIALS_JSON, ACCESS_TOKEN, APPLICATION_DEFAULT
+        ANONYMOUS,
+        CREDENTIALS_FILE,
+        CREDENTIALS_JSON,
+        ACCESS_TOKEN,
+        APPLICATION_DEFAULT
     }
 
     final Auth auth;
@@ -64,8 +68,15 @@ final class GcsSettings {
     /** Project id to give the client (never looked up on the network); may be null. */
     final String projectId;
 
-    private GcsSettings(Auth auth, Path credentialsFile, String secret, String credentialSource, String endpoint,
-            String endpointSource, Path caBundle, String projectId) {
+    private GcsSettings(
+            Auth auth,
+            Path credentialsFile,
+            String secret,
+            String credentialSource,
+            String endpoint,
+            String endpointSource,
+            Path caBundle,
+            String projectId) {
         this.auth = auth;
         this.credentialsFile = credentialsFile;
         this.secret = secret;
@@ -115,13 +126,14 @@ final class GcsSettings {
             auth = Auth.CREDENTIALS_FILE;
             file = v.get().path();
             credentials = "credentials file " + file + " (" + v.get() + ")";
-        } else if ((v = s.get(GCS_APPLICATION_DEFAULT_CREDENTIALS)).isPresent() && v.get().flag()) {
+        } else if ((v = s.get(GCS_APPLICATION_DEFAULT_CREDENTIALS)).isPresent()
+                && v.get().flag()) {
             auth = Auth.APPLICATION_DEFAULT;
             credentials = "application default credentials (" + v.get() + ")";
         } else {
             auth = Auth.ANONYMOUS;
-            credentials = "anonymous (no " + GOOGLE_APPLICATION_CREDENTIALS + " or " + rc
-                    + "* credentials in " + s.description() + ")";
+            credentials = "anonymous (no " + GOOGLE_APPLICATION_CREDENTIALS + " or " + rc + "* credentials in "
+                    + s.description() + ")";
         }
 
         Optional<Setting> ep = s.firstOf(GCS_ENDPOINT, rc + "ENDPOINT", STORAGE_EMULATOR_HOST);
@@ -132,8 +144,7 @@ final class GcsSettings {
         return new GcsSettings(auth, file, secret, credentials, endpoint, endpointSource, ca, project);
     }
 
-    private static String normaliseEndpoint(String shown, String endpoint, String from)
-            throws ConfigurationException {
+    private static String normaliseEndpoint(String shown, String endpoint, String from) throws ConfigurationException {
         String e = endpoint;
         if (!e.contains("://")) {
             e = "http://" + e;
@@ -142,8 +153,8 @@ final class GcsSettings {
             e = e.substring(0, e.length() - 1);
         }
         if (!e.matches("(?i)https?://[^/\\s?#]+(/[^\\s?#]*)?")) {
-            throw new ConfigurationException(shown, "GCS endpoint '" + endpoint + "' (" + from
-                    + ") is not of the form [http[s]://]host[:port]");
+            throw new ConfigurationException(
+                    shown, "GCS endpoint '" + endpoint + "' (" + from + ") is not of the form [http[s]://]host[:port]");
         }
         return e;
     }

@@ -1,11 +1,10 @@
 package dev.storageinit.gcs;
 
-import dev.storageinit.testkit.gcs.GcsJsonApiServer;
-import dev.storageinit.testkit.gcs.ServiceAccountKeys;
-
 import dev.storageinit.CredentialSource;
 import dev.storageinit.testkit.ConformanceSuite;
 import dev.storageinit.testkit.StoreFixture;
+import dev.storageinit.testkit.gcs.GcsJsonApiServer;
+import dev.storageinit.testkit.gcs.ServiceAccountKeys;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,8 +47,8 @@ class GcsConformanceTest extends ConformanceSuite {
 
             @Override
             public CredentialSource settingsThrough(String endpoint) {
-                return CredentialSource.of(Map.of("GOOGLE_APPLICATION_CREDENTIALS", key.toString(),
-                        "STORAGE_EMULATOR_HOST", endpoint));
+                return CredentialSource.of(
+                        Map.of("GOOGLE_APPLICATION_CREDENTIALS", key.toString(), "STORAGE_EMULATOR_HOST", endpoint));
             }
 
             @Override
@@ -70,8 +69,10 @@ class GcsConformanceTest extends ConformanceSuite {
             @Override
             public Optional<CredentialSource> wrongCredentials() {
                 return Optional.of(CredentialSource.of(Map.of(
-                        "RCLONE_CONFIG_GS_ACCESS_TOKEN", "ya29.not-a-token-the-server-issued",
-                        "STORAGE_EMULATOR_HOST", server.endpoint())));
+                        "RCLONE_CONFIG_GS_ACCESS_TOKEN",
+                        "ya29.not-a-token-the-server-issued",
+                        "STORAGE_EMULATOR_HOST",
+                        server.endpoint())));
             }
 
             @Override

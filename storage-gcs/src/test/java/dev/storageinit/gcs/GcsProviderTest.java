@@ -1,8 +1,5 @@
 package dev.storageinit.gcs;
 
-import dev.storageinit.testkit.gcs.GcsJsonApiServer;
-import dev.storageinit.testkit.gcs.ServiceAccountKeys;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -27,6 +24,8 @@ import dev.storageinit.spi.ObjectSource;
 import dev.storageinit.spi.RemoteObject;
 import dev.storageinit.spi.SourceContext;
 import dev.storageinit.spi.StorageProvider;
+import dev.storageinit.testkit.gcs.GcsJsonApiServer;
+import dev.storageinit.testkit.gcs.ServiceAccountKeys;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -108,8 +107,14 @@ class GcsProviderTest {
     }
 
     DownloadResult download(String uri, Path dest, Map<String, String> settings) throws StorageException {
-        try (Storage s = Storage.builder().concurrency(4).maxAttempts(2).retryBackoff(Duration.ofMillis(10)).build()) {
-            return s.download(DownloadRequest.builder(uri, dest).settings(CredentialSource.of(settings)).build());
+        try (Storage s = Storage.builder()
+                .concurrency(4)
+                .maxAttempts(2)
+                .retryBackoff(Duration.ofMillis(10))
+                .build()) {
+            return s.download(DownloadRequest.builder(uri, dest)
+                    .settings(CredentialSource.of(settings))
+                    .build());
         }
     }
 
@@ -138,8 +143,9 @@ class GcsProviderTest {
         List<String> log = captureLog(() -> download("gs://public-models/llama", dest, emulator()));
         assertThat(files(dest)).containsExactly("config.json", "weights/model.bin");
         assertThat(Files.readAllBytes(dest.resolve("weights/model.bin"))).isEqualTo(bytes(300_000, 1));
-        assertThat(log).anySatisfy(l -> assertThat(l).contains("credentials: anonymous")
-                .contains("STORAGE_EMULATOR_HOST"));
+        assertThat(log)
+                .anySatisfy(
+                        l -> assertThat(l).contains("credentials: anonymous").contains("STORAGE_EMULATOR_HOST"));
     }
 
     @Test
@@ -157,12 +163,13 @@ class GcsProviderTest {
     void serviceAccountKeyFileGetsATokenFromTheTokenUri() throws Exception {
         int before = server.tokenRequests();
         Path dest = temp.resolve("sa");
-        List<String> log = captureLog(() -> download("gs://private-models/llama", dest,
-                emulator("GOOGLE_APPLICATION_CREDENTIALS", trustedKey.toString())));
+        List<String> log = captureLog(() -> download(
+                "gs://private-models/llama", dest, emulator("GOOGLE_APPLICATION_CREDENTIALS", trustedKey.toString())));
         assertThat(files(dest)).containsExactly("config.json", "weights/model.bin");
         assertThat(Files.readString(dest.resolve("config.json"))).isEqualTo("{\"private\":true}");
         assertThat(server.tokenRequests()).isGreaterThan(before);
-        assertThat(log).anySatisfy(l -> assertThat(l).contains("credentials file " + trustedKey)
+        assertThat(log).anySatisfy(l -> assertThat(l)
+                .contains("credentials file " + trustedKey)
                 .contains("GOOGLE_APPLICATION_CREDENTIALS"));
         assertThat(String.join("\n", log)).doesNotContain("PRIVATE KEY").doesNotContain("ya29.");
     }
@@ -171,25 +178,43 @@ class GcsProviderTest {
     void rcloneInlineServiceAccountCredentialsWinOverGoogleApplicationCredentials() throws Exception {
         String json = Files.readString(trustedKey);
         Path dest = temp.resolve("inline");
-        List<String> log = captureLog(() -> download("gs://private-models/llama", dest, emulator(
-                "RCLONE_CONFIG_GS_TYPE", "google cloud storage",
-                "RCLONE_CONFIG_GS_SERVICE_ACCOUNT_CREDENTIALS", json,
-                "GOOGLE_APPLICATION_CREDENTIALS", temp.resolve("not-there.json").toString())));
+        List<String> log = captureLog(() -> download(
+                "gs://private-models/llama",
+                dest,
+                emulator(
+                        "RCLONE_CONFIG_GS_TYPE",
+                        "google cloud storage",
+                        "RCLONE_CONFIG_GS_SERVICE_ACCOUNT_CREDENTIALS",
+                        json,
+                        "GOOGLE_APPLICATION_CREDENTIALS",
+                        temp.resolve("not-there.json").toString())));
         assertThat(files(dest)).containsExactly("config.json", "weights/model.bin");
         assertThat(log).anySatisfy(l -> assertThat(l).contains("RCLONE_CONFIG_GS_SERVICE_ACCOUNT_CREDENTIALS"));
         assertThat(String.join("\n", log)).doesNotContain("PRIVATE KEY");
-        GcsSettings parsed = GcsSettings.parse(ModelUri.parse("gs://private-models/llama"), CredentialSource.of(Map.of(
-                "RCLONE_CONFIG_GS_SERVICE_ACCOUNT_CREDENTIALS", json, "RCLONE_CONFIG_GS_ACCESS_TOKEN", "ya29.secret")));
-        assertThat(parsed.toString()).doesNotContain("PRIVATE KEY").doesNotContain("ya29.secret")
+        GcsSettings parsed = GcsSettings.parse(
+                ModelUri.parse("gs://private-models/llama"),
+                CredentialSource.of(Map.of(
+                        "RCLONE_CONFIG_GS_SERVICE_ACCOUNT_CREDENTIALS",
+                        json,
+                        "RCLONE_CONFIG_GS_ACCESS_TOKEN",
+                        "ya29.secret")));
+        assertThat(parsed.toString())
+                .doesNotContain("PRIVATE KEY")
+                .doesNotContain("ya29.secret")
                 .contains("RCLONE_CONFIG_GS_SERVICE_ACCOUNT_CREDENTIALS");
     }
 
     @Test
     void rcloneServiceAccountFileAndAnonymousFlag() throws Exception {
         Path dest = temp.resolve("rclone-file");
-        download("gs://private-models/llama", dest, emulator(
-                "RCLONE_CONFIG_GS_TYPE", "google cloud storage",
-                "RCLONE_CONFIG_GS_SERVICE_ACCOUNT_FILE", trustedKey.toString()));
+        download(
+                "gs://private-models/llama",
+                dest,
+                emulator(
+                        "RCLONE_CONFIG_GS_TYPE",
+                        "google cloud storage",
+                        "RCLONE_CONFIG_GS_SERVICE_ACCOUNT_FILE",
+                        trustedKey.toString()));
         assertThat(files(dest)).containsExactly("config.json", "weights/model.bin");
 
         Map<String, String> anonymous = emulator(
@@ -205,10 +230,14 @@ class GcsProviderTest {
     @Test
     void untrustedServiceAccountKeyIsAccessDenied() throws Exception {
         Path other = keys.resolve("untrusted.json");
-        Files.writeString(other, ServiceAccountKeys.json("intruder@elsewhere.iam.gserviceaccount.com",
-                ServiceAccountKeys.rsa(), server.tokenUri()));
-        assertThatThrownBy(() -> download("gs://private-models/llama", temp.resolve("untrusted"),
-                emulator("GOOGLE_APPLICATION_CREDENTIALS", other.toString())))
+        Files.writeString(
+                other,
+                ServiceAccountKeys.json(
+                        "intruder@elsewhere.iam.gserviceaccount.com", ServiceAccountKeys.rsa(), server.tokenUri()));
+        assertThatThrownBy(() -> download(
+                        "gs://private-models/llama",
+                        temp.resolve("untrusted"),
+                        emulator("GOOGLE_APPLICATION_CREDENTIALS", other.toString())))
                 .isInstanceOf(AccessDeniedException.class)
                 .hasMessageContaining("token endpoint refused")
                 .hasMessageContaining(other.toString())
@@ -219,8 +248,10 @@ class GcsProviderTest {
     void validTokenWithoutPermissionIs403AccessDenied() throws Exception {
         server.acceptToken("ya29.valid-elsewhere");
         server.bucket("team-models").allowTokens(Set.of("ya29.team-token")).put("m/a.txt", text("a"));
-        assertThatThrownBy(() -> download("gs://team-models/m", temp.resolve("forbidden"),
-                emulator("RCLONE_CONFIG_GS_ACCESS_TOKEN", "ya29.valid-elsewhere")))
+        assertThatThrownBy(() -> download(
+                        "gs://team-models/m",
+                        temp.resolve("forbidden"),
+                        emulator("RCLONE_CONFIG_GS_ACCESS_TOKEN", "ya29.valid-elsewhere")))
                 .isInstanceOf(AccessDeniedException.class)
                 .hasMessageContaining("403")
                 .hasMessageContaining("access token in RCLONE_CONFIG_GS_ACCESS_TOKEN")
@@ -230,8 +261,10 @@ class GcsProviderTest {
     @Test
     void missingCredentialsFileIsAConfigurationErrorNamingIt() {
         Path missing = temp.resolve("secrets/missing-key.json");
-        assertThatThrownBy(() -> download("gs://private-models/llama", temp.resolve("missing-key"),
-                emulator("GOOGLE_APPLICATION_CREDENTIALS", missing.toString())))
+        assertThatThrownBy(() -> download(
+                        "gs://private-models/llama",
+                        temp.resolve("missing-key"),
+                        emulator("GOOGLE_APPLICATION_CREDENTIALS", missing.toString())))
                 .isInstanceOf(ConfigurationException.class)
                 .hasMessageStartingWith("gs://private-models/llama: ")
                 .hasMessageContaining(missing.toString())
@@ -245,15 +278,19 @@ class GcsProviderTest {
                 "not-json.json", "this is not json, SECRET-CONTENT",
                 "no-type.json", "{\"client_email\": \"x@y\", \"private_key\": \"SECRET-CONTENT\"}",
                 "truncated.json", "{\"type\": \"service_account\", \"private_key\": \"SECRET-CONT",
-                "bad-key.json", "{\"type\": \"service_account\", \"client_email\": \"a@b.iam.gserviceaccount.com\","
-                        + " \"client_id\": \"1\", \"private_key_id\": \"k\", \"token_uri\": \"" + server.tokenUri()
-                        + "\", \"private_key\": \"-----BEGIN PRIVATE KEY-----\\nSECRET-CONTENT\\n"
-                        + "-----END PRIVATE KEY-----\\n\"}");
+                "bad-key.json",
+                        "{\"type\": \"service_account\", \"client_email\": \"a@b.iam.gserviceaccount.com\","
+                                + " \"client_id\": \"1\", \"private_key_id\": \"k\", \"token_uri\": \""
+                                + server.tokenUri()
+                                + "\", \"private_key\": \"-----BEGIN PRIVATE KEY-----\\nSECRET-CONTENT\\n"
+                                + "-----END PRIVATE KEY-----\\n\"}");
         for (Map.Entry<String, String> e : bad.entrySet()) {
             Path file = keys.resolve(e.getKey());
             Files.writeString(file, e.getValue());
-            assertThatThrownBy(() -> download("gs://private-models/llama", temp.resolve("bad-" + e.getKey()),
-                    emulator("GOOGLE_APPLICATION_CREDENTIALS", file.toString())))
+            assertThatThrownBy(() -> download(
+                            "gs://private-models/llama",
+                            temp.resolve("bad-" + e.getKey()),
+                            emulator("GOOGLE_APPLICATION_CREDENTIALS", file.toString())))
                     .as(e.getKey())
                     .isInstanceOf(ConfigurationException.class)
                     .hasMessageContaining(file.toString())
@@ -266,16 +303,19 @@ class GcsProviderTest {
     @Test
     void gcsEndpointWinsOverStorageEmulatorHost() throws Exception {
         Path dest = temp.resolve("endpoint");
-        download("gs://public-models/llama", dest, Map.of(
-                "STORAGE_EMULATOR_HOST", "127.0.0.1:1",
-                "GCS_ENDPOINT", server.endpoint() + "/"));
+        download(
+                "gs://public-models/llama",
+                dest,
+                Map.of("STORAGE_EMULATOR_HOST", "127.0.0.1:1", "GCS_ENDPOINT", server.endpoint() + "/"));
         assertThat(files(dest)).containsExactly("config.json", "weights/model.bin");
     }
 
     @Test
     void emulatorHostWithoutSchemeMeansHttp() throws Exception {
         Path dest = temp.resolve("noscheme");
-        download("gs://public-models/llama/config.json", dest,
+        download(
+                "gs://public-models/llama/config.json",
+                dest,
                 Map.of("STORAGE_EMULATOR_HOST", server.endpoint().substring("http://".length())));
         assertThat(files(dest)).containsExactly("config.json");
     }
@@ -286,7 +326,8 @@ class GcsProviderTest {
                 "RCLONE_CONFIG_MYGCS_TYPE", "google cloud storage",
                 "RCLONE_CONFIG_MYGCS_ENDPOINT", server.endpoint(),
                 "RCLONE_CONFIG_MYGCS_SERVICE_ACCOUNT_FILE", trustedKey.toString());
-        assertThat(claims("mygcs://private-models/llama", CredentialSource.of(settings))).isTrue();
+        assertThat(claims("mygcs://private-models/llama", CredentialSource.of(settings)))
+                .isTrue();
         Path dest = temp.resolve("remote");
         download("mygcs://private-models/llama", dest, settings);
         assertThat(files(dest)).containsExactly("config.json", "weights/model.bin");
@@ -312,11 +353,16 @@ class GcsProviderTest {
         assertThat(claims("https://storage.googleapis.com/b/x", none)).isFalse();
         assertThat(claims("/mnt/models", none)).isFalse();
         assertThat(claims("gs://b/x", CredentialSource.of(Map.of("RCLONE_CONFIG_GS_TYPE", "s3"))))
-                .as("an rclone remote named gs of another type is not ours").isFalse();
-        assertThat(claims("gs://b/x", CredentialSource.of(Map.of("RCLONE_CONFIG_GS_TYPE", "gcs")))).isTrue();
-        assertThat(claims("my-remote://b/x",
-                CredentialSource.of(Map.of("RCLONE_CONFIG_MY_REMOTE_TYPE", "Google Cloud Storage")))).isTrue();
-        assertThat(claims("minio://b/x", CredentialSource.of(Map.of("RCLONE_CONFIG_MINIO_TYPE", "s3")))).isFalse();
+                .as("an rclone remote named gs of another type is not ours")
+                .isFalse();
+        assertThat(claims("gs://b/x", CredentialSource.of(Map.of("RCLONE_CONFIG_GS_TYPE", "gcs"))))
+                .isTrue();
+        assertThat(claims(
+                        "my-remote://b/x",
+                        CredentialSource.of(Map.of("RCLONE_CONFIG_MY_REMOTE_TYPE", "Google Cloud Storage"))))
+                .isTrue();
+        assertThat(claims("minio://b/x", CredentialSource.of(Map.of("RCLONE_CONFIG_MINIO_TYPE", "s3"))))
+                .isFalse();
     }
 
     @Test
@@ -334,8 +380,10 @@ class GcsProviderTest {
         assertThatThrownBy(() -> download("gs://no-such-bucket/llama", temp.resolve("nobucket"), emulator()))
                 .isInstanceOf(NotFoundException.class)
                 .hasMessageContaining("404");
-        assertThatThrownBy(() -> download("gs://public-models/llama", temp.resolve("dead"),
-                Map.of("STORAGE_EMULATOR_HOST", "127.0.0.1:1")))
+        assertThatThrownBy(() -> download(
+                        "gs://public-models/llama",
+                        temp.resolve("dead"),
+                        Map.of("STORAGE_EMULATOR_HOST", "127.0.0.1:1")))
                 .isInstanceOf(TransferException.class)
                 .satisfies(e -> assertThat(((StorageException) e).isRetryable()).isTrue());
     }
@@ -355,10 +403,14 @@ class GcsProviderTest {
             assertThat(o.version()).isEqualTo(Long.toString(stored.generation()));
             java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
             crc.update(content);
-            assertThat(o.checksums()).containsExactly(
-                    Checksum.ofHex(Checksum.Algorithm.CRC32C, String.format("%08x", crc.getValue())),
-                    Checksum.ofHex(Checksum.Algorithm.MD5, java.util.HexFormat.of().formatHex(
-                            java.security.MessageDigest.getInstance("MD5").digest(content))));
+            assertThat(o.checksums())
+                    .containsExactly(
+                            Checksum.ofHex(Checksum.Algorithm.CRC32C, String.format("%08x", crc.getValue())),
+                            Checksum.ofHex(
+                                    Checksum.Algorithm.MD5,
+                                    java.util.HexFormat.of()
+                                            .formatHex(java.security.MessageDigest.getInstance("MD5")
+                                                    .digest(content))));
             assertThat(src.stat("sums/a.txt")).contains(o);
             assertThat(src.stat("sums/missing.txt")).isEmpty();
         }
@@ -413,10 +465,12 @@ class GcsProviderTest {
                     .contains("ifGenerationMatch=" + first.generation());
             open.put("pinned/w.bin", bytes(10_000, 5)); // overwritten: a new generation
             assertThatThrownBy(() -> {
-                try (InputStream in = src.read(listed, 0, 10_000)) {
-                    in.readAllBytes();
-                }
-            }).isInstanceOf(IntegrityException.class).hasMessageContaining("412");
+                        try (InputStream in = src.read(listed, 0, 10_000)) {
+                            in.readAllBytes();
+                        }
+                    })
+                    .isInstanceOf(IntegrityException.class)
+                    .hasMessageContaining("412");
         }
     }
 
@@ -434,12 +488,14 @@ class GcsProviderTest {
                 server.failNextMedia(1000, status);
                 try {
                     assertThatThrownBy(() -> {
-                        try (InputStream in = src.read(o, 0, o.size())) {
-                            in.readAllBytes();
-                        }
-                    }).isInstanceOf(TransferException.class)
+                                try (InputStream in = src.read(o, 0, o.size())) {
+                                    in.readAllBytes();
+                                }
+                            })
+                            .isInstanceOf(TransferException.class)
                             .hasMessageContaining(Integer.toString(status))
-                            .satisfies(e -> assertThat(((StorageException) e).isRetryable()).isTrue());
+                            .satisfies(e -> assertThat(((StorageException) e).isRetryable())
+                                    .isTrue());
                 } finally {
                     server.failNextMedia(0, 503);
                 }
@@ -456,8 +512,12 @@ class GcsProviderTest {
             b.put("deep/d" + (i % 3) + "/f" + i, text("x"));
         }
         b.put("deep/top.txt", text("t"));
-        com.google.cloud.storage.Storage client = StorageOptions.http().setHost(server.endpoint())
-                .setProjectId("test").setCredentials(NoCredentials.getInstance()).build().getService();
+        com.google.cloud.storage.Storage client = StorageOptions.http()
+                .setHost(server.endpoint())
+                .setProjectId("test")
+                .setCredentials(NoCredentials.getInstance())
+                .build()
+                .getService();
         List<String> dirs = new ArrayList<>();
         for (Blob blob : client.list("paging", BlobListOption.prefix("deep/"), BlobListOption.currentDirectory())
                 .iterateAll()) {
@@ -487,11 +547,15 @@ class GcsProviderTest {
     void fixtureServesRangedMediaToTheClientsReadChannel() throws Exception {
         byte[] content = bytes(70_000, 9);
         GcsJsonApiServer.StoredObject stored = server.bucket("media").put("dir/obj #1.bin", content);
-        com.google.cloud.storage.Storage client = StorageOptions.http().setHost(server.endpoint())
-                .setProjectId("test").setCredentials(NoCredentials.getInstance()).build().getService();
+        com.google.cloud.storage.Storage client = StorageOptions.http()
+                .setHost(server.endpoint())
+                .setProjectId("test")
+                .setCredentials(NoCredentials.getInstance())
+                .build()
+                .getService();
         com.google.cloud.storage.BlobId id = com.google.cloud.storage.BlobId.of("media", "dir/obj #1.bin");
-        try (com.google.cloud.ReadChannel ch = client.reader(id,
-                com.google.cloud.storage.Storage.BlobSourceOption.generationMatch(stored.generation()))) {
+        try (com.google.cloud.ReadChannel ch = client.reader(
+                id, com.google.cloud.storage.Storage.BlobSourceOption.generationMatch(stored.generation()))) {
             ch.seek(1000);
             ch.limit(51_000);
             byte[] got = java.nio.channels.Channels.newInputStream(ch).readAllBytes();
@@ -503,10 +567,11 @@ class GcsProviderTest {
         assertThat(meta.getCrc32c()).isEqualTo(GcsJsonApiServer.crc32c(content));
         assertThat(meta.getMd5()).isEqualTo(GcsJsonApiServer.md5(content));
         assertThat(meta.getGeneration()).isEqualTo(stored.generation());
-        assertThatThrownBy(() -> client.readAllBytes(id,
-                com.google.cloud.storage.Storage.BlobSourceOption.generationMatch(stored.generation() + 1)))
+        assertThatThrownBy(() -> client.readAllBytes(
+                        id, com.google.cloud.storage.Storage.BlobSourceOption.generationMatch(stored.generation() + 1)))
                 .isInstanceOf(com.google.cloud.storage.StorageException.class)
-                .satisfies(e -> assertThat(((com.google.cloud.storage.StorageException) e).getCode()).isEqualTo(412));
+                .satisfies(e -> assertThat(((com.google.cloud.storage.StorageException) e).getCode())
+                        .isEqualTo(412));
     }
 
     // ------------------------------------------------------------------ helpers

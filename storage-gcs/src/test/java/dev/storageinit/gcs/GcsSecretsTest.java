@@ -39,8 +39,9 @@ class GcsSecretsTest {
     @BeforeAll
     void start() throws Exception {
         server = GcsJsonApiServer.start();
-        server.bucket("private-models").requireToken(true).put("llama/config.json",
-                "{}".getBytes(StandardCharsets.UTF_8));
+        server.bucket("private-models")
+                .requireToken(true)
+                .put("llama/config.json", "{}".getBytes(StandardCharsets.UTF_8));
         KeyPair key = ServiceAccountKeys.rsa();
         server.trustServiceAccount(EMAIL, key.getPublic());
         goodJson = ServiceAccountKeys.json(EMAIL, key, server.tokenUri());
@@ -55,8 +56,8 @@ class GcsSecretsTest {
         Map<String, String> m = new HashMap<>(settings);
         m.put("STORAGE_EMULATOR_HOST", server.endpoint());
         try (SecretLeaks leaks = SecretLeaks.capture()) {
-            StorageException e = leaks.download("gs://private-models/llama", temp.resolve("d" + runs.incrementAndGet()),
-                    m);
+            StorageException e =
+                    leaks.download("gs://private-models/llama", temp.resolve("d" + runs.incrementAndGet()), m);
             leaks.assertNoLeak(secrets);
             assertThat(e).as(leaks.recorded()).isNotNull();
             assertThat(e.getMessage()).doesNotContain("\n").doesNotContain("unexpected error");
@@ -72,9 +73,10 @@ class GcsSecretsTest {
         String pemStart = "-----BEGIN PRIVATE KEY-----\\n";
         int body = goodJson.indexOf(pemStart) + pemStart.length();
         List<String> out = new ArrayList<>();
-        out.add(goodJson.replaceFirst("\"private_key\": \"[^\"]*\"",
-                Matcher.quoteReplacement("\"private_key\": " + json(bad))));
-        out.add(goodJson.substring(0, body + 40) + json(bad).substring(1, json(bad).length() - 1)
+        out.add(goodJson.replaceFirst(
+                "\"private_key\": \"[^\"]*\"", Matcher.quoteReplacement("\"private_key\": " + json(bad))));
+        out.add(goodJson.substring(0, body + 40)
+                + json(bad).substring(1, json(bad).length() - 1)
                 + goodJson.substring(body + 40));
         out.add(bad);
         out.add("{\"type\": \"service_account\", \"private_key\": \"" + bad);
@@ -96,8 +98,13 @@ class GcsSecretsTest {
     void malformedRcloneServiceAccountCredentialsAndToken() {
         for (String bad : SecretLeaks.corpus()) {
             for (String content : credentials(bad)) {
-                check(Map.of("RCLONE_CONFIG_GS_TYPE", "google cloud storage",
-                        "RCLONE_CONFIG_GS_SERVICE_ACCOUNT_CREDENTIALS", content), bad);
+                check(
+                        Map.of(
+                                "RCLONE_CONFIG_GS_TYPE",
+                                "google cloud storage",
+                                "RCLONE_CONFIG_GS_SERVICE_ACCOUNT_CREDENTIALS",
+                                content),
+                        bad);
             }
             check(Map.of("RCLONE_CONFIG_GS_TYPE", "google cloud storage", "RCLONE_CONFIG_GS_ACCESS_TOKEN", bad), bad);
         }

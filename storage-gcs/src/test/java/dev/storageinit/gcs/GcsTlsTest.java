@@ -1,8 +1,5 @@
 package dev.storageinit.gcs;
 
-import dev.storageinit.testkit.gcs.GcsJsonApiServer;
-import dev.storageinit.testkit.gcs.ServiceAccountKeys;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -11,6 +8,8 @@ import dev.storageinit.CredentialSource;
 import dev.storageinit.DownloadRequest;
 import dev.storageinit.Storage;
 import dev.storageinit.StorageException;
+import dev.storageinit.testkit.gcs.GcsJsonApiServer;
+import dev.storageinit.testkit.gcs.ServiceAccountKeys;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -39,11 +38,41 @@ class GcsTlsTest {
             throw new AssertionError("the JDK's keytool is needed to make a test certificate: " + keytool);
         }
         Path ks = dir.resolve("server.p12");
-        run(keytool.toString(), "-genkeypair", "-alias", "fixture", "-keyalg", "RSA", "-keysize", "2048",
-                "-validity", "2", "-dname", "CN=127.0.0.1", "-ext", "SAN=ip:127.0.0.1", "-keystore", ks.toString(),
-                "-storetype", "PKCS12", "-storepass", "changeit", "-keypass", "changeit");
-        run(keytool.toString(), "-exportcert", "-rfc", "-alias", "fixture", "-keystore", ks.toString(),
-                "-storepass", "changeit", "-file", dir.resolve("cabundle.crt").toString());
+        run(
+                keytool.toString(),
+                "-genkeypair",
+                "-alias",
+                "fixture",
+                "-keyalg",
+                "RSA",
+                "-keysize",
+                "2048",
+                "-validity",
+                "2",
+                "-dname",
+                "CN=127.0.0.1",
+                "-ext",
+                "SAN=ip:127.0.0.1",
+                "-keystore",
+                ks.toString(),
+                "-storetype",
+                "PKCS12",
+                "-storepass",
+                "changeit",
+                "-keypass",
+                "changeit");
+        run(
+                keytool.toString(),
+                "-exportcert",
+                "-rfc",
+                "-alias",
+                "fixture",
+                "-keystore",
+                ks.toString(),
+                "-storepass",
+                "changeit",
+                "-file",
+                dir.resolve("cabundle.crt").toString());
         KeyStore store = KeyStore.getInstance("PKCS12");
         try (InputStream in = Files.newInputStream(ks)) {
             store.load(in, "changeit".toCharArray());
@@ -64,8 +93,14 @@ class GcsTlsTest {
     }
 
     private void download(String uri, Path dest, Map<String, String> settings) throws StorageException {
-        try (Storage s = Storage.builder().concurrency(4).maxAttempts(2).retryBackoff(Duration.ofMillis(10)).build()) {
-            s.download(DownloadRequest.builder(uri, dest).settings(CredentialSource.of(settings)).build());
+        try (Storage s = Storage.builder()
+                .concurrency(4)
+                .maxAttempts(2)
+                .retryBackoff(Duration.ofMillis(10))
+                .build()) {
+            s.download(DownloadRequest.builder(uri, dest)
+                    .settings(CredentialSource.of(settings))
+                    .build());
         }
     }
 
@@ -73,7 +108,8 @@ class GcsTlsTest {
     void privateCaIsTrustedThroughTheCaBundleVariables() throws Exception {
         Path certs = Files.createDirectories(temp.resolve("custom-certs"));
         try (GcsJsonApiServer server = GcsJsonApiServer.startTls(serverTls(certs))) {
-            server.bucket("tls-models").requireToken(true)
+            server.bucket("tls-models")
+                    .requireToken(true)
                     .put("m/weights.bin", "weights".getBytes(StandardCharsets.UTF_8));
             Path key = ServiceAccountKeys.trusted(server, temp, "tls@fixture-project.iam.gserviceaccount.com");
             assertThat(server.tokenUri()).startsWith("https://");
@@ -88,20 +124,31 @@ class GcsTlsTest {
             assertThat(Files.readString(dest.resolve("weights.bin"))).isEqualTo("weights");
             assertThat(server.tokenRequests()).isPositive();
 
-            assertThatThrownBy(() -> download("gs://tls-models/m", temp.resolve("untrusted"), Map.of(
-                    "GCS_ENDPOINT", server.endpoint(),
-                    "RCLONE_CONFIG_GS_ACCESS_TOKEN", "ya29.whatever")))
+            assertThatThrownBy(() -> download(
+                            "gs://tls-models/m",
+                            temp.resolve("untrusted"),
+                            Map.of(
+                                    "GCS_ENDPOINT",
+                                    server.endpoint(),
+                                    "RCLONE_CONFIG_GS_ACCESS_TOKEN",
+                                    "ya29.whatever")))
                     .isInstanceOf(ConfigurationException.class) // the trust settings have to change, not the network
                     .hasMessageContaining("TLS failed")
                     .hasMessageContaining("CA_BUNDLE_CONFIGMAP_NAME")
-                    .satisfies(e -> assertThat(((StorageException) e).isRetryable()).isFalse());
+                    .satisfies(e ->
+                            assertThat(((StorageException) e).isRetryable()).isFalse());
 
-            assertThatThrownBy(() -> download("gs://tls-models/m", temp.resolve("nobundle"), Map.of(
-                    "GCS_ENDPOINT", server.endpoint(),
-                    "CA_BUNDLE_CONFIGMAP_NAME", "cabundle",
-                    "CA_BUNDLE_VOLUME_MOUNT_POINT", temp.resolve("nowhere").toString())))
+            assertThatThrownBy(() -> download(
+                            "gs://tls-models/m",
+                            temp.resolve("nobundle"),
+                            Map.of(
+                                    "GCS_ENDPOINT", server.endpoint(),
+                                    "CA_BUNDLE_CONFIGMAP_NAME", "cabundle",
+                                    "CA_BUNDLE_VOLUME_MOUNT_POINT",
+                                            temp.resolve("nowhere").toString())))
                     .isInstanceOf(ConfigurationException.class)
-                    .hasMessageContaining(temp.resolve("nowhere").resolve("cabundle.crt").toString());
+                    .hasMessageContaining(
+                            temp.resolve("nowhere").resolve("cabundle.crt").toString());
         }
     }
 }

@@ -57,6 +57,7 @@ final class HttpObjectSource implements ObjectSource {
     private static final int PROBE_ATTEMPTS = 3;
     /** Headers the JDK client sets itself and refuses from callers. */
     private static final Set<String> RESTRICTED = Set.of("connection", "content-length", "expect", "host", "upgrade");
+
     private static final String FORM = "expected http(s)://<host>[:port]/<path to a file>[?query]";
 
     private final ModelUri uri;
@@ -70,6 +71,7 @@ final class HttpObjectSource implements ObjectSource {
     private final Map<String, Map<String, String>> headersByHost = new ConcurrentHashMap<>();
     /** The one origin each host's headers go to. */
     private final Map<String, String> originByHost = new ConcurrentHashMap<>();
+
     private volatile Probe probe;
 
     /** What stat learnt about the file. */
@@ -82,8 +84,8 @@ final class HttpObjectSource implements ObjectSource {
         }
     }
 
-    private HttpObjectSource(ModelUri uri, URI target, String userInfo, Settings settings, JdkHttp http,
-            Duration readTimeout) {
+    private HttpObjectSource(
+            ModelUri uri, URI target, String userInfo, Settings settings, JdkHttp http, Duration readTimeout) {
         this.uri = uri;
         this.shown = uri.redacted();
         this.target = target;
@@ -95,8 +97,12 @@ final class HttpObjectSource implements ObjectSource {
                 .signer(new HeaderSigner())
                 .readTimeout(readTimeout)
                 .timeoutSettings(CONNECT_TIMEOUT, READ_TIMEOUT)
-                .refusal((r, what) -> failures.forStatus(r.status(), what, "HTTP " + r.status() + " from "
-                        + HttpText.host(r.location()), credentialsUsed(r.location()), null))
+                .refusal((r, what) -> failures.forStatus(
+                        r.status(),
+                        what,
+                        "HTTP " + r.status() + " from " + HttpText.host(r.location()),
+                        credentialsUsed(r.location()),
+                        null))
                 .build();
         originByHost.put(HttpText.hostKey(target.getHost()), HttpText.origin(target));
     }
@@ -163,8 +169,8 @@ final class HttpObjectSource implements ObjectSource {
             p = probe();
         }
         boolean whole = offset == 0 && length == p.size();
-        RangedGet.Part part = new RangedGet.Part(offset, length, p.size(), p.etag(), p.lastModified(),
-                p.ranges() && !whole);
+        RangedGet.Part part =
+                new RangedGet.Part(offset, length, p.size(), p.etag(), p.lastModified(), p.ranges() && !whole);
         String what = "GET " + (whole ? "" : "bytes " + offset + "-" + (offset + length - 1) + " of ") + "/" + key();
         try {
             return get.read(p.location(), part, what);
@@ -174,7 +180,8 @@ final class HttpObjectSource implements ObjectSource {
             }
             // a redirect target (a signed URL) may have expired: start again from the URL we were given
             BodyStream body = get.read(target, part, what);
-            probe = new Probe(p.size(), p.etag(), p.lastModified(), p.ranges(), body.location()); // later reads go there
+            probe = new Probe(
+                    p.size(), p.etag(), p.lastModified(), p.ranges(), body.location()); // later reads go there
             return body;
         }
     }
@@ -199,8 +206,13 @@ final class HttpObjectSource implements ObjectSource {
             for (int attempt = 1; attempt <= PROBE_ATTEMPTS; attempt++) {
                 try {
                     probe = probeOnce();
-                    LOG.log(Level.DEBUG, "{0}: {1} bytes, version {2}, ranges {3}", shown, probe.size(),
-                            probe.version(), probe.ranges());
+                    LOG.log(
+                            Level.DEBUG,
+                            "{0}: {1} bytes, version {2}, ranges {3}",
+                            shown,
+                            probe.size(),
+                            probe.version(),
+                            probe.ranges());
                     return probe;
                 } catch (StorageException e) {
                     if (!e.isRetryable()) {
@@ -228,8 +240,12 @@ final class HttpObjectSource implements ObjectSource {
             OptionalLong size = HttpText.contentLength(h);
             String ranges = h.firstValue("Accept-Ranges").orElse("").trim().toLowerCase(Locale.ROOT);
             if (size.isPresent() && (ranges.equals("bytes") || ranges.equals("none"))) {
-                return new Probe(size.getAsLong(), h.firstValue("ETag").orElse(null),
-                        h.firstValue("Last-Modified").orElse(null), ranges.equals("bytes"), head.location());
+                return new Probe(
+                        size.getAsLong(),
+                        h.firstValue("ETag").orElse(null),
+                        h.firstValue("Last-Modified").orElse(null),
+                        ranges.equals("bytes"),
+                        head.location());
             }
         } else if (s == 401 || s == 404 || s == 410 || Failures.isRetryableStatus(s)) {
             throw get.refused(head, "HEAD /" + key());
@@ -247,8 +263,11 @@ final class HttpObjectSource implements ObjectSource {
         if (gs == 206) {
             long[] range = HttpText.contentRange(g);
             if (range == null || range[2] < 0) {
-                throw TransferException.fatal(shown, "the server answered a ranged GET without the file's total size ("
-                        + "Content-Range: " + g.firstValue("Content-Range").orElse("none") + ")", null);
+                throw TransferException.fatal(
+                        shown,
+                        "the server answered a ranged GET without the file's total size (" + "Content-Range: "
+                                + g.firstValue("Content-Range").orElse("none") + ")",
+                        null);
             }
             return new Probe(range[2], etag, lastModified, true, one.location());
         }
@@ -263,8 +282,11 @@ final class HttpObjectSource implements ObjectSource {
         if (gs == 200) {
             OptionalLong size = HttpText.contentLength(g);
             if (size.isEmpty()) {
-                throw TransferException.fatal(shown, "the server sends the file without a Content-Length and does not "
-                        + "serve byte ranges, so its size cannot be verified; not downloaded", null);
+                throw TransferException.fatal(
+                        shown,
+                        "the server sends the file without a Content-Length and does not "
+                                + "serve byte ranges, so its size cannot be verified; not downloaded",
+                        null);
             }
             return new Probe(size.getAsLong(), etag, lastModified, false, one.location());
         }
@@ -277,8 +299,11 @@ final class HttpObjectSource implements ObjectSource {
         public void sign(Request request) throws StorageException {
             signElsewhere(request);
             if (userInfo != null) {
-                request.set("Authorization", "Basic " + Base64.getEncoder().encodeToString(
-                        percentDecode(userInfo).getBytes(StandardCharsets.UTF_8)));
+                request.set(
+                        "Authorization",
+                        "Basic "
+                                + Base64.getEncoder()
+                                        .encodeToString(percentDecode(userInfo).getBytes(StandardCharsets.UTF_8)));
             }
         }
 
@@ -300,7 +325,9 @@ final class HttpObjectSource implements ObjectSource {
     /** Whether {@code u} is the origin its host's headers belong to (the first one met for a host the URL did not name). */
     private boolean headersBelongTo(URI u) {
         String origin = HttpText.origin(u);
-        return originByHost.computeIfAbsent(HttpText.hostKey(u.getHost()), h -> origin).equals(origin);
+        return originByHost
+                .computeIfAbsent(HttpText.hostKey(u.getHost()), h -> origin)
+                .equals(origin);
     }
 
     /** The headers KServe's {@code <hostname>-headers} setting gives for {@code u}'s origin; empty when none. */
@@ -319,31 +346,48 @@ final class HttpObjectSource implements ObjectSource {
         if (json.isPresent()) {
             Object parsed = json.get().json();
             if (!(parsed instanceof Map)) {
-                throw new ConfigurationException(shown, json.get() + " must be a JSON object of header names to values");
+                throw new ConfigurationException(
+                        shown, json.get() + " must be a JSON object of header names to values");
             }
             for (Map.Entry<?, ?> e : ((Map<?, ?>) parsed).entrySet()) {
                 String k = String.valueOf(e.getKey()).trim();
                 if (e.getValue() == null || e.getValue() instanceof Map || e.getValue() instanceof Collection) {
-                    throw new ConfigurationException(shown, json.get() + ": header '" + k
-                            + "' must have a string value");
+                    throw new ConfigurationException(
+                            shown, json.get() + ": header '" + k + "' must have a string value");
                 }
                 if (RESTRICTED.contains(k.toLowerCase(Locale.ROOT))) {
-                    LOG.log(Level.WARNING, "{0}: setting ''{1}'': header ''{2}'' is set by the HTTP client and is "
-                            + "ignored", shown, name, k);
+                    LOG.log(
+                            Level.WARNING,
+                            "{0}: setting ''{1}'': header ''{2}'' is set by the HTTP client and is " + "ignored",
+                            shown,
+                            name,
+                            k);
                     continue;
                 }
                 String value = String.valueOf(e.getValue());
-                if (!k.matches("[!#$%&'*+.^_`|~0-9A-Za-z-]+") || !value.chars().allMatch(
-                        c -> c == '\t' || c >= 0x20 && c <= 0xff && c != 0x7f)) {
-                    throw new ConfigurationException(shown, json.get() + ": header '" + k
-                            + "' has an invalid name, or a line break, control or non-Latin-1 character in its value");
+                if (!k.matches("[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+                        || !value.chars().allMatch(c -> c == '\t' || c >= 0x20 && c <= 0xff && c != 0x7f)) {
+                    throw new ConfigurationException(
+                            shown,
+                            json.get() + ": header '" + k
+                                    + "' has an invalid name, or a line break, control or non-Latin-1 character in its value");
                 }
                 headers.put(k, value);
             }
-            LOG.log(Level.INFO, "{0}: sending headers {1} to {2} from setting {3}", shown,
-                    headers.keySet(), host, json.get());
+            LOG.log(
+                    Level.INFO,
+                    "{0}: sending headers {1} to {2} from setting {3}",
+                    shown,
+                    headers.keySet(),
+                    host,
+                    json.get());
         } else {
-            LOG.log(Level.INFO, "{0}: no extra headers for {1} (no setting ''{2}'' in {3})", shown, host, name,
+            LOG.log(
+                    Level.INFO,
+                    "{0}: no extra headers for {1} (no setting ''{2}'' in {3})",
+                    shown,
+                    host,
+                    name,
                     settings.description());
         }
         headersByHost.put(host, Map.copyOf(headers));
@@ -363,7 +407,8 @@ final class HttpObjectSource implements ObjectSource {
         }
         if (sent.isEmpty()) {
             return "no headers configured for " + host + " (setting '" + name + "', a JSON object, in "
-                    + settings.description() + ")" + (userInfo != null ? "; sent the URL's user name and password" : "");
+                    + settings.description() + ")"
+                    + (userInfo != null ? "; sent the URL's user name and password" : "");
         }
         return "sent headers " + sent.keySet() + " from setting " + settings.describe(name);
     }

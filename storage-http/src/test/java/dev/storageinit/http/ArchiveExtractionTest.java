@@ -49,6 +49,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class ArchiveExtractionTest {
     private HttpFixture server;
+
     @TempDir
     Path temp;
 
@@ -95,8 +96,8 @@ class ArchiveExtractionTest {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (ZipArchiveOutputStream zip = new ZipArchiveOutputStream(bytes)) {
             for (E e : entries) {
-                ZipArchiveEntry z = new ZipArchiveEntry(e.type() == 'd' && !e.name().endsWith("/") ? e.name() + "/"
-                        : e.name());
+                ZipArchiveEntry z =
+                        new ZipArchiveEntry(e.type() == 'd' && !e.name().endsWith("/") ? e.name() + "/" : e.name());
                 byte[] data = e.content();
                 if (e.type() == 's') {
                     z.setUnixMode(0120777);
@@ -202,8 +203,10 @@ class ArchiveExtractionTest {
     private DownloadResult download(String path, Path dest, CredentialSource settings, boolean extract)
             throws StorageException {
         try (Storage s = Storage.builder().concurrency(4).build()) {
-            return s.download(DownloadRequest.builder(server.url(path), dest).settings(settings)
-                    .extractArchives(extract).build());
+            return s.download(DownloadRequest.builder(server.url(path), dest)
+                    .settings(settings)
+                    .extractArchives(extract)
+                    .build());
         }
     }
 
@@ -217,7 +220,8 @@ class ArchiveExtractionTest {
     /** No file named {@code name} anywhere under the test's temporary directory. */
     private void assertNowhere(String name) throws IOException {
         try (Stream<Path> walk = Files.walk(temp)) {
-            assertThat(walk.filter(p -> p.getFileName().toString().equals(name))).isEmpty();
+            assertThat(walk.filter(p -> p.getFileName().toString().equals(name)))
+                    .isEmpty();
         }
     }
 
@@ -366,8 +370,11 @@ class ArchiveExtractionTest {
 
     @Test
     void anAbsolutePathIsRefused() throws Exception {
-        refused("abs.tar", tar(List.of(E.file("ok.txt", new byte[1]), E.file("/tmp/abs-evil.txt", new byte[1])), ""),
-                CredentialSource.none(), "absolute path");
+        refused(
+                "abs.tar",
+                tar(List.of(E.file("ok.txt", new byte[1]), E.file("/tmp/abs-evil.txt", new byte[1])), ""),
+                CredentialSource.none(),
+                "absolute path");
     }
 
     @Test
@@ -379,7 +386,10 @@ class ArchiveExtractionTest {
 
     @Test
     void anAbsoluteSymlinkIsRefused() throws Exception {
-        refused("abslink.zip", zip(List.of(E.symlink("etc", "/etc"))), CredentialSource.none(),
+        refused(
+                "abslink.zip",
+                zip(List.of(E.symlink("etc", "/etc"))),
+                CredentialSource.none(),
                 "link to the absolute path '/etc'");
     }
 
@@ -401,8 +411,11 @@ class ArchiveExtractionTest {
 
     @Test
     void aDeviceFileIsRefused() throws Exception {
-        refused("dev.tar", tar(List.of(E.file("ok.txt", new byte[1]), E.device("null")), ""),
-                CredentialSource.none(), "device file");
+        refused(
+                "dev.tar",
+                tar(List.of(E.file("ok.txt", new byte[1]), E.device("null")), ""),
+                CredentialSource.none(),
+                "device file");
     }
 
     @Test
@@ -422,7 +435,10 @@ class ArchiveExtractionTest {
 
     @Test
     void theByteCapIsEnforced() throws Exception {
-        refused("big.tar.gz", tar(model(), "gz"), CredentialSource.of(Map.of("STORAGE_EXTRACT_MAX_BYTES", "100000")),
+        refused(
+                "big.tar.gz",
+                tar(model(), "gz"),
+                CredentialSource.of(Map.of("STORAGE_EXTRACT_MAX_BYTES", "100000")),
                 "more than 100000 bytes (STORAGE_EXTRACT_MAX_BYTES)");
     }
 
@@ -432,7 +448,10 @@ class ArchiveExtractionTest {
         for (int i = 0; i < 20; i++) {
             many.add(E.file("f" + i + ".txt", new byte[] {(byte) i}));
         }
-        refused("many.zip", zip(many), CredentialSource.of(Map.of("STORAGE_EXTRACT_MAX_ENTRIES", "10")),
+        refused(
+                "many.zip",
+                zip(many),
+                CredentialSource.of(Map.of("STORAGE_EXTRACT_MAX_ENTRIES", "10")),
                 "more than 10 entries (STORAGE_EXTRACT_MAX_ENTRIES)");
     }
 
@@ -446,7 +465,8 @@ class ArchiveExtractionTest {
         server.put("/files/model.zip", zip(entries));
         assertThatThrownBy(() -> download("/files/model.zip", dest)).isInstanceOf(UnsafePathException.class);
         assertThat(manifest(dest)).contains("\"complete\":false");
-        assertThat(Files.exists(dest.resolve("model.zip"), LinkOption.NOFOLLOW_LINKS)).isFalse();
+        assertThat(Files.exists(dest.resolve("model.zip"), LinkOption.NOFOLLOW_LINKS))
+                .isFalse();
         assertNowhere("evil.txt");
     }
 
@@ -454,8 +474,8 @@ class ArchiveExtractionTest {
     void anEntryBelowAFileTheDestinationHoldsPublishesNothingOfTheArchive() throws Exception {
         Path dest = Files.createDirectories(temp.resolve("held"));
         Files.writeString(dest.resolve("b"), "an earlier file");
-        List<E> entries = List.of(E.file("a.txt", new byte[] {1}), E.file("b/c.txt", new byte[] {2}),
-                E.file("z.txt", new byte[] {3}));
+        List<E> entries = List.of(
+                E.file("a.txt", new byte[] {1}), E.file("b/c.txt", new byte[] {2}), E.file("z.txt", new byte[] {3}));
         for (String name : List.of("conflict.tar", "conflict.zip")) {
             server.put("/files/" + name, archive(name, entries));
             assertThatThrownBy(() -> download("/files/" + name, dest))
@@ -468,15 +488,27 @@ class ArchiveExtractionTest {
 
     @Test
     void aFileAndAFolderOnOnePathInOneArchiveAreAnUnsafePath() throws Exception {
-        refused("twice.tar", tar(List.of(E.file("a", new byte[1]), E.file("a/b", new byte[1])), ""),
-                CredentialSource.none(), "'a/b'", "a file and a folder on one path");
+        refused(
+                "twice.tar",
+                tar(List.of(E.file("a", new byte[1]), E.file("a/b", new byte[1])), ""),
+                CredentialSource.none(),
+                "'a/b'",
+                "a file and a folder on one path");
     }
 
     @Test
     void aLinkToTheToolsBookkeepingIsRefused() throws Exception {
-        refused("state.tar", tar(List.of(E.symlink("st", ".storage-initializer"), E.file("ok.txt", new byte[1])), ""),
-                CredentialSource.none(), "'st'", "bookkeeping");
-        refused("state2.tar", tar(List.of(E.symlink("st", "x/../.storage-initializer/staging-1")), ""),
-                CredentialSource.none(), "'st'", "bookkeeping");
+        refused(
+                "state.tar",
+                tar(List.of(E.symlink("st", ".storage-initializer"), E.file("ok.txt", new byte[1])), ""),
+                CredentialSource.none(),
+                "'st'",
+                "bookkeeping");
+        refused(
+                "state2.tar",
+                tar(List.of(E.symlink("st", "x/../.storage-initializer/staging-1")), ""),
+                CredentialSource.none(),
+                "'st'",
+                "bookkeeping");
     }
 }

@@ -142,7 +142,9 @@ final class HttpFixture implements AutoCloseable {
     }
 
     List<Request> requests(String method, String rawPath) {
-        return requests.stream().filter(r -> r.method().equals(method) && r.rawPath().equals(rawPath)).toList();
+        return requests.stream()
+                .filter(r -> r.method().equals(method) && r.rawPath().equals(rawPath))
+                .toList();
     }
 
     static String etagOf(byte[] content) {
@@ -156,7 +158,8 @@ final class HttpFixture implements AutoCloseable {
             for (Map.Entry<String, List<String>> e : ex.getRequestHeaders().entrySet()) {
                 headers.put(e.getKey().toLowerCase(Locale.ROOT), e.getValue().get(0));
             }
-            requests.add(new Request(ex.getRequestMethod(), path, headers, ex.getRemoteAddress().getPort()));
+            requests.add(new Request(
+                    ex.getRequestMethod(), path, headers, ex.getRemoteAddress().getPort()));
             boolean head = ex.getRequestMethod().equals("HEAD");
             Headers out = ex.getResponseHeaders();
 

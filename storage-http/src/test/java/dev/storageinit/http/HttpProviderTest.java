@@ -43,6 +43,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class HttpProviderTest {
     private HttpFixture server;
+
     @TempDir
     Path temp;
 
@@ -72,7 +73,8 @@ class HttpProviderTest {
 
     private DownloadResult download(String url, Path dest, CredentialSource settings) throws StorageException {
         try (Storage s = storage().build()) {
-            return s.download(DownloadRequest.builder(url, dest).settings(settings).build());
+            return s.download(
+                    DownloadRequest.builder(url, dest).settings(settings).build());
         }
     }
 
@@ -81,7 +83,8 @@ class HttpProviderTest {
             return walk.filter(p -> !Files.isDirectory(p))
                     .map(p -> dir.relativize(p).toString())
                     .filter(p -> !p.startsWith(".storage-initializer"))
-                    .sorted().collect(Collectors.toList());
+                    .sorted()
+                    .collect(Collectors.toList());
         }
     }
 
@@ -94,7 +97,10 @@ class HttpProviderTest {
     @Test
     void claimsHttpAndHttpsGenerically() throws Exception {
         StorageProvider p = ServiceLoader.load(StorageProvider.class).stream()
-                .map(ServiceLoader.Provider::get).filter(x -> x instanceof HttpProvider).findFirst().orElseThrow();
+                .map(ServiceLoader.Provider::get)
+                .filter(x -> x instanceof HttpProvider)
+                .findFirst()
+                .orElseThrow();
         CredentialSource none = CredentialSource.none();
         assertThat(p.match(ModelUri.parse("https://example.com/m.bin"), none)).isEqualTo(StorageProvider.Match.GENERIC);
         assertThat(p.match(ModelUri.parse("http://example.com/m.bin"), none)).isEqualTo(StorageProvider.Match.GENERIC);
@@ -162,7 +168,8 @@ class HttpProviderTest {
     void rerunSkipsAnIntactFileAndRefetchesAChangedOne() throws Exception {
         server.put("/files/re.bin", bytes(5000, 3));
         Path dest = temp.resolve("rerun");
-        assertThat(download(server.url("/files/re.bin"), dest).filesTransferred()).isEqualTo(1);
+        assertThat(download(server.url("/files/re.bin"), dest).filesTransferred())
+                .isEqualTo(1);
         DownloadResult second = download(server.url("/files/re.bin"), dest);
         assertThat(second.filesTransferred()).isZero();
         assertThat(second.filesSkipped()).isEqualTo(1);
@@ -179,10 +186,14 @@ class HttpProviderTest {
         server.put("/files/weights.bin", content);
         RecordingProvider recording = new RecordingProvider(new HttpProvider());
         Path dest = temp.resolve("large");
-        try (Storage s = storage().providers(List.of(recording)).partSize(1 << 20).multipartThreshold(1 << 20)
+        try (Storage s = storage()
+                .providers(List.of(recording))
+                .partSize(1 << 20)
+                .multipartThreshold(1 << 20)
                 .build()) {
             s.download(DownloadRequest.builder(server.url("/files/weights.bin"), dest)
-                    .settings(CredentialSource.none()).build());
+                    .settings(CredentialSource.none())
+                    .build());
         }
         assertThat(Files.readAllBytes(dest.resolve("weights.bin"))).isEqualTo(content);
         assertThat(recording.reads()).hasSize(4);
@@ -198,9 +209,14 @@ class HttpProviderTest {
         byte[] content = bytes((2 << 20) + 1, 22);
         server.put("/files/reuse.bin", content);
         Path dest = temp.resolve("reuse");
-        try (Storage s = storage().concurrency(1).partSize(256 << 10).multipartThreshold(256 << 10).build()) {
+        try (Storage s = storage()
+                .concurrency(1)
+                .partSize(256 << 10)
+                .multipartThreshold(256 << 10)
+                .build()) {
             s.download(DownloadRequest.builder(server.url("/files/reuse.bin"), dest)
-                    .settings(CredentialSource.none()).build());
+                    .settings(CredentialSource.none())
+                    .build());
         }
         assertThat(Files.readAllBytes(dest.resolve("reuse.bin"))).isEqualTo(content);
         List<HttpFixture.Request> all = server.requests();
@@ -208,7 +224,8 @@ class HttpProviderTest {
         // the JDK client hands a connection back to its pool on its selector thread once a body ends, so on a busy
         // machine the next request may start before it is back and open one more: reuse means far fewer than ten
         assertThat(all.stream().map(HttpFixture.Request::clientPort).distinct().count())
-                .as("HEAD and nine ranged GETs over kept-alive connections").isLessThanOrEqualTo(2);
+                .as("HEAD and nine ranged GETs over kept-alive connections")
+                .isLessThanOrEqualTo(2);
     }
 
     @Test
@@ -225,10 +242,15 @@ class HttpProviderTest {
                 }
             }
         };
-        try (Storage s = storage().concurrency(1).listener(replacer).partSize(1 << 20).multipartThreshold(1 << 20)
+        try (Storage s = storage()
+                .concurrency(1)
+                .listener(replacer)
+                .partSize(1 << 20)
+                .multipartThreshold(1 << 20)
                 .build()) {
             assertThatThrownBy(() -> s.download(DownloadRequest.builder(server.url("/files/moving.bin"), dest)
-                    .settings(CredentialSource.none()).build()))
+                            .settings(CredentialSource.none())
+                            .build()))
                     .isInstanceOf(IntegrityException.class)
                     .hasMessageContaining("412");
         }
@@ -251,9 +273,14 @@ class HttpProviderTest {
                 }
             }
         };
-        try (Storage s = storage().listener(cutter).partSize(256 << 10).multipartThreshold(256 << 10).build()) {
+        try (Storage s = storage()
+                .listener(cutter)
+                .partSize(256 << 10)
+                .multipartThreshold(256 << 10)
+                .build()) {
             assertThatThrownBy(() -> s.download(DownloadRequest.builder(server.url("/files/big.bin"), dest)
-                    .settings(CredentialSource.none()).build()))
+                            .settings(CredentialSource.none())
+                            .build()))
                     .isInstanceOf(TransferException.class)
                     .hasMessageContaining("simulated crash");
         }
@@ -274,7 +301,8 @@ class HttpProviderTest {
         Path dest = temp.resolve("norange");
         try (Storage s = storage().partSize(1 << 20).multipartThreshold(1 << 20).build()) {
             s.download(DownloadRequest.builder(server.url("/files/norange.bin"), dest)
-                    .settings(CredentialSource.none()).build());
+                    .settings(CredentialSource.none())
+                    .build());
         }
         assertThat(Files.readAllBytes(dest.resolve("norange.bin"))).isEqualTo(content);
         List<HttpFixture.Request> gets = server.requests("GET", "/files/norange.bin");
@@ -292,7 +320,8 @@ class HttpProviderTest {
         Path dest = temp.resolve("cut");
         try (Storage s = storage().partSize(1 << 20).multipartThreshold(1 << 20).build()) {
             s.download(DownloadRequest.builder(server.url("/files/cut.bin"), dest)
-                    .settings(CredentialSource.none()).build());
+                    .settings(CredentialSource.none())
+                    .build());
         }
         assertThat(Files.readAllBytes(dest.resolve("cut.bin"))).isEqualTo(content);
         assertThat(server.requests("GET", "/files/cut.bin")).hasSize(3);
@@ -306,7 +335,8 @@ class HttpProviderTest {
         Path dest = temp.resolve("nohead");
         download(server.url("/files/nohead.bin"), dest);
         assertThat(Files.readAllBytes(dest.resolve("nohead.bin"))).isEqualTo(content);
-        assertThat(server.requests("GET", "/files/nohead.bin").get(0).header("Range")).isEqualTo("bytes=0-0");
+        assertThat(server.requests("GET", "/files/nohead.bin").get(0).header("Range"))
+                .isEqualTo("bytes=0-0");
     }
 
     @Test
@@ -341,10 +371,13 @@ class HttpProviderTest {
         server.put("/private/model.bin", bytes(2000, 16));
         server.require("/private/model.bin", "Authorization", "Bearer s3cret-token");
         Path dest = temp.resolve("auth");
-        download(server.url("/private/model.bin"), dest,
+        download(
+                server.url("/private/model.bin"),
+                dest,
                 headers("127.0.0.1", "{\"Authorization\": \"Bearer s3cret-token\", \"X-Extra\": \"1\"}"));
         assertThat(Files.readAllBytes(dest.resolve("model.bin"))).isEqualTo(bytes(2000, 16));
-        assertThat(server.requests()).allSatisfy(r -> assertThat(r.header("X-Extra")).isEqualTo("1"));
+        assertThat(server.requests())
+                .allSatisfy(r -> assertThat(r.header("X-Extra")).isEqualTo("1"));
     }
 
     @Test
@@ -357,8 +390,10 @@ class HttpProviderTest {
                 .hasMessageStartingWith(url)
                 .hasMessageContaining("HTTP 401")
                 .hasMessageContaining("127.0.0.1-headers");
-        assertThatThrownBy(() -> download(url, temp.resolve("wrong"),
-                headers("127.0.0.1", "{\"Authorization\": \"Bearer wrong-secret\"}")))
+        assertThatThrownBy(() -> download(
+                        url,
+                        temp.resolve("wrong"),
+                        headers("127.0.0.1", "{\"Authorization\": \"Bearer wrong-secret\"}")))
                 .isInstanceOf(AccessDeniedException.class)
                 .hasMessageContaining("[Authorization]")
                 .hasMessageNotContaining("wrong-secret");
@@ -368,8 +403,10 @@ class HttpProviderTest {
     @Test
     void malformedHeaderSettingIsAConfigurationErrorWithoutTheValue() {
         server.put("/files/a.bin", bytes(10, 1));
-        assertThatThrownBy(() -> download(server.url("/files/a.bin"), temp.resolve("bad"),
-                headers("127.0.0.1", "{\"Authorization\": \"Bearer leaked")))
+        assertThatThrownBy(() -> download(
+                        server.url("/files/a.bin"),
+                        temp.resolve("bad"),
+                        headers("127.0.0.1", "{\"Authorization\": \"Bearer leaked")))
                 .isInstanceOf(dev.storageinit.ConfigurationException.class)
                 .hasMessageContaining("127.0.0.1-headers")
                 .hasMessageNotContaining("leaked");
@@ -381,8 +418,8 @@ class HttpProviderTest {
         server.redirect("/r/model.bin", "/files/target.bin");
         server.require("/files/target.bin", "Authorization", "Bearer s3cret-token");
         Path dest = temp.resolve("same");
-        download(server.url("/r/model.bin"), dest,
-                headers("127.0.0.1", "{\"Authorization\": \"Bearer s3cret-token\"}"));
+        download(
+                server.url("/r/model.bin"), dest, headers("127.0.0.1", "{\"Authorization\": \"Bearer s3cret-token\"}"));
         assertThat(files(dest)).containsExactly("model.bin");
         assertThat(Files.readAllBytes(dest.resolve("model.bin"))).isEqualTo(bytes(3000, 17));
     }
@@ -392,20 +429,28 @@ class HttpProviderTest {
         server.put("/cdn/blob", bytes(3000, 18));
         server.redirect("/r/model.bin", server.otherHostUrl("/cdn/blob"));
         Path dest = temp.resolve("cross");
-        download(server.url("/r/model.bin"), dest, CredentialSource.of(Map.of(
-                "127.0.0.1-headers", "{\"Authorization\": \"Bearer s3cret-token\", \"X-Api-Key\": \"k1\"}",
-                "localhost-headers", "{\"X-Cdn-Key\": \"c1\"}")));
+        download(
+                server.url("/r/model.bin"),
+                dest,
+                CredentialSource.of(Map.of(
+                        "127.0.0.1-headers", "{\"Authorization\": \"Bearer s3cret-token\", \"X-Api-Key\": \"k1\"}",
+                        "localhost-headers", "{\"X-Cdn-Key\": \"c1\"}")));
         assertThat(Files.readAllBytes(dest.resolve("model.bin"))).isEqualTo(bytes(3000, 18));
         List<HttpFixture.Request> atOrigin = server.requests().stream()
-                .filter(r -> r.rawPath().equals("/r/model.bin")).toList();
+                .filter(r -> r.rawPath().equals("/r/model.bin"))
+                .toList();
         List<HttpFixture.Request> atCdn = server.requests().stream()
-                .filter(r -> r.rawPath().equals("/cdn/blob")).toList();
-        assertThat(atOrigin).isNotEmpty().allSatisfy(r -> assertThat(r.header("Authorization")).isNotNull());
+                .filter(r -> r.rawPath().equals("/cdn/blob"))
+                .toList();
+        assertThat(atOrigin).isNotEmpty().allSatisfy(r -> assertThat(r.header("Authorization"))
+                .isNotNull());
         assertThat(atCdn).isNotEmpty().allSatisfy(r -> {
             assertThat(r.header("Host")).startsWith("localhost:");
             assertThat(r.header("Authorization")).isNull();
             assertThat(r.header("X-Api-Key")).isNull();
-            assertThat(r.header("X-Cdn-Key")).as("the target host's own headers").isEqualTo("c1");
+            assertThat(r.header("X-Cdn-Key"))
+                    .as("the target host's own headers")
+                    .isEqualTo("c1");
         });
         assertThat(atOrigin).allSatisfy(r -> assertThat(r.header("X-Cdn-Key")).isNull());
     }
@@ -416,11 +461,14 @@ class HttpProviderTest {
             otherPort.put("/cdn/blob3", bytes(700, 20));
             server.redirect("/r/port.bin", otherPort.url("/cdn/blob3"));
             Path dest = temp.resolve("port");
-            download("http://alice:pw@127.0.0.1:" + server.port() + "/r/port.bin", dest, headers("127.0.0.1",
-                    "{\"Authorization\": \"Bearer s3cret-token\", \"X-Api-Key\": \"k1\"}"));
+            download(
+                    "http://alice:pw@127.0.0.1:" + server.port() + "/r/port.bin",
+                    dest,
+                    headers("127.0.0.1", "{\"Authorization\": \"Bearer s3cret-token\", \"X-Api-Key\": \"k1\"}"));
             assertThat(Files.readAllBytes(dest.resolve("port.bin"))).isEqualTo(bytes(700, 20));
             assertThat(server.requests().stream().filter(r -> r.rawPath().equals("/r/port.bin")))
-                    .isNotEmpty().allSatisfy(r -> assertThat(r.header("X-Api-Key")).isEqualTo("k1"));
+                    .isNotEmpty()
+                    .allSatisfy(r -> assertThat(r.header("X-Api-Key")).isEqualTo("k1"));
             assertThat(otherPort.requests()).isNotEmpty().allSatisfy(r -> {
                 assertThat(r.header("Authorization")).isNull();
                 assertThat(r.header("X-Api-Key")).isNull();
@@ -458,9 +506,14 @@ class HttpProviderTest {
                 }
             }
         };
-        try (Storage s = storage().concurrency(1).listener(expirer).partSize(512 << 10)
-                .multipartThreshold(512 << 10).build()) {
-            s.download(DownloadRequest.builder(server.url("/r/big.bin"), dest).settings(CredentialSource.none())
+        try (Storage s = storage()
+                .concurrency(1)
+                .listener(expirer)
+                .partSize(512 << 10)
+                .multipartThreshold(512 << 10)
+                .build()) {
+            s.download(DownloadRequest.builder(server.url("/r/big.bin"), dest)
+                    .settings(CredentialSource.none())
                     .build());
         }
         assertThat(Files.readAllBytes(dest.resolve("big.bin"))).isEqualTo(content);
@@ -487,7 +540,8 @@ class HttpProviderTest {
         long started = System.nanoTime();
         try (Storage s = storage().maxAttempts(2).build()) {
             assertThatThrownBy(() -> s.download(DownloadRequest.builder(server.url("/files/stall.bin"), dest)
-                    .settings(CredentialSource.of(Map.of("HTTP_READ_TIMEOUT", "1"))).build()))
+                            .settings(CredentialSource.of(Map.of("HTTP_READ_TIMEOUT", "1")))
+                            .build()))
                     .isInstanceOf(TransferException.class)
                     .hasMessageContaining("no data from the server for 1 s (HTTP_READ_TIMEOUT)");
         }
@@ -501,8 +555,10 @@ class HttpProviderTest {
         server.put("/files/silent.bin", bytes(10, 21));
         server.stallHeaders("/files/silent.bin");
         long started = System.nanoTime();
-        assertThatThrownBy(() -> download(server.url("/files/silent.bin"), temp.resolve("silent"),
-                CredentialSource.of(Map.of("HTTP_READ_TIMEOUT", "0.5"))))
+        assertThatThrownBy(() -> download(
+                        server.url("/files/silent.bin"),
+                        temp.resolve("silent"),
+                        CredentialSource.of(Map.of("HTTP_READ_TIMEOUT", "0.5"))))
                 .isInstanceOf(TransferException.class)
                 .hasMessageContaining("no response within 0.5 s (HTTP_READ_TIMEOUT)");
         assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(15));

@@ -43,8 +43,11 @@ class HttpSecretsTest {
             StorageException e = leaks.download(url, temp.resolve("d" + runs.incrementAndGet()), settings);
             leaks.assertNoLeak(secrets);
             if (e != null) {
-                assertThat(e.getMessage()).as(leaks.recorded()).doesNotContain("\n")
-                        .doesNotContain("unexpected error").doesNotContain("Exception");
+                assertThat(e.getMessage())
+                        .as(leaks.recorded())
+                        .doesNotContain("\n")
+                        .doesNotContain("unexpected error")
+                        .doesNotContain("Exception");
             }
         }
     }
@@ -57,9 +60,15 @@ class HttpSecretsTest {
     void malformedTokenInPerHostHeaders() {
         for (String bad : SecretLeaks.corpus()) {
             for (String path : List.of("/private/model.bin", "/files/model.bin")) {
-                check(server.url(path), Map.of("127.0.0.1-headers",
-                        "{\"Authorization\": \"Bearer " + json(bad) + "\", \"X-Key\": \"" + json(bad) + "\"}"), bad);
-                check(server.url(path), Map.of("127.0.0.1-headers", "{\"Authorization\": \"Bearer " + bad + "\"}"),
+                check(
+                        server.url(path),
+                        Map.of(
+                                "127.0.0.1-headers",
+                                "{\"Authorization\": \"Bearer " + json(bad) + "\", \"X-Key\": \"" + json(bad) + "\"}"),
+                        bad);
+                check(
+                        server.url(path),
+                        Map.of("127.0.0.1-headers", "{\"Authorization\": \"Bearer " + bad + "\"}"),
                         bad);
             }
         }

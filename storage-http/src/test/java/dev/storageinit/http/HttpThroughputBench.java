@@ -32,26 +32,30 @@ class HttpThroughputBench {
                     long t = System.nanoTime();
                     try (Storage s = Storage.builder().concurrency(8).build()) {
                         s.download(DownloadRequest.builder(server.url("/bench.bin"), dest)
-                                .settings(CredentialSource.none()).build());
+                                .settings(CredentialSource.none())
+                                .build());
                     }
                     ms[i] = (System.nanoTime() - t) / 1_000_000;
                     Files.delete(dest.resolve("bench.bin"));
                 }
                 java.util.Arrays.sort(ms);
-                System.out.printf("BENCH provider ranges=%s: %d MiB in %d ms (%.0f MiB/s)%n", ranges, mib, ms[1],
-                        mib * 1000.0 / ms[1]);
+                System.out.printf(
+                        "BENCH provider ranges=%s: %d MiB in %d ms (%.0f MiB/s)%n",
+                        ranges, mib, ms[1], mib * 1000.0 / ms[1]);
             }
             long[] ms = new long[3];
             for (int i = 0; i < 3; i++) {
                 long t = System.nanoTime();
-                Process p = new ProcessBuilder("curl", "-sS", "-o", temp.resolve("curl.bin").toString(),
-                        server.url("/bench.bin")).inheritIO().start();
+                Process p = new ProcessBuilder(
+                                "curl", "-sS", "-o", temp.resolve("curl.bin").toString(), server.url("/bench.bin"))
+                        .inheritIO()
+                        .start();
                 p.waitFor();
                 ms[i] = (System.nanoTime() - t) / 1_000_000;
             }
             java.util.Arrays.sort(ms);
-            System.out.printf("BENCH curl single stream: %d MiB in %d ms (%.0f MiB/s)%n", mib, ms[1],
-                    mib * 1000.0 / ms[1]);
+            System.out.printf(
+                    "BENCH curl single stream: %d MiB in %d ms (%.0f MiB/s)%n", mib, ms[1], mib * 1000.0 / ms[1]);
         }
     }
 }

@@ -32,6 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
 class HttpsTest {
     @TempDir
     static Path temp;
+
     private Path certs;
     private HttpFixture https;
     private HttpFixture http;
@@ -40,11 +41,41 @@ class HttpsTest {
     void start() throws Exception {
         Path keystore = temp.resolve("server.p12");
         certs = Files.createDirectories(temp.resolve("certs"));
-        keytool("-genkeypair", "-alias", "srv", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=localhost",
-                "-ext", "san=ip:127.0.0.1,dns:localhost", "-validity", "2", "-keystore", keystore.toString(),
-                "-storetype", "PKCS12", "-storepass", "changeit", "-keypass", "changeit");
-        keytool("-exportcert", "-rfc", "-alias", "srv", "-keystore", keystore.toString(), "-storetype", "PKCS12",
-                "-storepass", "changeit", "-file", certs.resolve("cabundle.crt").toString());
+        keytool(
+                "-genkeypair",
+                "-alias",
+                "srv",
+                "-keyalg",
+                "EC",
+                "-groupname",
+                "secp256r1",
+                "-dname",
+                "CN=localhost",
+                "-ext",
+                "san=ip:127.0.0.1,dns:localhost",
+                "-validity",
+                "2",
+                "-keystore",
+                keystore.toString(),
+                "-storetype",
+                "PKCS12",
+                "-storepass",
+                "changeit",
+                "-keypass",
+                "changeit");
+        keytool(
+                "-exportcert",
+                "-rfc",
+                "-alias",
+                "srv",
+                "-keystore",
+                keystore.toString(),
+                "-storetype",
+                "PKCS12",
+                "-storepass",
+                "changeit",
+                "-file",
+                certs.resolve("cabundle.crt").toString());
         KeyStore ks = KeyStore.getInstance("PKCS12");
         try (InputStream in = Files.newInputStream(keystore)) {
             ks.load(in, "changeit".toCharArray());
@@ -80,7 +111,9 @@ class HttpsTest {
 
     private void download(String url, Path dest, Map<String, String> settings) throws StorageException {
         try (Storage s = Storage.builder().concurrency(4).build()) {
-            s.download(DownloadRequest.builder(url, dest).settings(CredentialSource.of(settings)).build());
+            s.download(DownloadRequest.builder(url, dest)
+                    .settings(CredentialSource.of(settings))
+                    .build());
         }
     }
 
@@ -115,17 +148,27 @@ class HttpsTest {
         Path dest = temp.resolve("downgrade");
         download(https.url("/files/c.bin"), dest, settings);
         assertThat(Files.readAllBytes(dest.resolve("c.bin"))).isEqualTo(bytes(1000, 3));
-        assertThat(https.requests()).filteredOn(r -> r.rawPath().equals("/files/c.bin"))
-                .isNotEmpty().allSatisfy(r -> assertThat(r.header("Authorization")).isEqualTo("Bearer s3cret"));
-        assertThat(http.requests()).filteredOn(r -> r.rawPath().equals("/plain/c.bin"))
-                .isNotEmpty().allSatisfy(r -> assertThat(r.header("Authorization")).isNull());
+        assertThat(https.requests())
+                .filteredOn(r -> r.rawPath().equals("/files/c.bin"))
+                .isNotEmpty()
+                .allSatisfy(r -> assertThat(r.header("Authorization")).isEqualTo("Bearer s3cret"));
+        assertThat(http.requests())
+                .filteredOn(r -> r.rawPath().equals("/plain/c.bin"))
+                .isNotEmpty()
+                .allSatisfy(r -> assertThat(r.header("Authorization")).isNull());
     }
 
     @Test
     void aMissingCaBundleIsAConfigurationError() {
         https.put("/files/d.bin", bytes(10, 4));
-        assertThatThrownBy(() -> download(https.url("/files/d.bin"), temp.resolve("nobundle"),
-                Map.of("CA_BUNDLE_CONFIGMAP_NAME", "x", "CA_BUNDLE_VOLUME_MOUNT_POINT", temp.resolve("none").toString())))
+        assertThatThrownBy(() -> download(
+                        https.url("/files/d.bin"),
+                        temp.resolve("nobundle"),
+                        Map.of(
+                                "CA_BUNDLE_CONFIGMAP_NAME",
+                                "x",
+                                "CA_BUNDLE_VOLUME_MOUNT_POINT",
+                                temp.resolve("none").toString())))
                 .isInstanceOf(dev.storageinit.ConfigurationException.class)
                 .hasMessageContaining("cabundle.crt");
     }

@@ -52,8 +52,15 @@ final class ConsoleListener implements TransferListener {
      * @param progressInterval how often a progress line is printed when there is no bar, or null for never
      * @param dryRun each file is listed as to fetch or intact, and the summary says what a download would do
      */
-    ConsoleListener(PrintStream out, PrintStream err, boolean quiet, boolean perFile, boolean json,
-            PrintStream progressBar, Duration progressInterval, boolean dryRun) {
+    ConsoleListener(
+            PrintStream out,
+            PrintStream err,
+            boolean quiet,
+            boolean perFile,
+            boolean json,
+            PrintStream progressBar,
+            Duration progressInterval,
+            boolean dryRun) {
         this.out = out;
         this.err = err;
         this.quiet = quiet;
@@ -103,7 +110,11 @@ final class ConsoleListener implements TransferListener {
             f.put("source", source.redacted());
             f.put("path", relativePath);
             f.put("bytes", size);
-            print(out, "INFO", f, (skipped ? "  intact   " : "  " + done + " ") + relativePath + " (" + human(size) + ")");
+            print(
+                    out,
+                    "INFO",
+                    f,
+                    (skipped ? "  intact   " : "  " + done + " ") + relativePath + " (" + human(size) + ")");
         }
     }
 
@@ -135,13 +146,31 @@ final class ConsoleListener implements TransferListener {
         f.put("filesIntact", r.filesSkipped());
         f.put("filesFiltered", r.filesFiltered());
         String filtered = r.filesFiltered() > 0 ? ", " + r.filesFiltered() + " filtered out" : "";
-        print(out, "INFO", f, dryRun
-                ? String.format(Locale.ROOT, "dry run %s -> %s: would fetch %d files, %s; %d already intact%s; "
-                        + "nothing written", r.source(), r.destination(), r.filesTransferred(),
-                        human(r.bytesTransferred()), r.filesSkipped(), filtered)
-                : String.format(Locale.ROOT, "done %s -> %s: %d files, %s in %.2f s (%.1f MB/s); %d already intact%s",
-                        r.source(), r.destination(), r.filesTransferred(), human(r.bytesTransferred()),
-                        r.elapsed().toNanos() / 1e9, r.megabytesPerSecond(), r.filesSkipped(), filtered));
+        print(
+                out,
+                "INFO",
+                f,
+                dryRun
+                        ? String.format(
+                                Locale.ROOT,
+                                "dry run %s -> %s: would fetch %d files, %s; %d already intact%s; " + "nothing written",
+                                r.source(),
+                                r.destination(),
+                                r.filesTransferred(),
+                                human(r.bytesTransferred()),
+                                r.filesSkipped(),
+                                filtered)
+                        : String.format(
+                                Locale.ROOT,
+                                "done %s -> %s: %d files, %s in %.2f s (%.1f MB/s); %d already intact%s",
+                                r.source(),
+                                r.destination(),
+                                r.filesTransferred(),
+                                human(r.bytesTransferred()),
+                                r.elapsed().toNanos() / 1e9,
+                                r.megabytesPerSecond(),
+                                r.filesSkipped(),
+                                filtered));
     }
 
     @Override
@@ -234,7 +263,10 @@ final class ConsoleListener implements TransferListener {
                 f.put("etaSeconds", eta);
                 text.append(", ETA ").append(eta).append(" s");
             }
-            text.append(", ").append(filesLeft).append(filesLeft == 1 ? " file" : " files").append(" left");
+            text.append(", ")
+                    .append(filesLeft)
+                    .append(filesLeft == 1 ? " file" : " files")
+                    .append(" left");
         } else {
             text.append(" (listing)").append(String.format(Locale.ROOT, ", %.1f MB/s", rate / 1e6));
         }
@@ -248,8 +280,14 @@ final class ConsoleListener implements TransferListener {
         double seconds = (System.nanoTime() - startNanos) / 1e9;
         int width = 30;
         int filled = total == 0 ? 0 : (int) (width * done / total);
-        String line = String.format(Locale.ROOT, "\r[%s%s] %s / %s  %.1f MB/s ", "#".repeat(filled),
-                " ".repeat(width - filled), human(done), total == 0 ? "?" : human(total), done / 1e6 / seconds);
+        String line = String.format(
+                Locale.ROOT,
+                "\r[%s%s] %s / %s  %.1f MB/s ",
+                "#".repeat(filled),
+                " ".repeat(width - filled),
+                human(done),
+                total == 0 ? "?" : human(total),
+                done / 1e6 / seconds);
         synchronized (bar) {
             bar.print(line);
             bar.flush();

@@ -24,8 +24,15 @@ import java.util.logging.SimpleFormatter;
  */
 final class ConsoleLogging {
     /** Loggers of the clients under the providers (JUL, or slf4j bound to JUL in the jar). */
-    private static final List<String> SDK_LOGGERS = List.of("com.azure", "software.amazon", "com.google", "io.grpc",
-            "io.netty", "reactor", "org.apache.http", "jdk.internal.httpclient");
+    private static final List<String> SDK_LOGGERS = List.of(
+            "com.azure",
+            "software.amazon",
+            "com.google",
+            "io.grpc",
+            "io.netty",
+            "reactor",
+            "org.apache.http",
+            "jdk.internal.httpclient");
     /** JUL keeps loggers weakly: a level set on one nobody holds would be lost. */
     private static final List<Logger> CONFIGURED = new ArrayList<>();
 

@@ -62,46 +62,94 @@ public final class Main {
      * environment twin; a flag wins over its variable.
      */
     static final List<Flag> FLAGS = List.of(
-            new Flag("--concurrency", null, "N", "STORAGE_CONCURRENCY",
+            new Flag(
+                    "--concurrency",
+                    null,
+                    "N",
+                    "STORAGE_CONCURRENCY",
                     "requests in flight over all downloads (default 16)"),
-            new Flag("--part-size", null, "MIB", "STORAGE_PART_SIZE_MIB",
+            new Flag(
+                    "--part-size",
+                    null,
+                    "MIB",
+                    "STORAGE_PART_SIZE_MIB",
                     "size of the byte ranges large objects are fetched in (default 16)"),
-            new Flag("--allow", null, "GLOB", "STORAGE_ALLOW_PATTERNS",
+            new Flag(
+                    "--allow",
+                    null,
+                    "GLOB",
+                    "STORAGE_ALLOW_PATTERNS",
                     "only download relative paths matching GLOB (repeatable; fnmatch: * matches /)"),
-            new Flag("--ignore", null, "GLOB", "STORAGE_IGNORE_PATTERNS", "skip relative paths matching GLOB (repeatable)"),
-            new Flag("--link", null, "MODE", "STORAGE_LINK_MODE",
+            new Flag(
+                    "--ignore",
+                    null,
+                    "GLOB",
+                    "STORAGE_IGNORE_PATTERNS",
+                    "skip relative paths matching GLOB (repeatable)"),
+            new Flag(
+                    "--link",
+                    null,
+                    "MODE",
+                    "STORAGE_LINK_MODE",
                     "for volumes and local paths: copy (default), hardlink or symlink"),
-            new Flag("--no-extract", null, null, "STORAGE_EXTRACT=false",
+            new Flag(
+                    "--no-extract",
+                    null,
+                    null,
+                    "STORAGE_EXTRACT=false",
                     "keep a single .zip/.tar[.gz|.bz2|.xz] object as it is (default: extract it)"),
-            new Flag("--manifest", null, "FILE", "STORAGE_MANIFEST",
+            new Flag(
+                    "--manifest",
+                    null,
+                    "FILE",
+                    "STORAGE_MANIFEST",
                     "keep the manifest in FILE, not DEST_DIR/.storage-initializer/; none: keep none (one pair only)"),
-            new Flag("--dry-run", null, null, "STORAGE_DRY_RUN=true",
+            new Flag(
+                    "--dry-run",
+                    null,
+                    null,
+                    "STORAGE_DRY_RUN=true",
                     "list what would be fetched and what is intact, checking credentials; write nothing"),
-            new Flag("--log-format", null, "FORMAT", "STORAGE_LOG_FORMAT",
+            new Flag(
+                    "--log-format",
+                    null,
+                    "FORMAT",
+                    "STORAGE_LOG_FORMAT",
                     "text (default) or json: one JSON object a line, the last a summary with the exit code"),
-            new Flag("--progress-interval", null, "SECONDS", "STORAGE_PROGRESS_INTERVAL",
+            new Flag(
+                    "--progress-interval",
+                    null,
+                    "SECONDS",
+                    "STORAGE_PROGRESS_INTERVAL",
                     "when stdout is no terminal, a progress line this often (default 5; 0: none)"),
             new Flag("--quiet", "-q", null, "STORAGE_LOG_LEVEL=quiet", "print errors only"),
-            new Flag("--verbose", "-v", null, "STORAGE_LOG_LEVEL=verbose", "print every file and stack traces of errors"),
+            new Flag(
+                    "--verbose",
+                    "-v",
+                    null,
+                    "STORAGE_LOG_LEVEL=verbose",
+                    "print every file and stack traces of errors"),
             new Flag("--version", null, null, null, "print the version and the installed providers"),
             new Flag("--help", "-h", null, null, "print this help"));
 
     private static final String USAGE_TEXT = usageText();
 
     private static String usageText() {
-        List<String> lines = new ArrayList<>(List.of(
-                "Usage: storage-initializer [options] SRC_URI DEST_DIR [SRC_URI DEST_DIR ...]",
-                "",
-                "Downloads each SRC_URI into DEST_DIR, a non-empty path (pairs run concurrently, on one scheduler).",
-                "  SRC_URI  s3://bucket/path, gs://bucket/path, https://<account>.blob.core.windows.net/<container>/<path>,",
-                "           pvc://<claim>/<path>, file:///path, a local path, http(s)://host/file",
-                "",
-                "Options (a value follows as --opt VALUE or --opt=VALUE; [the environment variable] used without it):"));
+        List<String> lines = new ArrayList<>(
+                List.of(
+                        "Usage: storage-initializer [options] SRC_URI DEST_DIR [SRC_URI DEST_DIR ...]",
+                        "",
+                        "Downloads each SRC_URI into DEST_DIR, a non-empty path (pairs run concurrently, on one scheduler).",
+                        "  SRC_URI  s3://bucket/path, gs://bucket/path, https://<account>.blob.core.windows.net/<container>/<path>,",
+                        "           pvc://<claim>/<path>, file:///path, a local path, http(s)://host/file",
+                        "",
+                        "Options (a value follows as --opt VALUE or --opt=VALUE; [the environment variable] used without it):"));
         for (Flag f : FLAGS) {
-            lines.add(String.format(Locale.ROOT, "  %-19s %s%s", f.usage(), f.help(),
-                    f.env() == null ? "" : " [" + f.env() + "]"));
+            lines.add(String.format(
+                    Locale.ROOT, "  %-19s %s%s", f.usage(), f.help(), f.env() == null ? "" : " [" + f.env() + "]"));
         }
-        lines.addAll(List.of("",
+        lines.addAll(List.of(
+                "",
                 "Credentials and settings come from the environment (KServe's and Seldon's variables; see README).",
                 "Exit codes: 0 ok, 1 transfer failed, 2 usage, 3 not found, 4 access denied, 5 invalid URI or",
                 "settings, 6 integrity (size/checksum), 7 unsafe path refused, 8 destination unusable (disk full,",
@@ -123,18 +171,31 @@ public final class Main {
         if (System.getProperty(HTTP_CLIENT_BUFFER) == null) {
             System.setProperty(HTTP_CLIENT_BUFFER, Integer.toString(64 << 10));
         }
-        PrintStream out = new PrintStream(new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16),
-                false, StandardCharsets.UTF_8);
-        int code = run(args, out, System.err, CredentialSource.environment(), System.console() != null,
-                TERMINATION_LOG);
+        PrintStream out = new PrintStream(
+                new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16),
+                false,
+                StandardCharsets.UTF_8);
+        int code =
+                run(args, out, System.err, CredentialSource.environment(), System.console() != null, TERMINATION_LOG);
         out.flush();
         System.exit(code);
     }
 
     /** Parsed command line. */
-    record Options(List<String[]> pairs, int concurrency, long partSize, List<String> allow, List<String> ignore,
-            LinkMode link, boolean extract, String manifest, boolean quiet, boolean verbose, boolean json,
-            Duration progressInterval, boolean dryRun) {}
+    record Options(
+            List<String[]> pairs,
+            int concurrency,
+            long partSize,
+            List<String> allow,
+            List<String> ignore,
+            LinkMode link,
+            boolean extract,
+            String manifest,
+            boolean quiet,
+            boolean verbose,
+            boolean json,
+            Duration progressInterval,
+            boolean dryRun) {}
 
     /** Thrown for a bad command line (exit 2) or a bad value of an option's environment twin (exit 5). */
     static final class UsageException extends Exception {
@@ -152,9 +213,15 @@ public final class Main {
     }
 
     /** Options followed by a value, as {@code --opt value} or {@code --opt=value}. */
-    private static final Set<String> WITH_VALUE =
-            Set.of("--concurrency", "--part-size", "--allow", "--ignore", "--link", "--manifest", "--log-format",
-                    "--progress-interval");
+    private static final Set<String> WITH_VALUE = Set.of(
+            "--concurrency",
+            "--part-size",
+            "--allow",
+            "--ignore",
+            "--link",
+            "--manifest",
+            "--log-format",
+            "--progress-interval");
 
     /**
      * Parses {@code args} over the defaults that {@code env} gives (the options' twins; patterns and the manifest
@@ -217,7 +284,8 @@ public final class Main {
                         verbose = true;
                         break;
                     default:
-                        throw new UsageException("STORAGE_LOG_LEVEL takes quiet, info or verbose, not '" + v.get() + "'");
+                        throw new UsageException(
+                                "STORAGE_LOG_LEVEL takes quiet, info or verbose, not '" + v.get() + "'");
                 }
             }
         } catch (UsageException e) {
@@ -314,8 +382,20 @@ public final class Main {
             throw new UsageException("--manifest " + manifest + " names one file, which cannot hold the manifests of "
                     + pairs.size() + " pairs; use none, or run one pair per command");
         }
-        return new Options(pairs, concurrency, partSize, allow, ignore, link, extract, manifest, quiet, verbose, json,
-                progress.isZero() ? null : progress, dryRun);
+        return new Options(
+                pairs,
+                concurrency,
+                partSize,
+                allow,
+                ignore,
+                link,
+                extract,
+                manifest,
+                quiet,
+                verbose,
+                json,
+                progress.isZero() ? null : progress,
+                dryRun);
     }
 
     private static void noValue(String option, String inline) throws UsageException {
@@ -415,7 +495,12 @@ public final class Main {
      * Runs the tool; returns the exit code. The error lines of a failed run also go to {@code terminationLog} when
      * that file exists (Kubernetes shows it in {@code kubectl describe pod}).
      */
-    static int run(String[] args, PrintStream out, PrintStream err, CredentialSource settings, boolean terminal,
+    static int run(
+            String[] args,
+            PrintStream out,
+            PrintStream err,
+            CredentialSource settings,
+            boolean terminal,
             Path terminationLog) {
         for (String a : args) {
             if (a.equals("--help") || a.equals("-h")) {
@@ -440,8 +525,14 @@ public final class Main {
             return e.code;
         }
         ConsoleLogging.configure(options.quiet(), options.verbose(), options.json());
-        ConsoleListener listener = new ConsoleListener(out, err, options.quiet(), options.verbose(), options.json(),
-                terminal && !options.json() ? err : null, terminal ? null : options.progressInterval(),
+        ConsoleListener listener = new ConsoleListener(
+                out,
+                err,
+                options.quiet(),
+                options.verbose(),
+                options.json(),
+                terminal && !options.json() ? err : null,
+                terminal ? null : options.progressInterval(),
                 options.dryRun());
         Errors errors = new Errors(listener, err, options.verbose());
         List<DownloadRequest> requests = new ArrayList<>();
@@ -465,15 +556,26 @@ public final class Main {
                 errors.add("invalid destination", USAGE, "'" + pair[1] + "': " + e.getReason());
             }
         }
-        String manifestSetting = settings.get("STORAGE_MANIFEST").map(String::trim).orElse("");
-        if (errors.code == OK && options.manifest() == null && requests.size() > 1 && !manifestSetting.isEmpty()
+        String manifestSetting =
+                settings.get("STORAGE_MANIFEST").map(String::trim).orElse("");
+        if (errors.code == OK
+                && options.manifest() == null
+                && requests.size() > 1
+                && !manifestSetting.isEmpty()
                 && !isNone(manifestSetting)) {
-            errors.add("configuration error", INVALID, "STORAGE_MANIFEST names one file, which cannot hold the "
-                    + "manifests of " + requests.size() + " pairs; use none, or run one pair per command");
+            errors.add(
+                    "configuration error",
+                    INVALID,
+                    "STORAGE_MANIFEST names one file, which cannot hold the " + "manifests of " + requests.size()
+                            + " pairs; use none, or run one pair per command");
         }
         if (errors.code == OK) {
-            try (Storage storage = Storage.builder().concurrency(options.concurrency()).partSize(options.partSize())
-                    .multipartThreshold(options.partSize() * 2).listener(listener).build()) {
+            try (Storage storage = Storage.builder()
+                    .concurrency(options.concurrency())
+                    .partSize(options.partSize())
+                    .multipartThreshold(options.partSize() * 2)
+                    .listener(listener)
+                    .build()) {
                 downloadAll(storage, requests, errors, options.dryRun());
             } finally {
                 listener.close();
@@ -559,8 +661,10 @@ public final class Main {
                     f.get();
                 } catch (ExecutionException e) {
                     Throwable cause = e.getCause();
-                    errors.report(cause instanceof StorageException ? (StorageException) cause
-                            : new StorageException("", "unexpected error: " + cause, false, cause));
+                    errors.report(
+                            cause instanceof StorageException
+                                    ? (StorageException) cause
+                                    : new StorageException("", "unexpected error: " + cause, false, cause));
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     errors.interrupted();

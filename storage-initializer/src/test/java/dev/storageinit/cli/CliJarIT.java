@@ -25,8 +25,12 @@ class CliJarIT {
     private record Run(int code, String out, String err) {}
 
     private Run java(String... args) throws IOException, InterruptedException {
-        return java(Map.of("STORAGE_PVC_MOUNT_ROOT", Path.of(System.getProperty("examples.dir"), "volumes").toString()),
-                false, args);
+        return java(
+                Map.of(
+                        "STORAGE_PVC_MOUNT_ROOT",
+                        Path.of(System.getProperty("examples.dir"), "volumes").toString()),
+                false,
+                args);
     }
 
     /**
@@ -37,10 +41,11 @@ class CliJarIT {
     private Run java(Map<String, String> env, boolean only, String... args) throws IOException, InterruptedException {
         Path jar = Path.of(System.getProperty("cli.jar"));
         assertThat(jar).as("the shaded jar is built in the package phase").exists();
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar", jar.toString()));
+        List<String> cmd = new ArrayList<>(
+                List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar.toString()));
         cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd).directory(Files.createDirectories(temp.resolve("cwd")).toFile());
+        ProcessBuilder pb = new ProcessBuilder(cmd)
+                .directory(Files.createDirectories(temp.resolve("cwd")).toFile());
         if (only) {
             pb.environment().keySet().retainAll(List.of("PATH", "JAVA_HOME"));
         }
@@ -50,7 +55,9 @@ class CliJarIT {
         pb.redirectOutput(out.toFile()).redirectError(err.toFile());
         Process p = pb.start();
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        return new Run(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+        return new Run(
+                p.exitValue(),
+                Files.readString(out, StandardCharsets.UTF_8),
                 Files.readString(err, StandardCharsets.UTF_8));
     }
 
@@ -60,8 +67,11 @@ class CliJarIT {
             return List.of();
         }
         try (Stream<Path> walk = Files.walk(dir)) {
-            return walk.filter(Files::isRegularFile).map(p -> dir.relativize(p).toString())
-                    .filter(n -> !n.startsWith(".storage")).sorted().collect(Collectors.toList());
+            return walk.filter(Files::isRegularFile)
+                    .map(p -> dir.relativize(p).toString())
+                    .filter(n -> !n.startsWith(".storage"))
+                    .sorted()
+                    .collect(Collectors.toList());
         }
     }
 
@@ -94,8 +104,13 @@ class CliJarIT {
     void versionListsTheBundledProviders() throws Exception {
         Run r = java("--version");
         assertThat(r.code()).isZero();
-        assertThat(r.out()).contains("storage-initializer 0.1.0").contains("pvc (file, pvc)")
-                .contains("http (http, https)").contains("azure (https)").contains("gcs (gs)").contains("s3 (s3)");
+        assertThat(r.out())
+                .contains("storage-initializer 0.1.0")
+                .contains("pvc (file, pvc)")
+                .contains("http (http, https)")
+                .contains("azure (https)")
+                .contains("gcs (gs)")
+                .contains("s3 (s3)");
     }
 
     @Test
@@ -112,13 +127,16 @@ class CliJarIT {
         Path mountRoot = Files.createDirectories(temp.resolve("outer/mnt/claim/model"));
         Files.writeString(mountRoot.resolve("ok.txt"), "ok");
         Files.writeString(temp.resolve("outer/secret.txt"), "beside the mount root");
-        Map<String, String> env = Map.of("STORAGE_PVC_MOUNT_ROOT", temp.resolve("outer/mnt").toString());
+        Map<String, String> env =
+                Map.of("STORAGE_PVC_MOUNT_ROOT", temp.resolve("outer/mnt").toString());
         for (String uri : List.of("pvc://..", "pvc://.", "pvc://../secret.txt", "pvc://./claim/model")) {
             Path dest = temp.resolve("dest");
             Run r = java(env, false, uri, dest.toString());
             assertThat(r.code()).as(uri + ": " + r.err()).isEqualTo(5);
             assertThat(r.err().lines()).as(uri).hasSize(1);
-            assertThat(r.err()).as(uri).contains("invalid URI: " + uri + ": '")
+            assertThat(r.err())
+                    .as(uri)
+                    .contains("invalid URI: " + uri + ": '")
                     .contains("' is not a volume claim name");
             assertThat(files(dest)).as(uri).isEmpty();
         }
@@ -138,16 +156,19 @@ class CliJarIT {
 
     @Test
     void withoutALocaleAUnicodeKeyIsAConfigurationErrorNamingLang() throws Exception {
-        assertThat(System.getProperty("sun.jnu.encoding")).as("this test JVM itself must name files in UTF-8")
+        assertThat(System.getProperty("sun.jnu.encoding"))
+                .as("this test JVM itself must name files in UTF-8")
                 .isEqualTo("UTF-8");
         Path src = localSource(UNICODE_KEY, "plain.txt");
         Path dest = temp.resolve("dest");
         Run r = java(Map.of(), true, src.toString(), dest.toString());
         assertThat(r.code()).as(r.err()).isEqualTo(5);
         assertThat(r.err().lines()).hasSize(1);
-        assertThat(r.err()).startsWith("storage-initializer: configuration error: ")
+        assertThat(r.err())
+                .startsWith("storage-initializer: configuration error: ")
                 .contains("the JVM's file-name encoding (sun.jnu.encoding = ")
-                .contains("cannot represent key '").contains("LANG=C.UTF-8 or LC_ALL=C.UTF-8");
+                .contains("cannot represent key '")
+                .contains("LANG=C.UTF-8 or LC_ALL=C.UTF-8");
         assertThat(files(dest)).doesNotContain(UNICODE_KEY);
 
         Run utf8 = java(Map.of("LC_ALL", "C.UTF-8"), true, src.toString(), dest.toString());
@@ -180,22 +201,33 @@ class CliJarIT {
     @Test
     void aJsonPatternListOfNonStringsIsExitFiveNamingTheSetting() throws Exception {
         Path src = localSource("a.bin");
-        Run r = java(Map.of("STORAGE_IGNORE_PATTERNS", "[\"*.tmp\", 3]"), false, src.toString(),
+        Run r = java(
+                Map.of("STORAGE_IGNORE_PATTERNS", "[\"*.tmp\", 3]"),
+                false,
+                src.toString(),
                 temp.resolve("dest").toString());
         assertThat(r.code()).as(r.err()).isEqualTo(5);
         assertThat(r.err().lines()).hasSize(1);
-        assertThat(r.err()).contains("configuration error: ")
+        assertThat(r.err())
+                .contains("configuration error: ")
                 .contains("STORAGE_IGNORE_PATTERNS (environment): element 2 of the JSON array is 3, not a string glob");
     }
 
     @Test
     void optionValuesFollowAnEqualsSignToo() throws Exception {
         Path dest = temp.resolve("models");
-        Run r = java("--concurrency=8", "--part-size=4", "--allow=*.json", "--ignore=tokenizer/*", "--link=copy",
-                "pvc://demo-claim/sample-model", dest.toString());
+        Run r = java(
+                "--concurrency=8",
+                "--part-size=4",
+                "--allow=*.json",
+                "--ignore=tokenizer/*",
+                "--link=copy",
+                "pvc://demo-claim/sample-model",
+                dest.toString());
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(files(dest)).containsExactly("config.json", "weights/index.json");
-        Run flag = java("--quiet=1", "pvc://demo-claim/sample-model", temp.resolve("q").toString());
+        Run flag = java(
+                "--quiet=1", "pvc://demo-claim/sample-model", temp.resolve("q").toString());
         assertThat(flag.code()).isEqualTo(2);
         assertThat(flag.err().lines()).hasSize(1);
         assertThat(flag.err()).contains("--quiet takes no value, not '1'");
@@ -203,8 +235,8 @@ class CliJarIT {
 
     @Test
     void jsonLogFormatMakesEveryLineJsonTheProvidersLogsToo() throws Exception {
-        com.sun.net.httpserver.HttpServer missing = com.sun.net.httpserver.HttpServer.create(
-                new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        com.sun.net.httpserver.HttpServer missing =
+                com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
         missing.createContext("/", exchange -> {
             exchange.sendResponseHeaders(404, -1);
             exchange.close();
@@ -212,13 +244,22 @@ class CliJarIT {
         missing.start();
         try {
             String uri = "http://127.0.0.1:" + missing.getAddress().getPort() + "/model.bin";
-            Run r = java(Map.of("STORAGE_LOG_FORMAT", "json"), false, uri, temp.resolve("d").toString());
+            Run r = java(
+                    Map.of("STORAGE_LOG_FORMAT", "json"),
+                    false,
+                    uri,
+                    temp.resolve("d").toString());
             assertThat(r.code()).as(r.err()).isEqualTo(3);
             List<String> lines = new ArrayList<>(r.out().lines().collect(Collectors.toList()));
             lines.addAll(r.err().lines().collect(Collectors.toList()));
-            assertThat(lines).as(r.out() + r.err()).anyMatch(l -> l.contains("\"logger\":\"dev.storageinit"))
-                    .anyMatch(l -> l.contains("\"event\":\"error\"")).anyMatch(l -> l.contains("\"event\":\"summary\""))
-                    .allSatisfy(l -> assertThat(dev.storageinit.spi.support.Json.parse(l)).as(l).isInstanceOf(Map.class));
+            assertThat(lines)
+                    .as(r.out() + r.err())
+                    .anyMatch(l -> l.contains("\"logger\":\"dev.storageinit"))
+                    .anyMatch(l -> l.contains("\"event\":\"error\""))
+                    .anyMatch(l -> l.contains("\"event\":\"summary\""))
+                    .allSatisfy(l -> assertThat(dev.storageinit.spi.support.Json.parse(l))
+                            .as(l)
+                            .isInstanceOf(Map.class));
         } finally {
             missing.stop(0);
         }

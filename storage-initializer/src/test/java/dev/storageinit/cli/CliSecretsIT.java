@@ -30,6 +30,7 @@ class CliSecretsIT {
     private static final String SAS_HEAD = "sv=2021-08-06&ss=b&srt=sco&sp=rl&se=2030-01-01T00%3A00%3A00Z&sig=";
     /** A blob service that refuses every request the way Azure refuses a bad signature. */
     private HttpServer refusing;
+
     private int runs;
 
     @TempDir
@@ -40,7 +41,7 @@ class CliSecretsIT {
         refusing = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         refusing.createContext("/", exchange -> {
             byte[] body = ("<?xml version=\"1.0\" encoding=\"utf-8\"?><Error><Code>AuthenticationFailed</Code>"
-                    + "<Message>Server failed to authenticate the request.</Message></Error>")
+                            + "<Message>Server failed to authenticate the request.</Message></Error>")
                     .getBytes(StandardCharsets.UTF_8);
             exchange.getResponseHeaders().add("x-ms-error-code", "AuthenticationFailed");
             exchange.getResponseHeaders().add("Content-Type", "application/xml");
@@ -65,8 +66,10 @@ class CliSecretsIT {
     private record Run(int code, String out, String err) {}
 
     private Run java(Map<String, String> env, String... args) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar", Path.of(System.getProperty("cli.jar")).toString()));
+        List<String> cmd = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar",
+                Path.of(System.getProperty("cli.jar")).toString()));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().putAll(env);
@@ -75,7 +78,9 @@ class CliSecretsIT {
         pb.redirectOutput(out.toFile()).redirectError(err.toFile());
         Process p = pb.start();
         assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
-        return new Run(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+        return new Run(
+                p.exitValue(),
+                Files.readString(out, StandardCharsets.UTF_8),
                 Files.readString(err, StandardCharsets.UTF_8));
     }
 
@@ -96,7 +101,8 @@ class CliSecretsIT {
                 assertThat(r.code()).as(r.err()).isEqualTo(exitCode);
                 if (!verbose) {
                     assertThat(r.err().lines().filter(l -> !l.startsWith("INFO ")))
-                            .as("one line, no SDK warnings, no stack trace").hasSize(1)
+                            .as("one line, no SDK warnings, no stack trace")
+                            .hasSize(1)
                             .allMatch(l -> l.startsWith("storage-initializer: "));
                 }
             }
@@ -105,7 +111,9 @@ class CliSecretsIT {
 
     @Test
     void malformedSasInTheUri() throws Exception {
-        for (String bad : List.of(SecretLeaks.corpus().get(0), SecretLeaks.corpus().get(1),
+        for (String bad : List.of(
+                SecretLeaks.corpus().get(0),
+                SecretLeaks.corpus().get(1),
                 SecretLeaks.corpus().get(5))) {
             check(URI + "?" + SAS_HEAD + bad, Map.of(), bad, Main.INVALID);
         }
@@ -123,7 +131,10 @@ class CliSecretsIT {
         String bad = SecretLeaks.corpus().get(2);
         check(URI, Map.of("AZURE_STORAGE_ACCESS_KEY", SAS_HEAD + bad), bad, Main.INVALID);
         check(URI, Map.of("AZURE_STORAGE_ACCESS_KEY", bad), bad, Main.INVALID);
-        check(URI, Map.of("AZURE_STORAGE_CONNECTION_STRING", "AccountName=devstoreaccount1;AccountKey=" + bad),
-                bad, Main.INVALID);
+        check(
+                URI,
+                Map.of("AZURE_STORAGE_CONNECTION_STRING", "AccountName=devstoreaccount1;AccountKey=" + bad),
+                bad,
+                Main.INVALID);
     }
 }

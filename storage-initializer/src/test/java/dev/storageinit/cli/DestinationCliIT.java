@@ -37,7 +37,8 @@ class DestinationCliIT {
         Path jar = Path.of(System.getProperty("cli.jar"));
         assertThat(jar).as("the shaded jar is built in the package phase").exists();
         List<String> cmd = new ArrayList<>(prefix);
-        cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar.toString()));
+        cmd.addAll(
+                List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar.toString()));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().putAll(env);
@@ -104,7 +105,8 @@ class DestinationCliIT {
         Path winner = Files.mismatch(dest.resolve("shard-0.bin"), one.resolve("shard-0.bin")) == -1 ? one : two;
         for (int i = 0; i < 6; i++) {
             assertThat(Files.mismatch(dest.resolve("shard-" + i + ".bin"), winner.resolve("shard-" + i + ".bin")))
-                    .as("shard-%d is whole, from one source", i).isEqualTo(-1L);
+                    .as("shard-%d is whole, from one source", i)
+                    .isEqualTo(-1L);
         }
         assertThat(ModelDirectory.manifestOf(dest)).contains("\"complete\":true");
         assertThat(ModelDirectory.stagingLeft(dest)).isEmpty();
@@ -185,12 +187,25 @@ class DestinationCliIT {
     void aFullDiskIsExitEightAtOnceNamingThePath() throws Exception {
         Path source = volume("src", 1, 4 << 20, 3);
         Path disk = Files.createDirectories(temp.resolve("disk"));
-        List<String> prefix = List.of("unshare", "--mount", "--map-root-user", "sh", "-c",
-                "mount -t tmpfs -o size=1m tmpfs \"$0\" && exec \"$@\"", disk.toString());
-        Process p = start(Map.of(), prefix, "--quiet", source.toString(), disk.resolve("models").toString());
+        List<String> prefix = List.of(
+                "unshare",
+                "--mount",
+                "--map-root-user",
+                "sh",
+                "-c",
+                "mount -t tmpfs -o size=1m tmpfs \"$0\" && exec \"$@\"",
+                disk.toString());
+        Process p = start(
+                Map.of(),
+                prefix,
+                "--quiet",
+                source.toString(),
+                disk.resolve("models").toString());
         Run r = finish(p);
-        assertThat(r.err()).as("mounting a 1 MiB tmpfs needs unshare (util-linux) with user or root privileges")
-                .doesNotContain("unshare:").doesNotContain("mount:");
+        assertThat(r.err())
+                .as("mounting a 1 MiB tmpfs needs unshare (util-linux) with user or root privileges")
+                .doesNotContain("unshare:")
+                .doesNotContain("mount:");
         assertThat(r.code()).as(r.err()).isEqualTo(8);
         assertThat(r.err().lines()).hasSize(1);
         assertThat(r.err()).contains("disk is full").contains("shard-0.bin").doesNotContain("attempts");

@@ -35,49 +35,136 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ExamplesIT {
-    private static final Path EXAMPLES = Path.of(System.getProperty("examples.dir")).toAbsolutePath().normalize();
+    private static final Path EXAMPLES =
+            Path.of(System.getProperty("examples.dir")).toAbsolutePath().normalize();
     private static final String IMAGE = System.getProperty("image.name");
     private static final String ENDPOINT_HOST = "minio.minio-system.svc.cluster.local:9000";
     private static final Object ANY = new Object();
 
-    private static final Map<String, Object> SECURITY_CONTEXT = Map.of("runAsNonRoot", ANY, "runAsUser", ANY,
-            "runAsGroup", ANY, "allowPrivilegeEscalation", ANY, "readOnlyRootFilesystem", ANY, "privileged", ANY,
-            "capabilities", Map.of("drop", ANY, "add", ANY), "seccompProfile", Map.of("type", ANY));
+    private static final Map<String, Object> SECURITY_CONTEXT = Map.of(
+            "runAsNonRoot",
+            ANY,
+            "runAsUser",
+            ANY,
+            "runAsGroup",
+            ANY,
+            "allowPrivilegeEscalation",
+            ANY,
+            "readOnlyRootFilesystem",
+            ANY,
+            "privileged",
+            ANY,
+            "capabilities",
+            Map.of("drop", ANY, "add", ANY),
+            "seccompProfile",
+            Map.of("type", ANY));
     /** The corev1.Container fields the examples may use. */
-    private static final Map<String, Object> CONTAINER = Map.ofEntries(Map.entry("name", ANY), Map.entry("image", ANY),
-            Map.entry("imagePullPolicy", ANY), Map.entry("args", ANY), Map.entry("command", ANY),
+    private static final Map<String, Object> CONTAINER = Map.ofEntries(
+            Map.entry("name", ANY),
+            Map.entry("image", ANY),
+            Map.entry("imagePullPolicy", ANY),
+            Map.entry("args", ANY),
+            Map.entry("command", ANY),
             Map.entry("env", List.of(Map.of("name", ANY, "value", ANY, "valueFrom", ANY))),
-            Map.entry("envFrom", List.of(Map.of("secretRef", Map.of("name", ANY), "configMapRef", Map.of("name", ANY)))),
+            Map.entry(
+                    "envFrom", List.of(Map.of("secretRef", Map.of("name", ANY), "configMapRef", Map.of("name", ANY)))),
             Map.entry("resources", Map.of("requests", ANY, "limits", ANY)),
             Map.entry("securityContext", SECURITY_CONTEXT),
             Map.entry("volumeMounts", List.of(Map.of("name", ANY, "mountPath", ANY, "readOnly", ANY, "subPath", ANY))));
-    private static final Map<String, Object> METADATA = Map.of("name", ANY, "namespace", ANY, "annotations", ANY,
-            "labels", ANY);
+
+    private static final Map<String, Object> METADATA =
+            Map.of("name", ANY, "namespace", ANY, "annotations", ANY, "labels", ANY);
     /** kind -> (apiVersion, allowed fields). */
     private static final Map<String, Map.Entry<String, Map<String, Object>>> KINDS = Map.of(
-            "ClusterStorageContainer", Map.entry("serving.kserve.io/v1alpha1", Map.of("metadata", METADATA,
-                    "disabled", ANY, "spec", Map.of("container", CONTAINER,
-                            "supportedUriFormats", List.of(Map.of("prefix", ANY, "regex", ANY)),
-                            "workloadType", ANY, "supportsMultiModelDownload", ANY))),
-            "InferenceService", Map.entry("serving.kserve.io/v1beta1", Map.of("metadata", METADATA,
-                    "spec", Map.of("predictor", Map.of("serviceAccountName", ANY,
-                            "model", Map.of("modelFormat", Map.of("name", ANY), "storageUri", ANY))))),
-            "SeldonDeployment", Map.entry("machinelearning.seldon.io/v1", Map.of("metadata", METADATA,
-                    "spec", Map.of("predictors", List.of(Map.of("name", ANY, "replicas", ANY,
-                            "graph", Map.of("name", ANY, "implementation", ANY, "modelUri", ANY,
-                                    "storageInitializerImage", ANY, "envSecretRefName", ANY)))))),
+            "ClusterStorageContainer",
+                    Map.entry(
+                            "serving.kserve.io/v1alpha1",
+                            Map.of(
+                                    "metadata",
+                                    METADATA,
+                                    "disabled",
+                                    ANY,
+                                    "spec",
+                                    Map.of(
+                                            "container",
+                                            CONTAINER,
+                                            "supportedUriFormats",
+                                            List.of(Map.of("prefix", ANY, "regex", ANY)),
+                                            "workloadType",
+                                            ANY,
+                                            "supportsMultiModelDownload",
+                                            ANY))),
+            "InferenceService",
+                    Map.entry(
+                            "serving.kserve.io/v1beta1",
+                            Map.of(
+                                    "metadata",
+                                    METADATA,
+                                    "spec",
+                                    Map.of(
+                                            "predictor",
+                                            Map.of(
+                                                    "serviceAccountName",
+                                                    ANY,
+                                                    "model",
+                                                    Map.of("modelFormat", Map.of("name", ANY), "storageUri", ANY))))),
+            "SeldonDeployment",
+                    Map.entry(
+                            "machinelearning.seldon.io/v1",
+                            Map.of(
+                                    "metadata",
+                                    METADATA,
+                                    "spec",
+                                    Map.of(
+                                            "predictors",
+                                            List.of(Map.of(
+                                                    "name",
+                                                    ANY,
+                                                    "replicas",
+                                                    ANY,
+                                                    "graph",
+                                                    Map.of(
+                                                            "name",
+                                                            ANY,
+                                                            "implementation",
+                                                            ANY,
+                                                            "modelUri",
+                                                            ANY,
+                                                            "storageInitializerImage",
+                                                            ANY,
+                                                            "envSecretRefName",
+                                                            ANY)))))),
             "Secret", Map.entry("v1", Map.of("metadata", METADATA, "type", ANY, "stringData", ANY, "data", ANY)),
             "ServiceAccount", Map.entry("v1", Map.of("metadata", METADATA, "secrets", List.of(Map.of("name", ANY)))),
-            "Pod", Map.entry("v1", Map.of("metadata", METADATA, "spec", Map.of("initContainers", List.of(CONTAINER),
-                    "containers", List.of(CONTAINER), "volumes", List.of(Map.of("name", ANY, "emptyDir", ANY))))));
+            "Pod",
+                    Map.entry(
+                            "v1",
+                            Map.of(
+                                    "metadata",
+                                    METADATA,
+                                    "spec",
+                                    Map.of(
+                                            "initContainers",
+                                            List.of(CONTAINER),
+                                            "containers",
+                                            List.of(CONTAINER),
+                                            "volumes",
+                                            List.of(Map.of("name", ANY, "emptyDir", ANY))))));
     /** The seldon-core-operator chart's values the example sets. */
     private static final Map<String, Object> SELDON_VALUES = Map.of(
-            "storageInitializer", Map.of("image", ANY, "cpuRequest", ANY, "cpuLimit", ANY, "memoryRequest", ANY,
-                    "memoryLimit", ANY),
+            "storageInitializer",
+                    Map.of("image", ANY, "cpuRequest", ANY, "cpuLimit", ANY, "memoryRequest", ANY, "memoryLimit", ANY),
             "predictiveUnit", Map.of("defaultEnvSecretRefName", ANY));
     /** The Secret annotations KServe's S3 credential builder reads (pkg/credentials/s3). */
-    private static final Set<String> KSERVE_S3_ANNOTATIONS = Set.of("s3-endpoint", "s3-usehttps", "s3-region",
-            "s3-verifyssl", "s3-usevirtualbucket", "s3-useaccelerate", "s3-useanoncredential", "s3-cabundle",
+    private static final Set<String> KSERVE_S3_ANNOTATIONS = Set.of(
+            "s3-endpoint",
+            "s3-usehttps",
+            "s3-region",
+            "s3-verifyssl",
+            "s3-usevirtualbucket",
+            "s3-useaccelerate",
+            "s3-useanoncredential",
+            "s3-cabundle",
             "s3-cabundle-configmap");
 
     private HttpServer refusing;
@@ -93,7 +180,8 @@ class ExamplesIT {
         refusing.createContext("/", exchange -> {
             authorizations.add(String.valueOf(exchange.getRequestHeaders().getFirst("Authorization")));
             byte[] body = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>AccessDenied</Code>"
-                    + "<Message>Access Denied</Message></Error>").getBytes(StandardCharsets.UTF_8);
+                            + "<Message>Access Denied</Message></Error>")
+                    .getBytes(StandardCharsets.UTF_8);
             exchange.getResponseHeaders().add("Content-Type", "application/xml");
             exchange.sendResponseHeaders(403, "HEAD".equals(exchange.getRequestMethod()) ? -1 : body.length);
             if (!"HEAD".equals(exchange.getRequestMethod())) {
@@ -155,7 +243,9 @@ class ExamplesIT {
         assertThat(node).as(where + " is a mapping").isInstanceOf(Map.class);
         Map<String, Object> allowed = map(schema);
         for (Map.Entry<String, Object> e : map(node).entrySet()) {
-            assertThat(allowed).as(where + "." + e.getKey() + " is a field its kind defines").containsKey(e.getKey());
+            assertThat(allowed)
+                    .as(where + "." + e.getKey() + " is a field its kind defines")
+                    .containsKey(e.getKey());
             conforms(e.getValue(), allowed.get(e.getKey()), where + "." + e.getKey());
         }
     }
@@ -165,7 +255,9 @@ class ExamplesIT {
         for (Map<String, Object> doc : docs) {
             String kind = String.valueOf(doc.get("kind"));
             assertThat(KINDS).as(file + ": kind " + kind).containsKey(kind);
-            assertThat(doc.get("apiVersion")).as(file + ": " + kind).isEqualTo(KINDS.get(kind).getKey());
+            assertThat(doc.get("apiVersion"))
+                    .as(file + ": " + kind)
+                    .isEqualTo(KINDS.get(kind).getKey());
             Map<String, Object> rest = new HashMap<>(doc);
             rest.remove("apiVersion");
             rest.remove("kind");
@@ -175,15 +267,20 @@ class ExamplesIT {
     }
 
     private static Map<String, Object> only(List<Map<String, Object>> docs, String kind) {
-        List<Map<String, Object>> of = docs.stream().filter(d -> kind.equals(d.get("kind"))).collect(Collectors.toList());
+        List<Map<String, Object>> of =
+                docs.stream().filter(d -> kind.equals(d.get("kind"))).collect(Collectors.toList());
         assertThat(of).as(kind).hasSize(1);
         return of.get(0);
     }
 
     private static void restricted(Object securityContext, String where) {
         Map<String, Object> sc = map(securityContext);
-        assertThat(sc).as(where).containsEntry("runAsNonRoot", true).containsEntry("runAsUser", 65532)
-                .containsEntry("allowPrivilegeEscalation", false).containsEntry("readOnlyRootFilesystem", true);
+        assertThat(sc)
+                .as(where)
+                .containsEntry("runAsNonRoot", true)
+                .containsEntry("runAsUser", 65532)
+                .containsEntry("allowPrivilegeEscalation", false)
+                .containsEntry("readOnlyRootFilesystem", true);
         assertThat(map(sc.get("capabilities")).get("drop")).as(where).isEqualTo(List.of("ALL"));
         assertThat(map(sc.get("seccompProfile"))).as(where).containsEntry("type", "RuntimeDefault");
     }
@@ -197,8 +294,10 @@ class ExamplesIT {
 
     /** The jar with exactly {@code env} (plus PATH and a UTF-8 locale), as a container gets its env. */
     private Run jar(Map<String, String> env, String... args) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar", System.getProperty("cli.jar")));
+        List<String> cmd = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar",
+                System.getProperty("cli.jar")));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().keySet().retainAll(List.of("PATH"));
@@ -215,14 +314,17 @@ class ExamplesIT {
     private void signsWithTheSecretsKey(Map<String, String> env, String uri, String keyId, String region)
             throws Exception {
         Map<String, String> local = new HashMap<>();
-        env.forEach((k, v) -> local.put(k, v.replace(ENDPOINT_HOST, "127.0.0.1:" + refusing.getAddress().getPort())));
+        env.forEach((k, v) -> local.put(
+                k, v.replace(ENDPOINT_HOST, "127.0.0.1:" + refusing.getAddress().getPort())));
         authorizations.clear();
         Run r = jar(local, uri, temp.resolve("models").toString());
         assertThat(r.code()).as(r.err()).isEqualTo(Main.ACCESS_DENIED);
-        assertThat(authorizations).as(r.err()).isNotEmpty()
-                .allSatisfy(a -> assertThat(a).contains("Credential=" + keyId + "/").contains("/" + region + "/s3/"));
-        assertThat(r.out() + r.err()).doesNotContain(env.getOrDefault("AWS_SECRET_ACCESS_KEY",
-                env.getOrDefault("RCLONE_CONFIG_S3_SECRET_ACCESS_KEY", "no secret")));
+        assertThat(authorizations).as(r.err()).isNotEmpty().allSatisfy(a -> assertThat(a)
+                .contains("Credential=" + keyId + "/")
+                .contains("/" + region + "/s3/"));
+        assertThat(r.out() + r.err())
+                .doesNotContain(env.getOrDefault(
+                        "AWS_SECRET_ACCESS_KEY", env.getOrDefault("RCLONE_CONFIG_S3_SECRET_ACCESS_KEY", "no secret")));
     }
 
     @Test
@@ -233,30 +335,46 @@ class ExamplesIT {
                 .containsExactlyInAnyOrder("initContainer", "localModelDownloadJob");
         for (Map<String, Object> csc : docs) {
             String name = String.valueOf(at(csc, "metadata.name"));
-            assertThat(at(csc, "spec.container.name")).as("KServe requires this name").isEqualTo("storage-initializer");
+            assertThat(at(csc, "spec.container.name"))
+                    .as("KServe requires this name")
+                    .isEqualTo("storage-initializer");
             assertThat(at(csc, "spec.container.image")).as(name).isEqualTo(IMAGE);
-            assertThat(at(csc, "spec.container.args")).as("KServe replaces args: none here").isNull();
+            assertThat(at(csc, "spec.container.args"))
+                    .as("KServe replaces args: none here")
+                    .isNull();
             restricted(at(csc, "spec.container.securityContext"), name);
             for (Object format : list(at(csc, "spec.supportedUriFormats"))) {
                 assertThat(map(format)).as(name).hasSize(1);
             }
         }
         Map<String, Object> init = docs.get(0);
-        List<String> uris = List.of("s3://models/iris", "gs://models/iris",
-                "https://account.blob.core.windows.net/models/iris", "https://example.com/models/iris.tar.gz");
+        List<String> uris = List.of(
+                "s3://models/iris",
+                "gs://models/iris",
+                "https://account.blob.core.windows.net/models/iris",
+                "https://example.com/models/iris.tar.gz");
         for (String uri : uris) {
-            assertThat(list(at(init, "spec.supportedUriFormats")).stream().map(ExamplesIT::map).anyMatch(f ->
-                    f.containsKey("prefix") ? uri.startsWith((String) f.get("prefix"))
-                            : Pattern.compile((String) f.get("regex")).matcher(uri).find()))
-                    .as(uri).isTrue();
+            assertThat(list(at(init, "spec.supportedUriFormats")).stream()
+                            .map(ExamplesIT::map)
+                            .anyMatch(f -> f.containsKey("prefix")
+                                    ? uri.startsWith((String) f.get("prefix"))
+                                    : Pattern.compile((String) f.get("regex"))
+                                            .matcher(uri)
+                                            .find()))
+                    .as(uri)
+                    .isTrue();
         }
-        assertThat(list(at(init, "spec.supportedUriFormats")).stream().map(ExamplesIT::map).anyMatch(f ->
-                f.containsKey("prefix") && "hf://x/y".startsWith((String) f.get("prefix"))))
-                .as("hf:// stays with KServe's initializer").isFalse();
+        assertThat(list(at(init, "spec.supportedUriFormats")).stream()
+                        .map(ExamplesIT::map)
+                        .anyMatch(f -> f.containsKey("prefix") && "hf://x/y".startsWith((String) f.get("prefix"))))
+                .as("hf:// stays with KServe's initializer")
+                .isFalse();
         for (Object e : list(at(init, "spec.container.env"))) {
             String var = String.valueOf(map(e).get("name"));
-            assertThat(Main.FLAGS.stream().anyMatch(f -> f.env() != null && f.env().startsWith(var)))
-                    .as(var + " is an option's twin").isTrue();
+            assertThat(Main.FLAGS.stream()
+                            .anyMatch(f -> f.env() != null && f.env().startsWith(var)))
+                    .as(var + " is an option's twin")
+                    .isTrue();
         }
     }
 
@@ -282,11 +400,13 @@ class ExamplesIT {
         Map<String, String> env = new HashMap<>(stringData(secret));
         env.put("S3_ENDPOINT", annotations.get("s3-endpoint"));
         env.put("S3_USE_HTTPS", annotations.get("s3-usehttps"));
-        env.put("AWS_ENDPOINT_URL", ("0".equals(annotations.get("s3-usehttps")) ? "http://" : "https://")
-                + annotations.get("s3-endpoint"));
+        env.put(
+                "AWS_ENDPOINT_URL",
+                ("0".equals(annotations.get("s3-usehttps")) ? "http://" : "https://") + annotations.get("s3-endpoint"));
         env.put("AWS_DEFAULT_REGION", annotations.get("s3-region"));
         env.put("S3_VERIFY_SSL", annotations.get("s3-verifyssl"));
-        signsWithTheSecretsKey(env, storageUri, stringData(secret).get("AWS_ACCESS_KEY_ID"), annotations.get("s3-region"));
+        signsWithTheSecretsKey(
+                env, storageUri, stringData(secret).get("AWS_ACCESS_KEY_ID"), annotations.get("s3-region"));
     }
 
     @Test
@@ -311,13 +431,17 @@ class ExamplesIT {
         assertThat(uris).anyMatch(u -> u.startsWith("s3://")).anyMatch(u -> u.startsWith("pvc://"));
 
         String s3 = uris.stream().filter(u -> u.startsWith("s3://")).findFirst().orElseThrow();
-        signsWithTheSecretsKey(stringData(rclone), s3, stringData(rclone).get("RCLONE_CONFIG_S3_ACCESS_KEY_ID"),
-                "us-east-1");
-        signsWithTheSecretsKey(stringData(aws), s3, stringData(aws).get("AWS_ACCESS_KEY_ID"),
+        signsWithTheSecretsKey(
+                stringData(rclone), s3, stringData(rclone).get("RCLONE_CONFIG_S3_ACCESS_KEY_ID"), "us-east-1");
+        signsWithTheSecretsKey(
+                stringData(aws),
+                s3,
+                stringData(aws).get("AWS_ACCESS_KEY_ID"),
                 stringData(aws).get("AWS_REGION"));
 
         // pvc://<claim>/<path>: Seldon mounts the claim at /mnt/pvc and passes /mnt/pvc/<path>, a local directory.
-        String pvc = uris.stream().filter(u -> u.startsWith("pvc://")).findFirst().orElseThrow();
+        String pvc =
+                uris.stream().filter(u -> u.startsWith("pvc://")).findFirst().orElseThrow();
         String[] claimAndPath = pvc.substring("pvc://".length()).split("/", 2);
         Path mountedClaim = EXAMPLES.resolve("volumes").resolve(claimAndPath[0]);
         Path dest = temp.resolve("pvc");
@@ -329,7 +453,8 @@ class ExamplesIT {
     @Test
     void theReadmesPodIsExamplesPodAndItsSecretIsWhatTheCliReads() throws Exception {
         String pod = Files.readString(EXAMPLES.resolve("pod/pod.yaml"));
-        assertThat(Files.readString(Path.of(System.getProperty("readme")))).as("README shows examples/pod/pod.yaml")
+        assertThat(Files.readString(Path.of(System.getProperty("readme"))))
+                .as("README shows examples/pod/pod.yaml")
                 .contains(pod);
         List<Map<String, Object>> docs = manifests("pod/pod.yaml");
         Map<String, Object> secret = only(docs, "Secret");
@@ -341,9 +466,13 @@ class ExamplesIT {
         List<Object> args = list(init.get("args"));
         assertThat(args).hasSize(2);
         assertThat(at(init, "volumeMounts.0.mountPath")).isEqualTo(args.get(1));
-        Set<Object> volumes = list(spec.get("volumes")).stream().map(v -> map(v).get("name")).collect(Collectors.toSet());
+        Set<Object> volumes =
+                list(spec.get("volumes")).stream().map(v -> map(v).get("name")).collect(Collectors.toSet());
         assertThat(volumes).contains(at(init, "volumeMounts.0.name"));
-        signsWithTheSecretsKey(stringData(secret), String.valueOf(args.get(0)),
-                stringData(secret).get("AWS_ACCESS_KEY_ID"), "us-east-1");
+        signsWithTheSecretsKey(
+                stringData(secret),
+                String.valueOf(args.get(0)),
+                stringData(secret).get("AWS_ACCESS_KEY_ID"),
+                "us-east-1");
     }
 }

@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class MainTest {
-    private static final Path EXAMPLES = Path.of(System.getProperty("user.dir")).resolve("../examples").normalize();
+    private static final Path EXAMPLES =
+            Path.of(System.getProperty("user.dir")).resolve("../examples").normalize();
 
     @TempDir
     Path temp;
@@ -25,8 +26,12 @@ class MainTest {
     private final ByteArrayOutputStream err = new ByteArrayOutputStream();
 
     private int run(Map<String, String> env, String... args) {
-        return Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8), CredentialSource.of(env), false,
+        return Main.run(
+                args,
+                new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8),
+                CredentialSource.of(env),
+                false,
                 temp.resolve("termination-log"));
     }
 
@@ -45,7 +50,8 @@ class MainTest {
     @Test
     void downloadsTheSampleModelFromAVolume() throws Exception {
         Path dest = temp.resolve("models");
-        assertThat(run(volumes(), "pvc://demo-claim/sample-model", dest.toString())).isZero();
+        assertThat(run(volumes(), "pvc://demo-claim/sample-model", dest.toString()))
+                .isZero();
         assertThat(dest.resolve("weights/model-00001-of-00002.bin")).hasSize(65536);
         assertThat(dest.resolve("config.json")).exists();
         assertThat(out()).contains("done pvc://demo-claim/sample-model").contains("6 files");
@@ -66,9 +72,11 @@ class MainTest {
         Path dest = outer.resolve("dest");
         assertThat(run(Map.of(), "evil://bucket/model", dest.toString())).isEqualTo(Main.UNSAFE);
         assertThat(err().lines()).hasSize(1);
-        assertThat(err()).startsWith("storage-initializer: unsafe path: evil://bucket/model: refused key '../../escape.txt'");
+        assertThat(err())
+                .startsWith("storage-initializer: unsafe path: evil://bucket/model: refused key '../../escape.txt'");
         try (Stream<Path> walk = Files.walk(temp)) {
-            assertThat(walk.filter(p -> p.getFileName().toString().equals("escape.txt"))).isEmpty();
+            assertThat(walk.filter(p -> p.getFileName().toString().equals("escape.txt")))
+                    .isEmpty();
         }
     }
 
@@ -96,8 +104,8 @@ class MainTest {
     void severalPairsRunAndOneFailureMakesTheExitNonZero() throws Exception {
         Path a = temp.resolve("a");
         Path b = temp.resolve("b");
-        int code = run(volumes(), "pvc://demo-claim/sample-model", a.toString(), "pvc://demo-claim/missing",
-                b.toString());
+        int code =
+                run(volumes(), "pvc://demo-claim/sample-model", a.toString(), "pvc://demo-claim/missing", b.toString());
         assertThat(code).isEqualTo(Main.NOT_FOUND);
         assertThat(a.resolve("config.json")).exists();
         assertThat(err()).contains("pvc://demo-claim/missing");
@@ -109,21 +117,34 @@ class MainTest {
         assertThat(run(Map.of(), "s3://b/m")).isEqualTo(Main.USAGE);
         assertThat(run(Map.of(), "--concurrency", "zero", "a", "b")).isEqualTo(Main.USAGE);
         assertThat(run(Map.of(), "--bogus", "a", "b")).isEqualTo(Main.USAGE);
-        assertThat(err()).contains("--concurrency needs a positive whole number").contains("unknown option --bogus");
+        assertThat(err())
+                .contains("--concurrency needs a positive whole number")
+                .contains("unknown option --bogus");
     }
 
     @Test
     void everyOptionWithAValueTakesItAfterAnEqualsSignToo() throws Exception {
-        Main.Options o = Main.parse(CredentialSource.none(), new String[] {"--concurrency=8", "--part-size=4", "--allow=*.json", "--allow",
-            "*.bin", "--ignore=a=b", "--link=symlink", "src", "dest"});
+        Main.Options o = Main.parse(CredentialSource.none(), new String[] {
+            "--concurrency=8",
+            "--part-size=4",
+            "--allow=*.json",
+            "--allow",
+            "*.bin",
+            "--ignore=a=b",
+            "--link=symlink",
+            "src",
+            "dest"
+        });
         assertThat(o.concurrency()).isEqualTo(8);
         assertThat(o.partSize()).isEqualTo(4L << 20);
         assertThat(o.allow()).containsExactly("*.json", "*.bin");
         assertThat(o.ignore()).containsExactly("a=b");
         assertThat(o.link()).isEqualTo(dev.storageinit.LinkMode.SYMLINK);
         for (String flag : List.of("--quiet=1", "--verbose=", "--no-extract=yes", "--help=1", "--version=x")) {
-            assertThatThrownBy(() -> Main.parse(CredentialSource.none(), new String[] {flag, "src", "dest"})).as(flag)
-                    .isInstanceOf(Main.UsageException.class).hasMessageContaining("takes no value");
+            assertThatThrownBy(() -> Main.parse(CredentialSource.none(), new String[] {flag, "src", "dest"}))
+                    .as(flag)
+                    .isInstanceOf(Main.UsageException.class)
+                    .hasMessageContaining("takes no value");
         }
         assertThatThrownBy(() -> Main.parse(CredentialSource.none(), new String[] {"--concurrency=", "src", "dest"}))
                 .hasMessage("--concurrency needs a positive whole number, not ''");
@@ -133,22 +154,45 @@ class MainTest {
 
     @Test
     void everyOptionThatShapesADownloadHasAnEnvironmentTwinThatAFlagOverrides() throws Exception {
-        Main.Options o = Main.parse(CredentialSource.of(Map.of("STORAGE_CONCURRENCY", "3", "STORAGE_PART_SIZE_MIB",
-                "2", "STORAGE_LINK_MODE", "hardlink", "STORAGE_EXTRACT", "false", "STORAGE_LOG_LEVEL", "verbose")),
-                "src", "dest");
+        Main.Options o = Main.parse(
+                CredentialSource.of(Map.of(
+                        "STORAGE_CONCURRENCY",
+                        "3",
+                        "STORAGE_PART_SIZE_MIB",
+                        "2",
+                        "STORAGE_LINK_MODE",
+                        "hardlink",
+                        "STORAGE_EXTRACT",
+                        "false",
+                        "STORAGE_LOG_LEVEL",
+                        "verbose")),
+                "src",
+                "dest");
         assertThat(o.concurrency()).isEqualTo(3);
         assertThat(o.partSize()).isEqualTo(2L << 20);
         assertThat(o.link()).isEqualTo(dev.storageinit.LinkMode.HARD_LINK);
         assertThat(o.extract()).isFalse();
         assertThat(o.verbose()).isTrue();
-        Main.Options flags = Main.parse(CredentialSource.of(Map.of("STORAGE_CONCURRENCY", "3", "STORAGE_LINK_MODE",
-                "hardlink", "STORAGE_LOG_LEVEL", "verbose")), "--concurrency=5", "--link", "copy", "-q", "src", "dest");
+        Main.Options flags = Main.parse(
+                CredentialSource.of(Map.of(
+                        "STORAGE_CONCURRENCY", "3", "STORAGE_LINK_MODE", "hardlink", "STORAGE_LOG_LEVEL", "verbose")),
+                "--concurrency=5",
+                "--link",
+                "copy",
+                "-q",
+                "src",
+                "dest");
         assertThat(flags.concurrency()).isEqualTo(5);
         assertThat(flags.link()).isEqualTo(dev.storageinit.LinkMode.COPY);
         assertThat(flags.quiet()).isTrue();
         assertThat(flags.verbose()).isFalse();
-        assertThat(Main.parse(CredentialSource.of(Map.of("STORAGE_LOG_LEVEL", "quiet", "STORAGE_CONCURRENCY", " ")),
-                "src", "dest").quiet()).as("quiet; a blank variable is unset").isTrue();
+        assertThat(Main.parse(
+                                CredentialSource.of(Map.of("STORAGE_LOG_LEVEL", "quiet", "STORAGE_CONCURRENCY", " ")),
+                                "src",
+                                "dest")
+                        .quiet())
+                .as("quiet; a blank variable is unset")
+                .isTrue();
         for (Main.Flag f : Main.FLAGS) {
             if (!f.name().equals("--help") && !f.name().equals("--version")) {
                 assertThat(f.env()).as(f.name()).isNotNull();
@@ -161,10 +205,11 @@ class MainTest {
         assertThat(run(Map.of("STORAGE_CONCURRENCY", "many"), "a", "b")).isEqualTo(Main.INVALID);
         assertThat(run(Map.of("STORAGE_EXTRACT", "maybe"), "a", "b")).isEqualTo(Main.INVALID);
         assertThat(run(Map.of("STORAGE_LOG_LEVEL", "loud"), "a", "b")).isEqualTo(Main.INVALID);
-        assertThat(err().lines()).containsExactly(
-                "storage-initializer: configuration error: STORAGE_CONCURRENCY needs a positive whole number, not 'many'",
-                "storage-initializer: configuration error: STORAGE_EXTRACT takes true or false, not 'maybe'",
-                "storage-initializer: configuration error: STORAGE_LOG_LEVEL takes quiet, info or verbose, not 'loud'");
+        assertThat(err().lines())
+                .containsExactly(
+                        "storage-initializer: configuration error: STORAGE_CONCURRENCY needs a positive whole number, not 'many'",
+                        "storage-initializer: configuration error: STORAGE_EXTRACT takes true or false, not 'maybe'",
+                        "storage-initializer: configuration error: STORAGE_LOG_LEVEL takes quiet, info or verbose, not 'loud'");
     }
 
     @Test
@@ -183,7 +228,8 @@ class MainTest {
             zip.closeEntry();
         }
         Path kept = temp.resolve("kept");
-        assertThat(run(Map.of("STORAGE_EXTRACT", "false"), archive.toString(), kept.toString())).isZero();
+        assertThat(run(Map.of("STORAGE_EXTRACT", "false"), archive.toString(), kept.toString()))
+                .isZero();
         assertThat(kept.resolve("model.zip")).exists();
     }
 
@@ -216,13 +262,13 @@ class MainTest {
     @Test
     void filtersAndQuiet() throws Exception {
         Path dest = temp.resolve("f");
-        assertThat(run(volumes(), "--quiet", "--allow", "*.json", "pvc://demo-claim/sample-model",
-                dest.toString())).isZero();
+        assertThat(run(volumes(), "--quiet", "--allow", "*.json", "pvc://demo-claim/sample-model", dest.toString()))
+                .isZero();
         assertThat(out()).isEmpty();
         try (Stream<Path> walk = Files.walk(dest)) {
             assertThat(walk.filter(Files::isRegularFile)
-                    .filter(p -> !dest.relativize(p).startsWith(".storage-initializer"))
-                    .map(p -> p.getFileName().toString()))
+                            .filter(p -> !dest.relativize(p).startsWith(".storage-initializer"))
+                            .map(p -> p.getFileName().toString()))
                     .containsExactlyInAnyOrder("config.json", "tokenizer.json", "index.json");
         }
     }
@@ -240,14 +286,16 @@ class MainTest {
         assertThat(extracted.resolve("model/config.json")).hasContent("{}");
         assertThat(extracted.resolve("model.zip")).doesNotExist();
         Path kept = temp.resolve("k");
-        assertThat(run(Map.of(), "--no-extract", archive.toString(), kept.toString())).isZero();
+        assertThat(run(Map.of(), "--no-extract", archive.toString(), kept.toString()))
+                .isZero();
         assertThat(kept.resolve("model.zip")).exists();
     }
 
     @Test
     void symlinkModeLinksIntoTheVolume() throws Exception {
         Path dest = temp.resolve("links");
-        assertThat(run(volumes(), "--link", "symlink", "pvc://demo-claim/sample-model", dest.toString())).isZero();
+        assertThat(run(volumes(), "--link", "symlink", "pvc://demo-claim/sample-model", dest.toString()))
+                .isZero();
         Path link = dest.resolve("weights/model-00002-of-00002.bin");
         assertThat(Files.isSymbolicLink(link)).isTrue();
         assertThat(Files.size(link)).isEqualTo(40000);
@@ -257,12 +305,14 @@ class MainTest {
     void theManifestMovesOrGoesWithAnOptionAndItsVariable() throws Exception {
         Path moved = temp.resolve("moved");
         Path file = temp.resolve("state/sample.json");
-        assertThat(run(volumes(), "--manifest=" + file, "pvc://demo-claim/sample-model", moved.toString())).isZero();
+        assertThat(run(volumes(), "--manifest=" + file, "pvc://demo-claim/sample-model", moved.toString()))
+                .isZero();
         assertThat(Files.readString(file)).contains("\"complete\":true");
         assertThat(moved.resolve(".storage-initializer")).doesNotExist();
 
         Path none = temp.resolve("none");
-        assertThat(run(volumes(), "--manifest", "none", "pvc://demo-claim/sample-model", none.toString())).isZero();
+        assertThat(run(volumes(), "--manifest", "none", "pvc://demo-claim/sample-model", none.toString()))
+                .isZero();
         assertThat(none.resolve(".storage-initializer")).doesNotExist();
 
         Map<String, String> env = new java.util.HashMap<>(volumes());
@@ -275,13 +325,25 @@ class MainTest {
     @Test
     void oneManifestFileForSeveralPairsIsRefusedBeforeAnyDownload() throws Exception {
         String file = temp.resolve("m.json").toString();
-        assertThat(run(volumes(), "--manifest", file, "pvc://demo-claim/sample-model", temp.resolve("a").toString(),
-                "pvc://demo-claim/sample-model", temp.resolve("b").toString())).isEqualTo(2);
+        assertThat(run(
+                        volumes(),
+                        "--manifest",
+                        file,
+                        "pvc://demo-claim/sample-model",
+                        temp.resolve("a").toString(),
+                        "pvc://demo-claim/sample-model",
+                        temp.resolve("b").toString()))
+                .isEqualTo(2);
         assertThat(err()).contains("cannot hold the manifests of 2 pairs");
         Map<String, String> env = new java.util.HashMap<>(volumes());
         env.put("STORAGE_MANIFEST", file);
-        assertThat(run(env, "pvc://demo-claim/sample-model", temp.resolve("a").toString(),
-                "pvc://demo-claim/sample-model", temp.resolve("b").toString())).isEqualTo(5);
+        assertThat(run(
+                        env,
+                        "pvc://demo-claim/sample-model",
+                        temp.resolve("a").toString(),
+                        "pvc://demo-claim/sample-model",
+                        temp.resolve("b").toString()))
+                .isEqualTo(5);
         assertThat(temp.resolve("a")).doesNotExist();
     }
 }

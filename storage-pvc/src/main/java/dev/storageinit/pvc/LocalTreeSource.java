@@ -63,8 +63,8 @@ final class LocalTreeSource implements LocalObjectSource {
         }
         String separator = root.getFileSystem().getSeparator();
         try {
-            Files.walkFileTree(dir, EnumSet.of(FileVisitOption.FOLLOW_LINKS), Integer.MAX_VALUE,
-                    new SimpleFileVisitor<>() {
+            Files.walkFileTree(
+                    dir, EnumSet.of(FileVisitOption.FOLLOW_LINKS), Integer.MAX_VALUE, new SimpleFileVisitor<>() {
                         @Override
                         public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
                             if (attrs.isRegularFile()) {
@@ -94,7 +94,8 @@ final class LocalTreeSource implements LocalObjectSource {
         Path file = fileOf(k);
         try {
             BasicFileAttributes attrs = Files.readAttributes(file, BasicFileAttributes.class);
-            return attrs.isRegularFile() ? Optional.of(new RemoteObject(k, attrs.size(), versionOf(attrs), List.of()))
+            return attrs.isRegularFile()
+                    ? Optional.of(new RemoteObject(k, attrs.size(), versionOf(attrs), List.of()))
                     : Optional.empty();
         } catch (java.nio.file.NoSuchFileException e) {
             return Optional.empty();

@@ -68,9 +68,11 @@ public final class PvcProvider implements StorageProvider {
         Path claimRoot = mountRoot.resolve(claim(uri));
         if (!Files.isDirectory(claimRoot)) {
             if (!Files.isDirectory(mountRoot)) {
-                throw new NotFoundException(uri.redacted(), "volume '" + uri.authority() + "' is not mounted: neither "
-                        + claimRoot + " nor " + mountRoot + " is a directory (mount root from " + mountFrom
-                        + ", default " + DEFAULT_MOUNT_ROOT + ")");
+                throw new NotFoundException(
+                        uri.redacted(),
+                        "volume '" + uri.authority() + "' is not mounted: neither "
+                                + claimRoot + " nor " + mountRoot + " is a directory (mount root from " + mountFrom
+                                + ", default " + DEFAULT_MOUNT_ROOT + ")");
             }
             claimRoot = mountRoot;
         }
@@ -91,7 +93,7 @@ public final class PvcProvider implements StorageProvider {
         } catch (InvalidPathException e) {
             // no file name on this file system: refused like '..'
         }
-        throw new InvalidUriException(uri.redacted(), "'" + claim + "' is not a volume claim name; expected "
-                + "pvc://<claim>/<path>");
+        throw new InvalidUriException(
+                uri.redacted(), "'" + claim + "' is not a volume claim name; expected " + "pvc://<claim>/<path>");
     }
 }

@@ -91,7 +91,8 @@ final class DirectoryFixture implements StoreFixture {
     @Override
     public void close() throws IOException {
         try (var walk = Files.walk(mountRoot)) {
-            walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            walk.sorted(java.util.Comparator.reverseOrder())
+                    .forEach(p -> p.toFile().delete());
         }
     }
 }

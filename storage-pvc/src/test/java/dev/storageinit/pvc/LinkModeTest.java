@@ -33,7 +33,8 @@ class LinkModeTest {
         try (Storage s = Storage.builder().build()) {
             return s.download(DownloadRequest.builder("pvc://claim/model", dest)
                     .settings(CredentialSource.of(Map.of(PvcProvider.MOUNT_ROOT, root.toString())))
-                    .linkMode(mode).build());
+                    .linkMode(mode)
+                    .build());
         }
     }
 
@@ -43,7 +44,8 @@ class LinkModeTest {
         Path dest = temp.resolve("hard");
         DownloadResult r = download(root, dest, LinkMode.HARD_LINK);
         assertThat(r.filesTransferred()).isEqualTo(3);
-        assertThat(Files.isSameFile(dest.resolve("sub/a.txt"), root.resolve("claim/model/sub/a.txt"))).isTrue();
+        assertThat(Files.isSameFile(dest.resolve("sub/a.txt"), root.resolve("claim/model/sub/a.txt")))
+                .isTrue();
         assertThat(Files.isSymbolicLink(dest.resolve("b.txt"))).isFalse();
         assertThat(download(root, dest, LinkMode.HARD_LINK).filesSkipped()).isEqualTo(3);
     }
@@ -77,9 +79,13 @@ class LinkModeTest {
             Path model = Files.createDirectories(fs.getPath("/mnt/pvc/claim/model/w"));
             Files.write(model.resolve("weights.bin"), new byte[3 << 20]);
             Path dest = fs.getPath("/models");
-            try (Storage s = Storage.builder().providers(List.of(new PvcProvider(fs))).partSize(1 << 20)
-                    .multipartThreshold(1 << 20).build()) {
-                s.download(DownloadRequest.builder("pvc://claim/model", dest).settings(CredentialSource.none())
+            try (Storage s = Storage.builder()
+                    .providers(List.of(new PvcProvider(fs)))
+                    .partSize(1 << 20)
+                    .multipartThreshold(1 << 20)
+                    .build()) {
+                s.download(DownloadRequest.builder("pvc://claim/model", dest)
+                        .settings(CredentialSource.none())
                         .build());
             }
             assertThat(Files.size(dest.resolve("w/weights.bin"))).isEqualTo(3 << 20);
@@ -95,13 +101,17 @@ class LinkModeTest {
             Path dest = temp.resolve("dest-" + mode);
             download(root, dest, mode);
             Path landed = dest.resolve("linked.bin");
-            assertThat(Files.isSymbolicLink(landed)).as("%s publishes a regular file", mode).isFalse();
-            assertThat(Files.isRegularFile(landed, java.nio.file.LinkOption.NOFOLLOW_LINKS)).isTrue();
+            assertThat(Files.isSymbolicLink(landed))
+                    .as("%s publishes a regular file", mode)
+                    .isFalse();
+            assertThat(Files.isRegularFile(landed, java.nio.file.LinkOption.NOFOLLOW_LINKS))
+                    .isTrue();
             assertThat(Files.readString(landed)).isEqualTo("real bytes");
         }
         Path sym = temp.resolve("dest-sym");
         download(root, sym, LinkMode.SYMLINK);
-        assertThat(Files.readSymbolicLink(sym.resolve("linked.bin"))).as("a link to the file, not to the link")
+        assertThat(Files.readSymbolicLink(sym.resolve("linked.bin")))
+                .as("a link to the file, not to the link")
                 .isEqualTo(outside.toRealPath());
     }
 }

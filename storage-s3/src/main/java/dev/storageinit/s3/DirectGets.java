@@ -74,7 +74,9 @@ final class DirectGets implements ExecutionInterceptor {
 
     @Override
     public void afterTransmission(Context.AfterTransmission context, ExecutionAttributes attributes) {
-        if (address == null && !unsupported && context.request() instanceof ListObjectsV2Request
+        if (address == null
+                && !unsupported
+                && context.request() instanceof ListObjectsV2Request
                 && context.httpResponse().isSuccessful()) {
             Optional<Address> learned = learn(context.httpRequest());
             if (learned.isPresent()) {
@@ -103,7 +105,8 @@ final class DirectGets implements ExecutionInterceptor {
         }
         String path = listing.encodedPath() == null ? "" : listing.encodedPath();
         String bucketPath = path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
-        return Optional.of(new Address(listing.protocol(), listing.host(), listing.port(), bucketPath, region, service));
+        return Optional.of(
+                new Address(listing.protocol(), listing.host(), listing.port(), bucketPath, region, service));
     }
 
     /** Sends {@code GET key} with the given headers; the caller checks the status and owns the body. */
@@ -123,17 +126,19 @@ final class DirectGets implements ExecutionInterceptor {
         SdkHttpRequest request = unsigned;
         if (a.signed()) {
             request = signer.sign(s -> s.identity(credentials.resolveCredentials())
-                    .request(unsigned)
-                    .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, a.service())
-                    .putProperty(AwsV4HttpSigner.REGION_NAME, a.region())
-                    // S3 signs the path as sent: no normalisation, no second encoding
-                    .putProperty(AwsV4HttpSigner.NORMALIZE_PATH, false)
-                    .putProperty(AwsV4HttpSigner.DOUBLE_URL_ENCODE, false)).request();
+                            .request(unsigned)
+                            .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, a.service())
+                            .putProperty(AwsV4HttpSigner.REGION_NAME, a.region())
+                            // S3 signs the path as sent: no normalisation, no second encoding
+                            .putProperty(AwsV4HttpSigner.NORMALIZE_PATH, false)
+                            .putProperty(AwsV4HttpSigner.DOUBLE_URL_ENCODE, false))
+                    .request();
         }
-        ExecutableHttpRequest call = http.prepareRequest(HttpExecuteRequest.builder().request(request).build());
+        ExecutableHttpRequest call = http.prepareRequest(
+                HttpExecuteRequest.builder().request(request).build());
         HttpExecuteResponse response = call.call();
-        AbortableInputStream body = response.responseBody()
-                .orElseGet(() -> AbortableInputStream.create(InputStream.nullInputStream()));
+        AbortableInputStream body =
+                response.responseBody().orElseGet(() -> AbortableInputStream.create(InputStream.nullInputStream()));
         return new Response(response.httpResponse(), body);
     }
 

@@ -43,9 +43,9 @@ final class S3Clients {
     static Built build(S3Settings settings, String shownUri, int concurrency) throws ConfigurationException {
         // the extra CA bundles only matter for https: a plain-http endpoint does not pay for parsing them
         boolean https = settings.endpoint == null || "https".equalsIgnoreCase(settings.endpoint.getScheme());
-        TrustManager[] trust = settings.caBundles.isEmpty() || !settings.verifySsl || !https ? null
-                : TrustBundles.trustManagers(shownUri, settings.caBundles,
-                        "AWS_CA_BUNDLE or CA_BUNDLE_CONFIGMAP_NAME");
+        TrustManager[] trust = settings.caBundles.isEmpty() || !settings.verifySsl || !https
+                ? null
+                : TrustBundles.trustManagers(shownUri, settings.caBundles, "AWS_CA_BUNDLE or CA_BUNDLE_CONFIGMAP_NAME");
         SdkHttpClient http = httpClient(settings, trust, concurrency);
         AwsCredentialsProvider credentials = credentials(settings);
         DirectGets direct = new DirectGets(http, credentials);
@@ -73,17 +73,18 @@ final class S3Clients {
             return new Built(b.build(), http, credentials, direct);
         } catch (RuntimeException e) {
             http.close();
-            throw new ConfigurationException(shownUri, "cannot build the S3 client (" + settings.describe() + "): "
-                    + e.getMessage(), e);
+            throw new ConfigurationException(
+                    shownUri, "cannot build the S3 client (" + settings.describe() + "): " + e.getMessage(), e);
         }
     }
 
     static AwsCredentialsProvider credentials(S3Settings s) {
         switch (s.credentialsMode) {
             case STATIC:
-                return StaticCredentialsProvider.create(s.sessionToken == null
-                        ? AwsBasicCredentials.create(s.accessKeyId, s.secretAccessKey)
-                        : AwsSessionCredentials.create(s.accessKeyId, s.secretAccessKey, s.sessionToken));
+                return StaticCredentialsProvider.create(
+                        s.sessionToken == null
+                                ? AwsBasicCredentials.create(s.accessKeyId, s.secretAccessKey)
+                                : AwsSessionCredentials.create(s.accessKeyId, s.secretAccessKey, s.sessionToken));
             case ANONYMOUS:
                 return AnonymousCredentialsProvider.create();
             case WEB_IDENTITY:
@@ -95,7 +96,9 @@ final class S3Clients {
                 }
                 return w.build();
             case PROFILE:
-                return ProfileCredentialsProvider.builder().profileName(s.profile).build();
+                return ProfileCredentialsProvider.builder()
+                        .profileName(s.profile)
+                        .build();
             case DEFAULT_CHAIN:
             default:
                 return DefaultCredentialsProvider.builder().build();

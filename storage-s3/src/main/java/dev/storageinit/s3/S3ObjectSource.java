@@ -56,6 +56,7 @@ final class S3ObjectSource implements ObjectSource {
     private final String shown;
     /** False once we know the bucket's ETags are not MD5s (SSE-KMS or SSE-C objects). */
     private volatile boolean etagIsMd5 = true;
+
     private volatile boolean probed;
 
     S3ObjectSource(S3Clients.Built client, S3Settings settings, String shown) {
@@ -100,11 +101,12 @@ final class S3ObjectSource implements ObjectSource {
         long size = o.size() == null ? 0 : o.size();
         Checksum checksum = etagChecksum(etag);
         boolean md5 = checksum != null && checksum.algorithm() == Checksum.Algorithm.MD5;
-        boolean multipart = etag != null && MULTIPART_ETAG.matcher(unquote(etag)).matches();
+        boolean multipart =
+                etag != null && MULTIPART_ETAG.matcher(unquote(etag)).matches();
         boolean verifiableFull = o.checksumType() == ChecksumType.FULL_OBJECT
                 && (o.checksumAlgorithm().contains(ChecksumAlgorithm.CRC32_C)
-                || o.checksumAlgorithm().contains(ChecksumAlgorithm.CRC32)
-                || o.checksumAlgorithm().contains(ChecksumAlgorithm.SHA256));
+                        || o.checksumAlgorithm().contains(ChecksumAlgorithm.CRC32)
+                        || o.checksumAlgorithm().contains(ChecksumAlgorithm.SHA256));
         if (!md5 && size > 0 && (multipart || verifiableFull)) {
             // no MD5 in the ETag: one HEAD for a full-object checksum (S3 gives new multipart objects a CRC64NVME), or
             // the MD5 rclone keeps in the metadata of its multipart uploads (a few large objects per model), before
@@ -159,7 +161,8 @@ final class S3ObjectSource implements ObjectSource {
     }
 
     private HeadObjectResponse head(String key, boolean withChecksums) throws SdkException {
-        HeadObjectRequest.Builder b = HeadObjectRequest.builder().bucket(settings.bucket).key(key);
+        HeadObjectRequest.Builder b =
+                HeadObjectRequest.builder().bucket(settings.bucket).key(key);
         if (withChecksums) {
             b.checksumMode(ChecksumMode.ENABLED);
         }
@@ -198,9 +201,15 @@ final class S3ObjectSource implements ObjectSource {
         if (etag != null && (rclone == null || etag.algorithm() == Checksum.Algorithm.MULTIPART_MD5)) {
             found.add(etag);
         }
-        if (found.isEmpty() && h.eTag() != null && MULTIPART_ETAG.matcher(unquote(h.eTag())).matches()) {
-            LOG.log(System.Logger.Level.WARNING, "{0}: {1}: its multipart ETag is not an MD5 (SSE-KMS or SSE-C) and"
-                    + " the store keeps no other checksum for it: only its size is verified", shown, key);
+        if (found.isEmpty()
+                && h.eTag() != null
+                && MULTIPART_ETAG.matcher(unquote(h.eTag())).matches()) {
+            LOG.log(
+                    System.Logger.Level.WARNING,
+                    "{0}: {1}: its multipart ETag is not an MD5 (SSE-KMS or SSE-C) and"
+                            + " the store keeps no other checksum for it: only its size is verified",
+                    shown,
+                    key);
         }
         return found;
     }
@@ -230,7 +239,8 @@ final class S3ObjectSource implements ObjectSource {
             try {
                 byte[] md5 = java.util.Base64.getDecoder().decode(rcloneMd5.trim());
                 if (md5.length == 16) {
-                    return Checksum.ofHex(Checksum.Algorithm.MD5, java.util.HexFormat.of().formatHex(md5));
+                    return Checksum.ofHex(
+                            Checksum.Algorithm.MD5, java.util.HexFormat.of().formatHex(md5));
                 }
             } catch (IllegalArgumentException e) {
                 // not base64: not rclone's; ignore it
@@ -266,11 +276,14 @@ final class S3ObjectSource implements ObjectSource {
         try {
             r = direct.ready() ? directGet(object.key(), range, pin) : sdkGet(object.key(), range, pin);
         } catch (SdkException e) {
-            if (e instanceof S3Exception && ((S3Exception) e).statusCode() == 404
+            if (e instanceof S3Exception
+                    && ((S3Exception) e).statusCode() == 404
                     && ((S3Exception) e).awsErrorDetails() != null
                     && "NoSuchKey".equals(((S3Exception) e).awsErrorDetails().errorCode())) {
-                throw new IntegrityException(shown, "object changed while downloading: '" + object.key()
-                        + "' was deleted after it was listed", e);
+                throw new IntegrityException(
+                        shown,
+                        "object changed while downloading: '" + object.key() + "' was deleted after it was listed",
+                        e);
             }
             throw errors.map(what, e);
         }
@@ -283,26 +296,38 @@ final class S3ObjectSource implements ObjectSource {
         if (!rangeHonoured || (got != null && got != length)) {
             r.body().abort();
             closeQuietly(r.body());
-            throw TransferException.fatal(shown, what + ": the server answered " + got + " bytes"
-                    + (r.contentRange() == null ? " without a Content-Range" : " (" + r.contentRange() + ")")
-                    + " to a ranged GET", null);
+            throw TransferException.fatal(
+                    shown,
+                    what + ": the server answered " + got + " bytes"
+                            + (r.contentRange() == null ? " without a Content-Range" : " (" + r.contentRange() + ")")
+                            + " to a ranged GET",
+                    null);
         }
         return new RangeStream(r.body(), length, what);
     }
 
     /** A GET's body and the response headers {@link #read} looks at, whichever way it was sent. */
-    private record Opened(AbortableInputStream body, Long contentLength, String contentRange,
-                          String serverSideEncryption, String sseCustomerAlgorithm) {}
+    private record Opened(
+            AbortableInputStream body,
+            Long contentLength,
+            String contentRange,
+            String serverSideEncryption,
+            String sseCustomerAlgorithm) {}
 
     private Opened sdkGet(String key, String range, String pin) throws SdkException {
-        GetObjectRequest.Builder b = GetObjectRequest.builder().bucket(settings.bucket).key(key).range(range);
+        GetObjectRequest.Builder b =
+                GetObjectRequest.builder().bucket(settings.bucket).key(key).range(range);
         if (pin != null) {
             b.ifMatch(pin);
         }
         ResponseInputStream<GetObjectResponse> in = s3.getObject(b.build());
         GetObjectResponse g = in.response();
-        return new Opened(AbortableInputStream.create(in, in), g.contentLength(), g.contentRange(),
-                g.serverSideEncryptionAsString(), g.sseCustomerAlgorithm());
+        return new Opened(
+                AbortableInputStream.create(in, in),
+                g.contentLength(),
+                g.contentRange(),
+                g.serverSideEncryptionAsString(),
+                g.sseCustomerAlgorithm());
     }
 
     private Opened directGet(String key, String range, String pin) throws SdkException {
@@ -317,9 +342,13 @@ final class S3ObjectSource implements ObjectSource {
             throw DirectGets.error(response);
         }
         Long length = h.firstMatchingHeader("Content-Length").map(Long::valueOf).orElse(null);
-        return new Opened(response.body(), length, h.firstMatchingHeader("Content-Range").orElse(null),
+        return new Opened(
+                response.body(),
+                length,
+                h.firstMatchingHeader("Content-Range").orElse(null),
                 h.firstMatchingHeader("x-amz-server-side-encryption").orElse(null),
-                h.firstMatchingHeader("x-amz-server-side-encryption-customer-algorithm").orElse(null));
+                h.firstMatchingHeader("x-amz-server-side-encryption-customer-algorithm")
+                        .orElse(null));
     }
 
     private static void closeQuietly(InputStream in) {

@@ -54,9 +54,12 @@ public final class S3Provider implements StorageProvider {
     public ObjectSource open(ModelUri uri, SourceContext context) throws StorageException {
         String shown = uri.redacted();
         if (!BUCKET.matcher(uri.authority()).matches()) {
-            throw new InvalidUriException(shown, "'" + uri.authority() + "' is not a bucket name; expected "
-                    + uri.scheme() + "://<bucket>/<path> (the endpoint comes from AWS_ENDPOINT_URL, S3_ENDPOINT or "
-                    + RcloneRemote.prefixOf(uri.scheme()) + "ENDPOINT, not from the URI)");
+            throw new InvalidUriException(
+                    shown,
+                    "'" + uri.authority() + "' is not a bucket name; expected "
+                            + uri.scheme()
+                            + "://<bucket>/<path> (the endpoint comes from AWS_ENDPOINT_URL, S3_ENDPOINT or "
+                            + RcloneRemote.prefixOf(uri.scheme()) + "ENDPOINT, not from the URI)");
         }
         S3Settings settings = S3Settings.from(uri, context.settings());
         LOG.log(System.Logger.Level.INFO, () -> shown + ": " + settings.describe());

@@ -41,13 +41,13 @@ final class S3Settings {
     static final String DEFAULT_REGION = "us-east-1";
 
     // Set once by from(); never changed after.
-    RcloneRemote remote;              // the rclone remote of type s3 the scheme names, or null
-    boolean rcloneRemote;             // RCLONE_CONFIG_<REMOTE>_TYPE=s3 present
+    RcloneRemote remote; // the rclone remote of type s3 the scheme names, or null
+    boolean rcloneRemote; // RCLONE_CONFIG_<REMOTE>_TYPE=s3 present
     String bucket;
     String key;
 
     CredentialsMode credentialsMode;
-    String credentialsSource;         // e.g. "RCLONE_CONFIG_S3_ACCESS_KEY_ID/_SECRET_ACCESS_KEY (environment)"
+    String credentialsSource; // e.g. "RCLONE_CONFIG_S3_ACCESS_KEY_ID/_SECRET_ACCESS_KEY (environment)"
     String accessKeyId;
     String secretAccessKey;
     String sessionToken;
@@ -56,7 +56,7 @@ final class S3Settings {
     Path webIdentityTokenFile;
     String profile;
 
-    URI endpoint;                     // null: AWS
+    URI endpoint; // null: AWS
     String endpointSource;
     String region;
     String regionSource;
@@ -134,8 +134,10 @@ final class S3Settings {
             Optional<Setting> secret = rc(in, "SECRET_ACCESS_KEY");
             if (id.isPresent() || secret.isPresent()) {
                 if (id.isEmpty() || secret.isEmpty()) {
-                    throw new ConfigurationException(in.uri(), "rclone remote '" + remote.name() + "' sets only one of "
-                            + remote.variable("ACCESS_KEY_ID") + " and " + remote.variable("SECRET_ACCESS_KEY"));
+                    throw new ConfigurationException(
+                            in.uri(),
+                            "rclone remote '" + remote.name() + "' sets only one of " + remote.variable("ACCESS_KEY_ID")
+                                    + " and " + remote.variable("SECRET_ACCESS_KEY"));
                 }
                 staticKeys(id.get(), secret.get(), rc(in, "SESSION_TOKEN"));
                 return;
@@ -162,7 +164,8 @@ final class S3Settings {
             return;
         }
         if (id.isPresent() != secret.isPresent()) {
-            throw new ConfigurationException(in.uri(),
+            throw new ConfigurationException(
+                    in.uri(),
                     "only one of AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY is set (" + in.description() + ")");
         }
         Optional<Setting> role = in.get("AWS_ROLE_ARN");
@@ -172,8 +175,8 @@ final class S3Settings {
             roleArn = role.get().value();
             webIdentityTokenFile = tokenFile.get();
             roleSessionName = in.string("AWS_ROLE_SESSION_NAME").orElse(null);
-            credentialsSource = "web identity (" + role.get() + " + AWS_WEB_IDENTITY_TOKEN_FILE "
-                    + webIdentityTokenFile + ")";
+            credentialsSource =
+                    "web identity (" + role.get() + " + AWS_WEB_IDENTITY_TOKEN_FILE " + webIdentityTokenFile + ")";
             return;
         }
         Optional<Setting> prof = in.get("AWS_PROFILE");
@@ -219,13 +222,14 @@ final class S3Settings {
         }
         try {
             URI u = new URI(raw);
-            if (u.getHost() == null || !(u.getScheme().equalsIgnoreCase("http") || u.getScheme().equalsIgnoreCase("https"))) {
+            if (u.getHost() == null
+                    || !(u.getScheme().equalsIgnoreCase("http") || u.getScheme().equalsIgnoreCase("https"))) {
                 throw new URISyntaxException(raw, "expected http(s)://host[:port]");
             }
             endpoint = u;
         } catch (URISyntaxException e) {
-            throw new ConfigurationException(in.uri(), "endpoint from " + endpointSource
-                    + " is not an http(s)://host[:port] URL", e);
+            throw new ConfigurationException(
+                    in.uri(), "endpoint from " + endpointSource + " is not an http(s)://host[:port] URL", e);
         }
     }
 
@@ -257,8 +261,9 @@ final class S3Settings {
         if (bundle.isPresent()) {
             Path p = bundle.get().path();
             if (!Files.isReadable(p)) {
-                throw new ConfigurationException(in.uri(), "the CA bundle " + p + " named by " + bundle.get()
-                        + " does not exist or is not readable");
+                throw new ConfigurationException(
+                        in.uri(),
+                        "the CA bundle " + p + " named by " + bundle.get() + " does not exist or is not readable");
             }
             caBundles.add(p);
         }
@@ -266,8 +271,10 @@ final class S3Settings {
         if (cluster.isPresent()) {
             Path p = cluster.get();
             if (!Files.isReadable(p)) {
-                throw new ConfigurationException(in.uri(), "the cluster CA bundle " + p + " (" + TrustBundles.CONFIGMAP_NAME
-                        + " is set, mounted at " + TrustBundles.VOLUME_MOUNT_POINT + ") does not exist or is not readable");
+                throw new ConfigurationException(
+                        in.uri(),
+                        "the cluster CA bundle " + p + " (" + TrustBundles.CONFIGMAP_NAME + " is set, mounted at "
+                                + TrustBundles.VOLUME_MOUNT_POINT + ") does not exist or is not readable");
             }
             if (!caBundles.contains(p)) {
                 caBundles.add(p);

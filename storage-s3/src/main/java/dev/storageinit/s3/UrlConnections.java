@@ -34,12 +34,17 @@ final class UrlConnections {
         keepEnoughIdleConnections(pool);
         if (proxyConfigured()) {
             UrlConnectionHttpClient.Builder b = UrlConnectionHttpClient.builder()
-                    .connectionTimeout(s.connectTimeout).socketTimeout(s.readTimeout);
+                    .connectionTimeout(s.connectTimeout)
+                    .socketTimeout(s.readTimeout);
             if (trust != null) {
                 b.tlsTrustManagersProvider(() -> trust);
             }
-            return b.buildWithDefaults(s.verifySsl ? AttributeMap.empty() : AttributeMap.builder()
-                    .put(SdkHttpConfigurationOption.TRUST_ALL_CERTIFICATES, Boolean.TRUE).build());
+            return b.buildWithDefaults(
+                    s.verifySsl
+                            ? AttributeMap.empty()
+                            : AttributeMap.builder()
+                                    .put(SdkHttpConfigurationOption.TRUST_ALL_CERTIFICATES, Boolean.TRUE)
+                                    .build());
         }
         int connectMillis = (int) Math.min(Integer.MAX_VALUE, s.connectTimeout.toMillis());
         int readMillis = (int) Math.min(Integer.MAX_VALUE, s.readTimeout.toMillis());

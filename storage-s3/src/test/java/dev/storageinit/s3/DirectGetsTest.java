@@ -13,40 +13,58 @@ class DirectGetsTest {
             + "SignedHeaders=host;x-amz-content-sha256;x-amz-date, Signature=0123abcd";
 
     private static SdkHttpRequest.Builder listing(String host, String path) {
-        return SdkHttpRequest.builder().method(SdkHttpMethod.GET).protocol("https").host(host).encodedPath(path)
+        return SdkHttpRequest.builder()
+                .method(SdkHttpMethod.GET)
+                .protocol("https")
+                .host(host)
+                .encodedPath(path)
                 .putRawQueryParameter("list-type", "2");
     }
 
     @Test
     void virtualHostedBucketHasNoPathPrefix() {
         Address a = DirectGets.learn(listing("models.s3.eu-west-3.amazonaws.com", "/")
-                .putHeader("Authorization", SIGNED).build()).orElseThrow();
+                        .putHeader("Authorization", SIGNED)
+                        .build())
+                .orElseThrow();
         assertThat(a).isEqualTo(new Address("https", "models.s3.eu-west-3.amazonaws.com", 443, "", "eu-west-3", "s3"));
         assertThat(a.signed()).isTrue();
     }
 
     @Test
     void pathStyleBucketKeepsItsPathAndPort() {
-        Address a = DirectGets.learn(listing("minio.local", "/models/").port(9000)
-                .putHeader("Authorization", SIGNED).build()).orElseThrow();
+        Address a = DirectGets.learn(listing("minio.local", "/models/")
+                        .port(9000)
+                        .putHeader("Authorization", SIGNED)
+                        .build())
+                .orElseThrow();
         assertThat(a.bucketPath()).isEqualTo("/models");
         assertThat(a.port()).isEqualTo(9000);
-        assertThat(DirectGets.learn(listing("minio.local", "/models").build()).orElseThrow().bucketPath())
+        assertThat(DirectGets.learn(listing("minio.local", "/models").build())
+                        .orElseThrow()
+                        .bucketPath())
                 .isEqualTo("/models");
     }
 
     @Test
     void anUnsignedListingMeansUnsignedReads() {
-        Address a = DirectGets.learn(listing("public.s3.amazonaws.com", "/").build()).orElseThrow();
+        Address a = DirectGets.learn(listing("public.s3.amazonaws.com", "/").build())
+                .orElseThrow();
         assertThat(a.signed()).isFalse();
     }
 
     @Test
     void otherSigningSchemesAreLeftToTheS3Client() {
         assertThat(DirectGets.learn(listing("mrap.accesspoint.s3-global.amazonaws.com", "/")
-                .putHeader("Authorization", "AWS4-ECDSA-P256-SHA256 Credential=AKID/20261126/s3/aws4_request, "
-                        + "SignedHeaders=host, Signature=00").build())).isEmpty();
+                        .putHeader(
+                                "Authorization",
+                                "AWS4-ECDSA-P256-SHA256 Credential=AKID/20261126/s3/aws4_request, "
+                                        + "SignedHeaders=host, Signature=00")
+                        .build()))
+                .isEmpty();
         assertThat(DirectGets.learn(listing("b.s3.amazonaws.com", "/")
-                .putHeader("Authorization", "AWS AKID:signature").build())).isEmpty();
+                        .putHeader("Authorization", "AWS AKID:signature")
+                        .build()))
+                .isEmpty();
     }
 }

@@ -74,17 +74,25 @@ class S3MultipartEtagTest {
     private void upload(String key, int size, int partSize, long seed) {
         byte[] content = S3ProviderTest.bytes(size, seed);
         objects.put(key, content);
-        String uploadId = store.admin.createMultipartUpload(b -> b.bucket(store.bucket).key(key)).uploadId();
+        String uploadId = store.admin
+                .createMultipartUpload(b -> b.bucket(store.bucket).key(key))
+                .uploadId();
         List<CompletedPart> parts = new ArrayList<>();
         for (int off = 0, n = 1; off < size; off += partSize, n++) {
             int number = n;
             byte[] part = Arrays.copyOfRange(content, off, Math.min(size, off + partSize));
-            String etag = store.admin.uploadPart(b -> b.bucket(store.bucket).key(key).uploadId(uploadId)
-                    .partNumber(number), RequestBody.fromBytes(part)).eTag();
+            String etag = store.admin
+                    .uploadPart(
+                            b -> b.bucket(store.bucket)
+                                    .key(key)
+                                    .uploadId(uploadId)
+                                    .partNumber(number),
+                            RequestBody.fromBytes(part))
+                    .eTag();
             parts.add(CompletedPart.builder().partNumber(number).eTag(etag).build());
         }
-        store.admin.completeMultipartUpload(b -> b.bucket(store.bucket).key(key).uploadId(uploadId)
-                .multipartUpload(m -> m.parts(parts)));
+        store.admin.completeMultipartUpload(
+                b -> b.bucket(store.bucket).key(key).uploadId(uploadId).multipartUpload(m -> m.parts(parts)));
     }
 
     /** What S3 computes: the MD5 of the parts' MD5s, then "-" and the number of parts. */
@@ -102,17 +110,25 @@ class S3MultipartEtagTest {
     private DownloadResult download(String uri, Path dest, String endpoint) throws StorageException {
         Map<String, String> env = S3Fixture.kserveEnv(server);
         env.put("AWS_ENDPOINT_URL", endpoint);
-        try (Storage s = Storage.builder().concurrency(4).partSize(MIB).multipartThreshold(MIB)
-                .retryBackoff(Duration.ofMillis(20)).build()) {
-            return s.download(DownloadRequest.builder(uri, dest).settings(CredentialSource.of(env)).build());
+        try (Storage s = Storage.builder()
+                .concurrency(4)
+                .partSize(MIB)
+                .multipartThreshold(MIB)
+                .retryBackoff(Duration.ofMillis(20))
+                .build()) {
+            return s.download(DownloadRequest.builder(uri, dest)
+                    .settings(CredentialSource.of(env))
+                    .build());
         }
     }
 
     private void assertDownloaded(String folder, Path dest) throws Exception {
         for (Map.Entry<String, byte[]> e : objects.entrySet()) {
             if (e.getKey().startsWith(folder + "/")) {
-                assertThat(S3ProviderTest.md5(Files.readAllBytes(dest.resolve(e.getKey().substring(folder.length() + 1)))))
-                        .as(e.getKey()).isEqualTo(S3ProviderTest.md5(e.getValue()));
+                assertThat(S3ProviderTest.md5(
+                                Files.readAllBytes(dest.resolve(e.getKey().substring(folder.length() + 1)))))
+                        .as(e.getKey())
+                        .isEqualTo(S3ProviderTest.md5(e.getValue()));
             }
         }
     }
@@ -120,15 +136,22 @@ class S3MultipartEtagTest {
     @Test
     void theMultipartEtagIsListedAsAChecksum() throws Exception {
         Map<String, RemoteObject> listed = new HashMap<>();
-        try (ObjectSource source = new S3Provider().open(ModelUri.parse(store.uri("mp")),
-                new SourceContext(store.settings(), 4))) {
+        try (ObjectSource source =
+                new S3Provider().open(ModelUri.parse(store.uri("mp")), new SourceContext(store.settings(), 4))) {
             source.list("mp/", o -> listed.put(o.key(), o));
         }
-        Map<String, Integer> partSizes = Map.of("mp/five.bin", 5 * MIB, "mp/eight.bin", 8 * MIB,
-                "mp/sixteen.bin", 16 * MIB, "mp/second-guess.bin", 5 * MIB);
+        Map<String, Integer> partSizes = Map.of(
+                "mp/five.bin",
+                5 * MIB,
+                "mp/eight.bin",
+                8 * MIB,
+                "mp/sixteen.bin",
+                16 * MIB,
+                "mp/second-guess.bin",
+                5 * MIB);
         for (Map.Entry<String, Integer> e : partSizes.entrySet()) {
-            Checksum expected = Checksum.ofHex(Checksum.Algorithm.MULTIPART_MD5,
-                    multipartEtag(objects.get(e.getKey()), e.getValue()));
+            Checksum expected = Checksum.ofHex(
+                    Checksum.Algorithm.MULTIPART_MD5, multipartEtag(objects.get(e.getKey()), e.getValue()));
             assertThat(listed.get(e.getKey()).checksums()).as(e.getKey()).containsExactly(expected);
             assertThat(S3ObjectSource.unquote(listed.get(e.getKey()).version())).isEqualTo(expected.hex());
         }

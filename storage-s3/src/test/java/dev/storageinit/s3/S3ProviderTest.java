@@ -80,23 +80,35 @@ class S3ProviderTest {
     }
 
     private DownloadResult download(String uri, Path dest, Map<String, String> env) throws StorageException {
-        try (Storage s = Storage.builder().concurrency(4).partSize(1 << 20).multipartThreshold(1 << 20)
-                .retryBackoff(java.time.Duration.ofMillis(20)).build()) {
-            return s.download(DownloadRequest.builder(uri, dest).settings(CredentialSource.of(env)).build());
+        try (Storage s = Storage.builder()
+                .concurrency(4)
+                .partSize(1 << 20)
+                .multipartThreshold(1 << 20)
+                .retryBackoff(java.time.Duration.ofMillis(20))
+                .build()) {
+            return s.download(DownloadRequest.builder(uri, dest)
+                    .settings(CredentialSource.of(env))
+                    .build());
         }
     }
 
     private void assertModel(Path dest) throws IOException {
         List<String> files;
         try (Stream<Path> walk = Files.walk(dest)) {
-            files = walk.filter(Files::isRegularFile).map(p -> dest.relativize(p).toString())
-                    .filter(p -> !p.startsWith(".storage-initializer")).sorted().collect(Collectors.toList());
+            files = walk.filter(Files::isRegularFile)
+                    .map(p -> dest.relativize(p).toString())
+                    .filter(p -> !p.startsWith(".storage-initializer"))
+                    .sorted()
+                    .collect(Collectors.toList());
         }
-        assertThat(files).containsExactlyInAnyOrderElementsOf(
-                model.keySet().stream().map(k -> k.substring("model/".length())).collect(Collectors.toList()));
+        assertThat(files)
+                .containsExactlyInAnyOrderElementsOf(model.keySet().stream()
+                        .map(k -> k.substring("model/".length()))
+                        .collect(Collectors.toList()));
         for (Map.Entry<String, byte[]> e : model.entrySet()) {
             assertThat(Files.readAllBytes(dest.resolve(e.getKey().substring("model/".length()))))
-                    .as(e.getKey()).isEqualTo(e.getValue());
+                    .as(e.getKey())
+                    .isEqualTo(e.getValue());
         }
     }
 
@@ -128,7 +140,8 @@ class S3ProviderTest {
         env.put("S3_MAX_FILE_CONCURRENCY", "0");
         assertThatThrownBy(() -> download(store.uri("model"), temp.resolve("zero"), env))
                 .isInstanceOf(dev.storageinit.ConfigurationException.class)
-                .hasMessage(store.uri("model") + ": S3_MAX_FILE_CONCURRENCY (settings map) must be a whole number >= 1, got '0'");
+                .hasMessage(store.uri("model")
+                        + ": S3_MAX_FILE_CONCURRENCY (settings map) must be a whole number >= 1, got '0'");
     }
 
     @Test
@@ -144,7 +157,8 @@ class S3ProviderTest {
         // the registry claims rclone remotes by the providers' rcloneTypes()
         StorageProvider p = new S3Provider();
         dev.storageinit.internal.ProviderRegistry registry = dev.storageinit.internal.ProviderRegistry.of(List.of(p));
-        assertThat(registry.select(ModelUri.parse(uri), CredentialSource.of(env))).isSameAs(p);
+        assertThat(registry.select(ModelUri.parse(uri), CredentialSource.of(env)))
+                .isSameAs(p);
         assertThatThrownBy(() -> registry.select(ModelUri.parse(uri), CredentialSource.none()))
                 .isInstanceOf(dev.storageinit.InvalidUriException.class);
         Map<String, String> gcsRemote = Map.of("RCLONE_CONFIG_MINIO_TYPE", "google cloud storage");
@@ -173,7 +187,8 @@ class S3ProviderTest {
         assertThatThrownBy(() -> download(store.uri("model"), temp.resolve("wrong"), env))
                 .isInstanceOf(AccessDeniedException.class)
                 .hasMessageStartingWith(store.uri("model") + ": ")
-                .hasMessageContaining("RCLONE_CONFIG_S3_ACCESS_KEY_ID/RCLONE_CONFIG_S3_SECRET_ACCESS_KEY (settings map)")
+                .hasMessageContaining(
+                        "RCLONE_CONFIG_S3_ACCESS_KEY_ID/RCLONE_CONFIG_S3_SECRET_ACCESS_KEY (settings map)")
                 .hasMessageContaining("SignatureDoesNotMatch")
                 .satisfies(e -> assertThat(messages(e)).doesNotContain("definitely-wrong-secret"));
     }
@@ -189,19 +204,22 @@ class S3ProviderTest {
 
     @Test
     void anonymousAccessToAPublicBucketReadsUnsigned() throws Exception {
-        try (S3Fixture open = new S3Fixture(server, "public-" + ProcessHandle.current().pid())) {
+        try (S3Fixture open =
+                new S3Fixture(server, "public-" + ProcessHandle.current().pid())) {
             open.admin.putBucketAcl(b -> b.bucket(open.bucket).acl(BucketCannedACL.PUBLIC_READ));
             byte[] weights = bytes(2 << 20, 15);
-            Map<String, byte[]> objects = Map.of("m/config.json", "{}".getBytes(StandardCharsets.UTF_8), "m/w.bin", weights);
-            objects.forEach((key, content) -> open.admin.putObject(b -> b.bucket(open.bucket).key(key)
-                    .acl(ObjectCannedACL.PUBLIC_READ), RequestBody.fromBytes(content)));
+            Map<String, byte[]> objects =
+                    Map.of("m/config.json", "{}".getBytes(StandardCharsets.UTF_8), "m/w.bin", weights);
+            objects.forEach((key, content) -> open.admin.putObject(
+                    b -> b.bucket(open.bucket).key(key).acl(ObjectCannedACL.PUBLIC_READ),
+                    RequestBody.fromBytes(content)));
             try (FaultProxy proxy = new FaultProxy(server.port)) {
                 Map<String, String> env = new HashMap<>();
                 env.put("awsAnonymousCredential", "true");
                 env.put("AWS_ENDPOINT_URL", proxy.endpoint());
                 download(open.uri("m"), temp.resolve("public"), env);
-                assertThat(proxy.requestHeads()).isNotEmpty()
-                        .allSatisfy(h -> assertThat(h.toLowerCase()).doesNotContain("authorization:"));
+                assertThat(proxy.requestHeads()).isNotEmpty().allSatisfy(h -> assertThat(h.toLowerCase())
+                        .doesNotContain("authorization:"));
             }
             assertThat(Files.readAllBytes(temp.resolve("public/w.bin"))).isEqualTo(weights);
         }
@@ -267,7 +285,9 @@ class S3ProviderTest {
         Logger jul = Logger.getLogger("dev.storageinit.s3");
         jul.addHandler(h);
         try {
-            download("minio://" + store.bucket + "/model/config.json", temp.resolve("log"),
+            download(
+                    "minio://" + store.bucket + "/model/config.json",
+                    temp.resolve("log"),
                     S3Fixture.rcloneEnv(server, "minio"));
         } finally {
             jul.removeHandler(h);
@@ -289,18 +309,23 @@ class S3ProviderTest {
             env.put("AWS_ENDPOINT_URL", proxy.endpoint());
             download(store.uri("wire/big.bin"), temp.resolve("wire"), env);
             assertThat(Files.readAllBytes(temp.resolve("wire/big.bin"))).isEqualTo(big);
-            List<String> gets = proxy.requestHeads().stream().filter(h -> h.startsWith("GET "))
+            List<String> gets = proxy.requestHeads().stream()
+                    .filter(h -> h.startsWith("GET "))
                     .collect(Collectors.toList());
-            List<String> ranged = gets.stream().filter(h -> h.startsWith("GET /" + store.bucket + "/wire/big.bin"))
+            List<String> ranged = gets.stream()
+                    .filter(h -> h.startsWith("GET /" + store.bucket + "/wire/big.bin"))
                     .collect(Collectors.toList());
-            assertThat(gets).allSatisfy(h -> assertThat(h).startsWith("GET /" + store.bucket).doesNotContain("partNumber"));
+            assertThat(gets)
+                    .allSatisfy(h ->
+                            assertThat(h).startsWith("GET /" + store.bucket).doesNotContain("partNumber"));
             assertThat(ranged).hasSize(6);
             assertThat(ranged).allSatisfy(h -> assertThat(h.toLowerCase())
                     .containsPattern("range: bytes=\\d+-\\d+")
                     .containsPattern("if-match: \"?[0-9a-f]{32}")
                     .contains("host: 127.0.0.1:" + proxy.port())
                     // sent by DirectGets, signed for the region the listing was signed for, not by the S3 client
-                    .containsPattern("authorization: aws4-hmac-sha256 credential=[^/]+/\\d{8}/us-east-1/s3/aws4_request")
+                    .containsPattern(
+                            "authorization: aws4-hmac-sha256 credential=[^/]+/\\d{8}/us-east-1/s3/aws4_request")
                     .doesNotContain("amz-sdk-invocation-id"));
         }
     }
@@ -319,8 +344,11 @@ class S3ProviderTest {
                     assertThat(in.readAllBytes()).isEqualTo(java.util.Arrays.copyOfRange(one, 5, 1005));
                 }
             }
-            assertThat(proxy.requestHeads()).filteredOn(h -> h.startsWith("GET "))
-                    .singleElement().asString().containsIgnoringCase("amz-sdk-invocation-id");
+            assertThat(proxy.requestHeads())
+                    .filteredOn(h -> h.startsWith("GET "))
+                    .singleElement()
+                    .asString()
+                    .containsIgnoringCase("amz-sdk-invocation-id");
         }
     }
 
@@ -376,15 +404,18 @@ class S3ProviderTest {
             assertThatThrownBy(() -> download(store.uri("model"), temp.resolve("slow"), env))
                     .isInstanceOf(TransferException.class)
                     .hasMessageContaining("503 SlowDown")
-                    .satisfies(e -> assertThat(((StorageException) e).isRetryable()).isTrue());
+                    .satisfies(e ->
+                            assertThat(((StorageException) e).isRetryable()).isTrue());
             proxy.failNext(1, 429, "Too Many Requests", "TooManyRequests");
             assertThatThrownBy(() -> download(store.uri("model"), temp.resolve("429"), env))
                     .isInstanceOf(TransferException.class)
-                    .satisfies(e -> assertThat(((StorageException) e).isRetryable()).isTrue());
+                    .satisfies(e ->
+                            assertThat(((StorageException) e).isRetryable()).isTrue());
             proxy.failNext(1, 500, "Internal Server Error", "InternalError");
             assertThatThrownBy(() -> download(store.uri("model"), temp.resolve("500"), env))
                     .isInstanceOf(TransferException.class)
-                    .satisfies(e -> assertThat(((StorageException) e).isRetryable()).isTrue());
+                    .satisfies(e ->
+                            assertThat(((StorageException) e).isRetryable()).isTrue());
             proxy.failNext(1, 403, "Forbidden", "ExpiredToken");
             assertThatThrownBy(() -> download(store.uri("model"), temp.resolve("expired"), env))
                     .isInstanceOf(AccessDeniedException.class)
@@ -407,7 +438,8 @@ class S3ProviderTest {
                     .isInstanceOf(TransferException.class)
                     .hasMessageStartingWith(store.uri("model") + ": ")
                     .hasMessageContaining("HTTP 503 SlowDown: injected SlowDown")
-                    .satisfies(e -> assertThat(((StorageException) e).isRetryable()).isTrue());
+                    .satisfies(e ->
+                            assertThat(((StorageException) e).isRetryable()).isTrue());
 
             proxy.failNextReads(1, 403, "Forbidden", "AccessDenied");
             assertThatThrownBy(() -> download(store.uri("model"), temp.resolve("read-denied"), env))
@@ -422,15 +454,26 @@ class S3ProviderTest {
     private void rcloneMultipart(String key, long seed, String md5Metadata) {
         byte[] part1 = bytes(5 << 20, seed);
         byte[] part2 = bytes(1000, seed + 1);
-        String uploadId = store.admin.createMultipartUpload(b -> b.bucket(store.bucket).key(key)
-                .metadata(Map.of(S3ObjectSource.RCLONE_MD5_METADATA, md5Metadata)))
+        String uploadId = store.admin
+                .createMultipartUpload(b -> b.bucket(store.bucket)
+                        .key(key)
+                        .metadata(Map.of(S3ObjectSource.RCLONE_MD5_METADATA, md5Metadata)))
                 .uploadId();
-        String e1 = store.admin.uploadPart(b -> b.bucket(store.bucket).key(key).uploadId(uploadId).partNumber(1),
-                RequestBody.fromBytes(part1)).eTag();
-        String e2 = store.admin.uploadPart(b -> b.bucket(store.bucket).key(key).uploadId(uploadId).partNumber(2),
-                RequestBody.fromBytes(part2)).eTag();
-        store.admin.completeMultipartUpload(b -> b.bucket(store.bucket).key(key).uploadId(uploadId)
-                .multipartUpload(m -> m.parts(p -> p.partNumber(1).eTag(e1), p -> p.partNumber(2).eTag(e2))));
+        String e1 = store.admin
+                .uploadPart(
+                        b -> b.bucket(store.bucket).key(key).uploadId(uploadId).partNumber(1),
+                        RequestBody.fromBytes(part1))
+                .eTag();
+        String e2 = store.admin
+                .uploadPart(
+                        b -> b.bucket(store.bucket).key(key).uploadId(uploadId).partNumber(2),
+                        RequestBody.fromBytes(part2))
+                .eTag();
+        store.admin.completeMultipartUpload(b -> b.bucket(store.bucket)
+                .key(key)
+                .uploadId(uploadId)
+                .multipartUpload(m -> m.parts(
+                        p -> p.partNumber(1).eTag(e1), p -> p.partNumber(2).eTag(e2))));
     }
 
     @Test
@@ -440,16 +483,20 @@ class S3ProviderTest {
         byte[] whole = java.util.Arrays.copyOf(part1, part1.length + part2.length);
         System.arraycopy(part2, 0, whole, part1.length, part2.length);
         String md5 = md5(whole);
-        rcloneMultipart("rcmp/ok/w.bin", 30,
+        rcloneMultipart(
+                "rcmp/ok/w.bin",
+                30,
                 java.util.Base64.getEncoder().encodeToString(HexFormat.of().parseHex(md5)));
-        try (ObjectSource source = new S3Provider().open(ModelUri.parse(store.uri("rcmp/ok")),
-                new SourceContext(store.settings(), 4))) {
+        try (ObjectSource source =
+                new S3Provider().open(ModelUri.parse(store.uri("rcmp/ok")), new SourceContext(store.settings(), 4))) {
             List<RemoteObject> listed = new ArrayList<>();
             source.list("rcmp/ok/", listed::add);
             assertThat(listed).singleElement().satisfies(o -> {
                 assertThat(o.version()).contains("-2");
-                assertThat(o.checksums()).containsExactly(Checksum.ofHex(Checksum.Algorithm.MD5, md5),
-                        Checksum.ofHex(Checksum.Algorithm.MULTIPART_MD5, S3ObjectSource.unquote(o.version())));
+                assertThat(o.checksums())
+                        .containsExactly(
+                                Checksum.ofHex(Checksum.Algorithm.MD5, md5),
+                                Checksum.ofHex(Checksum.Algorithm.MULTIPART_MD5, S3ObjectSource.unquote(o.version())));
             });
         }
         download(store.uri("rcmp/ok"), temp.resolve("rcmp-ok"), S3Fixture.kserveEnv(server));
@@ -473,23 +520,29 @@ class S3ProviderTest {
         // HEAD path is exercised through a single object: stat() prefers the CRC64NVME to the ETag's MD5. A
         // mismatch is the engine's (TransferEngineTest)
         byte[] content = bytes(300_000, 50);
-        dev.storageinit.internal.Digests.Digest crc = dev.storageinit.internal.Digests.create(Checksum.Algorithm.CRC64NVME);
+        dev.storageinit.internal.Digests.Digest crc =
+                dev.storageinit.internal.Digests.create(Checksum.Algorithm.CRC64NVME);
         crc.update(content, 0, content.length);
         String crcHex = crc.hex();
-        String crcBase64 = java.util.Base64.getEncoder().encodeToString(HexFormat.of().parseHex(crcHex));
-        store.admin.putObject(b -> b.bucket(store.bucket).key("crc64/ok.bin").checksumCRC64NVME(crcBase64),
+        String crcBase64 =
+                java.util.Base64.getEncoder().encodeToString(HexFormat.of().parseHex(crcHex));
+        store.admin.putObject(
+                b -> b.bucket(store.bucket).key("crc64/ok.bin").checksumCRC64NVME(crcBase64),
                 RequestBody.fromBytes(content));
-        try (ObjectSource source = new S3Provider().open(ModelUri.parse(store.uri("crc64/ok.bin")),
-                new SourceContext(store.settings(), 4))) {
-            assertThat(source.stat("crc64/ok.bin")).get().extracting(RemoteObject::checksum)
+        try (ObjectSource source = new S3Provider()
+                .open(ModelUri.parse(store.uri("crc64/ok.bin")), new SourceContext(store.settings(), 4))) {
+            assertThat(source.stat("crc64/ok.bin"))
+                    .get()
+                    .extracting(RemoteObject::checksum)
                     .isEqualTo(Checksum.ofHex(Checksum.Algorithm.CRC64NVME, crcHex));
         }
         download(store.uri("crc64/ok.bin"), temp.resolve("crc64-ok"), S3Fixture.kserveEnv(server));
         assertThat(Files.readAllBytes(temp.resolve("crc64-ok/ok.bin"))).isEqualTo(content);
 
         // s3proxy refuses a PutObject whose CRC64NVME does not match, so it agrees with ours
-        assertThatThrownBy(() -> store.admin.putObject(b -> b.bucket(store.bucket).key("crc64/bad.bin")
-                .checksumCRC64NVME("AAAAAAAAAAE="), RequestBody.fromBytes(content)))
+        assertThatThrownBy(() -> store.admin.putObject(
+                        b -> b.bucket(store.bucket).key("crc64/bad.bin").checksumCRC64NVME("AAAAAAAAAAE="),
+                        RequestBody.fromBytes(content)))
                 .isInstanceOf(software.amazon.awssdk.services.s3.model.S3Exception.class)
                 .satisfies(e -> assertThat(((software.amazon.awssdk.services.s3.model.S3Exception) e).statusCode())
                         .isEqualTo(400));
@@ -524,24 +577,45 @@ class S3ProviderTest {
         store.put("sums/single.bin", one);
         byte[] part1 = bytes(5 << 20, 11);
         byte[] part2 = bytes(1000, 12);
-        String uploadId = store.admin.createMultipartUpload(b -> b.bucket(store.bucket).key("sums/multi.bin")).uploadId();
-        String e1 = store.admin.uploadPart(b -> b.bucket(store.bucket).key("sums/multi.bin").uploadId(uploadId)
-                .partNumber(1), RequestBody.fromBytes(part1)).eTag();
-        String e2 = store.admin.uploadPart(b -> b.bucket(store.bucket).key("sums/multi.bin").uploadId(uploadId)
-                .partNumber(2), RequestBody.fromBytes(part2)).eTag();
-        store.admin.completeMultipartUpload(b -> b.bucket(store.bucket).key("sums/multi.bin").uploadId(uploadId)
-                .multipartUpload(m -> m.parts(p -> p.partNumber(1).eTag(e1), p -> p.partNumber(2).eTag(e2))));
+        String uploadId = store.admin
+                .createMultipartUpload(b -> b.bucket(store.bucket).key("sums/multi.bin"))
+                .uploadId();
+        String e1 = store.admin
+                .uploadPart(
+                        b -> b.bucket(store.bucket)
+                                .key("sums/multi.bin")
+                                .uploadId(uploadId)
+                                .partNumber(1),
+                        RequestBody.fromBytes(part1))
+                .eTag();
+        String e2 = store.admin
+                .uploadPart(
+                        b -> b.bucket(store.bucket)
+                                .key("sums/multi.bin")
+                                .uploadId(uploadId)
+                                .partNumber(2),
+                        RequestBody.fromBytes(part2))
+                .eTag();
+        store.admin.completeMultipartUpload(b -> b.bucket(store.bucket)
+                .key("sums/multi.bin")
+                .uploadId(uploadId)
+                .multipartUpload(m -> m.parts(
+                        p -> p.partNumber(1).eTag(e1), p -> p.partNumber(2).eTag(e2))));
 
-        try (ObjectSource source = new S3Provider().open(ModelUri.parse(store.uri("sums")),
-                new SourceContext(store.settings(), 4))) {
+        try (ObjectSource source =
+                new S3Provider().open(ModelUri.parse(store.uri("sums")), new SourceContext(store.settings(), 4))) {
             Map<String, RemoteObject> listed = new HashMap<>();
             source.list("sums/", o -> listed.put(o.key(), o));
             assertThat(listed.get("sums/single.bin").checksum())
                     .isEqualTo(Checksum.ofHex(Checksum.Algorithm.MD5, md5(one)));
             assertThat(listed.get("sums/multi.bin").version()).contains("-2");
-            assertThat(listed.get("sums/multi.bin").checksums()).containsExactly(Checksum.ofHex(
-                    Checksum.Algorithm.MULTIPART_MD5, S3ObjectSource.unquote(listed.get("sums/multi.bin").version())));
-            assertThat(source.stat("sums/single.bin")).get().extracting(RemoteObject::checksum)
+            assertThat(listed.get("sums/multi.bin").checksums())
+                    .containsExactly(Checksum.ofHex(
+                            Checksum.Algorithm.MULTIPART_MD5,
+                            S3ObjectSource.unquote(listed.get("sums/multi.bin").version())));
+            assertThat(source.stat("sums/single.bin"))
+                    .get()
+                    .extracting(RemoteObject::checksum)
                     .isEqualTo(Checksum.ofHex(Checksum.Algorithm.MD5, md5(one)));
             assertThat(source.stat("sums/absent.bin")).isEmpty();
         }

@@ -71,9 +71,18 @@ final class S3ProxyServer implements AutoCloseable {
         }
         Path log = dir.resolve("s3proxy.log");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> cmd = new ArrayList<>(List.of(java, "-Xmx256m", "-XX:+UseSerialGC",
-                "-jar", jar.toAbsolutePath().toString(), "--properties", conf.toString()));
-        Process process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        List<String> cmd = new ArrayList<>(List.of(
+                java,
+                "-Xmx256m",
+                "-XX:+UseSerialGC",
+                "-jar",
+                jar.toAbsolutePath().toString(),
+                "--properties",
+                conf.toString()));
+        Process process = new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
         S3ProxyServer server = new S3ProxyServer(port, keystore != null, dir, process, log);
         server.awaitListening();
         return server;

@@ -61,8 +61,12 @@ class S3SettingsTest {
         assertThat(s.connectTimeout).isEqualTo(Duration.ofMillis(2500));
         assertThat(s.readTimeout).isEqualTo(Duration.ofSeconds(7));
         assertThat(s.maxAttempts).isEqualTo(9);
-        assertThat(s.describe()).contains("AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (settings map) with a session token")
-                .contains("S3_ENDPOINT").doesNotContain("s3cr3t").doesNotContain("tok3n").doesNotContain("AKID");
+        assertThat(s.describe())
+                .contains("AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (settings map) with a session token")
+                .contains("S3_ENDPOINT")
+                .doesNotContain("s3cr3t")
+                .doesNotContain("tok3n")
+                .doesNotContain("AKID");
         assertThat(s.toString()).doesNotContain("s3cr3t");
     }
 
@@ -74,11 +78,14 @@ class S3SettingsTest {
         assertThat(parse("s3://b/m", Map.of("S3_ENDPOINT", "h:1", "AWS_ENDPOINT_URL", "http://e:2")).endpoint)
                 .hasToString("http://e:2");
         assertThat(parse("s3://b/m", Map.of("AWS_ENDPOINT_URL_S3", "http://s:3", "AWS_ENDPOINT_URL", "http://e:2"))
-                .endpoint).hasToString("http://s:3");
+                        .endpoint)
+                .hasToString("http://s:3");
         assertThat(parse("s3://b/m", Map.of("AWS_ENDPOINT_URL", "https://s3.eu-west-1.amazonaws.com")).pathStyle)
-                .as("an AWS endpoint stays virtual-hosted").isFalse();
+                .as("an AWS endpoint stays virtual-hosted")
+                .isFalse();
         assertThatThrownBy(() -> parse("s3://b/m", Map.of("AWS_ENDPOINT_URL", "ftp://x")))
-                .isInstanceOf(ConfigurationException.class).hasMessageContaining("AWS_ENDPOINT_URL");
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("AWS_ENDPOINT_URL");
     }
 
     @Test
@@ -87,12 +94,18 @@ class S3SettingsTest {
         assertThat(parse("s3://b/m", env).pathStyle).isTrue();
         env.put("S3_USER_VIRTUAL_BUCKET", "true");
         assertThat(parse("s3://b/m", env).pathStyle).isFalse();
-        Map<String, String> rclone = new HashMap<>(Map.of("RCLONE_CONFIG_S3_TYPE", "s3",
-                "RCLONE_CONFIG_S3_ENDPOINT", "h:1", "RCLONE_CONFIG_S3_FORCE_PATH_STYLE", "false"));
+        Map<String, String> rclone = new HashMap<>(Map.of(
+                "RCLONE_CONFIG_S3_TYPE",
+                "s3",
+                "RCLONE_CONFIG_S3_ENDPOINT",
+                "h:1",
+                "RCLONE_CONFIG_S3_FORCE_PATH_STYLE",
+                "false"));
         S3Settings s = parse("s3://b/m", rclone);
         assertThat(s.endpoint).hasToString("https://h:1");
         assertThat(s.pathStyle).isFalse();
-        assertThat(parse("s3://b/m", Map.of("S3_USE_ACCELERATE", "true")).accelerate).isTrue();
+        assertThat(parse("s3://b/m", Map.of("S3_USE_ACCELERATE", "true")).accelerate)
+                .isTrue();
     }
 
     @Test
@@ -110,7 +123,9 @@ class S3SettingsTest {
         assertThat(s.rcloneRemote).isTrue();
         assertThat(s.accessKeyId).isEqualTo("rk");
         assertThat(s.region).isEqualTo("ap-south-1");
-        assertThat(s.endpoint).as("the remote sets no endpoint: the KServe one fills in").hasToString("http://kserve:1");
+        assertThat(s.endpoint)
+                .as("the remote sets no endpoint: the KServe one fills in")
+                .hasToString("http://kserve:1");
         assertThat(s.credentialsSource).startsWith("RCLONE_CONFIG_MY_REMOTE_ACCESS_KEY_ID/");
         // the plain s3:// scheme ignores another remote's fields
         S3Settings plain = parse("s3://b/m", env);
@@ -120,45 +135,65 @@ class S3SettingsTest {
 
     @Test
     void credentialModes() throws Exception {
-        assertThat(parse("s3://b/m", Map.of("awsAnonymousCredential", "true", "AWS_ACCESS_KEY_ID", "a",
-                "AWS_SECRET_ACCESS_KEY", "s")).credentialsMode).isEqualTo(S3Settings.CredentialsMode.ANONYMOUS);
-        S3Settings web = parse("s3://b/m", Map.of("AWS_ROLE_ARN", "arn:aws:iam::1:role/r",
-                "AWS_WEB_IDENTITY_TOKEN_FILE", "/var/run/secrets/eks/token"));
+        assertThat(parse(
+                                "s3://b/m",
+                                Map.of(
+                                        "awsAnonymousCredential",
+                                        "true",
+                                        "AWS_ACCESS_KEY_ID",
+                                        "a",
+                                        "AWS_SECRET_ACCESS_KEY",
+                                        "s"))
+                        .credentialsMode)
+                .isEqualTo(S3Settings.CredentialsMode.ANONYMOUS);
+        S3Settings web = parse(
+                "s3://b/m",
+                Map.of(
+                        "AWS_ROLE_ARN",
+                        "arn:aws:iam::1:role/r",
+                        "AWS_WEB_IDENTITY_TOKEN_FILE",
+                        "/var/run/secrets/eks/token"));
         assertThat(web.credentialsMode).isEqualTo(S3Settings.CredentialsMode.WEB_IDENTITY);
         assertThat(web.credentialsSource).contains("web identity").contains("AWS_ROLE_ARN");
         assertThat(parse("s3://b/m", Map.of("AWS_PROFILE", "dev")).credentialsMode)
                 .isEqualTo(S3Settings.CredentialsMode.PROFILE);
         assertThatThrownBy(() -> parse("s3://b/m", Map.of("AWS_ACCESS_KEY_ID", "a")))
-                .isInstanceOf(ConfigurationException.class).hasMessageContaining("AWS_SECRET_ACCESS_KEY");
-        assertThatThrownBy(() -> parse("s3://b/m", Map.of("RCLONE_CONFIG_S3_TYPE", "s3",
-                "RCLONE_CONFIG_S3_SECRET_ACCESS_KEY", "x")))
-                .isInstanceOf(ConfigurationException.class).hasMessageContaining("RCLONE_CONFIG_S3_ACCESS_KEY_ID")
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("AWS_SECRET_ACCESS_KEY");
+        assertThatThrownBy(() -> parse(
+                        "s3://b/m", Map.of("RCLONE_CONFIG_S3_TYPE", "s3", "RCLONE_CONFIG_S3_SECRET_ACCESS_KEY", "x")))
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("RCLONE_CONFIG_S3_ACCESS_KEY_ID")
                 .satisfies(e -> assertThat(e.getMessage()).doesNotContain("=x"));
     }
 
     @Test
     void badTuningValuesAreConfigurationErrors() {
         assertThatThrownBy(() -> parse("s3://b/m", Map.of("S3_MAX_ATTEMPTS", "zero")))
-                .isInstanceOf(ConfigurationException.class).hasMessageContaining("S3_MAX_ATTEMPTS");
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("S3_MAX_ATTEMPTS");
         assertThatThrownBy(() -> parse("s3://b/m", Map.of("S3_READ_TIMEOUT", "-1")))
-                .isInstanceOf(ConfigurationException.class).hasMessageContaining("S3_READ_TIMEOUT");
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("S3_READ_TIMEOUT");
     }
 
     @Test
     void flagsFollowTheOneTruthyRuleAndAnythingElseNamesTheVariable() throws Exception {
         assertThat(parse("s3://b/m", Map.of("S3_VERIFY_SSL", "off")).verifySsl).isFalse();
-        assertThat(parse("s3://b/m", Map.of("S3_USE_ACCELERATE", "YES")).accelerate).isTrue();
+        assertThat(parse("s3://b/m", Map.of("S3_USE_ACCELERATE", "YES")).accelerate)
+                .isTrue();
         assertThatThrownBy(() -> parse("s3://b/m", Map.of("S3_VERIFY_SSL", "maybe")))
                 .isInstanceOf(ConfigurationException.class)
                 .hasMessageStartingWith("s3://b/m: S3_VERIFY_SSL (settings map) must be one of");
-        assertThat(parse("my-s3://b/m", Map.of("RCLONE_CONFIG_MY_S3_TYPE", "s3", "RCLONE_CONFIG_MY_S3_ENV_AUTH",
-                "on")).credentialsMode).isEqualTo(S3Settings.CredentialsMode.DEFAULT_CHAIN);
+        assertThat(parse("my-s3://b/m", Map.of("RCLONE_CONFIG_MY_S3_TYPE", "s3", "RCLONE_CONFIG_MY_S3_ENV_AUTH", "on"))
+                        .credentialsMode)
+                .isEqualTo(S3Settings.CredentialsMode.DEFAULT_CHAIN);
     }
 
     @Test
     void badBucketIsAnInvalidUriNamingTheExpectedForm() {
-        assertThatThrownBy(() -> new S3Provider().open(ModelUri.parse("s3://host:9000/bucket/m"),
-                new SourceContext(CredentialSource.none(), 1)))
+        assertThatThrownBy(() -> new S3Provider()
+                        .open(ModelUri.parse("s3://host:9000/bucket/m"), new SourceContext(CredentialSource.none(), 1)))
                 .isInstanceOf(InvalidUriException.class)
                 .hasMessageStartingWith("s3://host:9000/bucket/m: ")
                 .hasMessageContaining("s3://<bucket>/<path>");

@@ -43,23 +43,54 @@ class S3TlsTest {
         certDir = Files.createTempDirectory("s3-tls");
         Path keystore = certDir.resolve("server.p12");
         pem = certDir.resolve("server.pem");
-        keytool("-genkeypair", "-alias", "s3proxy", "-keyalg", "RSA", "-keysize", "2048", "-validity", "2",
-                "-dname", "CN=127.0.0.1", "-ext", "SAN=ip:127.0.0.1,dns:localhost",
-                "-storetype", "PKCS12", "-keystore", keystore.toString(), "-storepass", "changeit", "-keypass", "changeit");
-        keytool("-exportcert", "-rfc", "-alias", "s3proxy", "-keystore", keystore.toString(), "-storepass", "changeit",
-                "-file", pem.toString());
+        keytool(
+                "-genkeypair",
+                "-alias",
+                "s3proxy",
+                "-keyalg",
+                "RSA",
+                "-keysize",
+                "2048",
+                "-validity",
+                "2",
+                "-dname",
+                "CN=127.0.0.1",
+                "-ext",
+                "SAN=ip:127.0.0.1,dns:localhost",
+                "-storetype",
+                "PKCS12",
+                "-keystore",
+                keystore.toString(),
+                "-storepass",
+                "changeit",
+                "-keypass",
+                "changeit");
+        keytool(
+                "-exportcert",
+                "-rfc",
+                "-alias",
+                "s3proxy",
+                "-keystore",
+                keystore.toString(),
+                "-storepass",
+                "changeit",
+                "-file",
+                pem.toString());
         server = S3ProxyServer.start(keystore, "changeit");
         // the admin client trusts everything: it only seeds the bucket
         try (var admin = software.amazon.awssdk.services.s3.S3Client.builder()
                 .endpointOverride(java.net.URI.create(server.endpoint()))
                 .region(software.amazon.awssdk.regions.Region.US_EAST_1)
                 .forcePathStyle(true)
-                .requestChecksumCalculation(software.amazon.awssdk.core.checksums.RequestChecksumCalculation.WHEN_REQUIRED)
+                .requestChecksumCalculation(
+                        software.amazon.awssdk.core.checksums.RequestChecksumCalculation.WHEN_REQUIRED)
                 .credentialsProvider(software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
                         software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create(
                                 S3ProxyServer.IDENTITY, S3ProxyServer.CREDENTIAL)))
-                .httpClient(UrlConnectionHttpClient.builder().buildWithDefaults(AttributeMap.builder()
-                        .put(SdkHttpConfigurationOption.TRUST_ALL_CERTIFICATES, Boolean.TRUE).build()))
+                .httpClient(UrlConnectionHttpClient.builder()
+                        .buildWithDefaults(AttributeMap.builder()
+                                .put(SdkHttpConfigurationOption.TRUST_ALL_CERTIFICATES, Boolean.TRUE)
+                                .build()))
                 .build()) {
             admin.createBucket(b -> b.bucket(BUCKET));
             admin.putObject(b -> b.bucket(BUCKET).key("m/config.json"), RequestBody.fromString("{}"));
@@ -98,7 +129,8 @@ class S3TlsTest {
 
     private void download(Map<String, String> env, Path dest) throws StorageException {
         try (Storage s = Storage.builder().concurrency(4).build()) {
-            s.download(DownloadRequest.builder("s3://" + BUCKET + "/m", dest).settings(CredentialSource.of(env))
+            s.download(DownloadRequest.builder("s3://" + BUCKET + "/m", dest)
+                    .settings(CredentialSource.of(env))
                     .build());
         }
     }

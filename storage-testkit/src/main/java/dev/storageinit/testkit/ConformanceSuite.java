@@ -82,7 +82,8 @@ public abstract class ConformanceSuite {
 
     @BeforeEach
     final void newPrefix(TestInfo info) {
-        base = "c" + PREFIXES.incrementAndGet() + "-" + info.getTestMethod().map(m -> m.getName()).orElse("t") + "/";
+        base = "c" + PREFIXES.incrementAndGet() + "-"
+                + info.getTestMethod().map(m -> m.getName()).orElse("t") + "/";
     }
 
     /** The destination of a download; override to test another file system (jimfs). */
@@ -127,7 +128,9 @@ public abstract class ConformanceSuite {
 
     protected DownloadResult download(String path, Path dest, CredentialSource credentials) throws StorageException {
         try (Storage s = storage().build()) {
-            return s.download(DownloadRequest.builder(store.uri(path), dest).settings(credentials).build());
+            return s.download(DownloadRequest.builder(store.uri(path), dest)
+                    .settings(credentials)
+                    .build());
         }
     }
 
@@ -135,7 +138,9 @@ public abstract class ConformanceSuite {
     protected static List<String> files(Path dir) throws IOException {
         try (Stream<Path> walk = Files.walk(dir)) {
             return walk.filter(Files::isRegularFile)
-                    .map(p -> dir.relativize(p).toString().replace(dir.getFileSystem().getSeparator(), "/"))
+                    .map(p -> dir.relativize(p)
+                            .toString()
+                            .replace(dir.getFileSystem().getSeparator(), "/"))
                     .filter(p -> !p.startsWith(".storage-initializer"))
                     .sorted()
                     .collect(Collectors.toList());
@@ -254,8 +259,13 @@ public abstract class ConformanceSuite {
 
     @Test
     void keysWithSpacesHashPercentAndUnicode() throws Exception {
-        List<String> names = List.of("with space.txt", "hash#1.txt", "pct%20x.txt", "plus+sign.txt",
-                "unicodé-日本語.txt", "dir with space/inner#%.txt");
+        List<String> names = List.of(
+                "with space.txt",
+                "hash#1.txt",
+                "pct%20x.txt",
+                "plus+sign.txt",
+                "unicodé-日本語.txt",
+                "dir with space/inner#%.txt");
         Map<String, byte[]> objects = new LinkedHashMap<>();
         for (int i = 0; i < names.size(); i++) {
             objects.put(base + "odd key/" + names.get(i), text("content " + i));
@@ -289,7 +299,8 @@ public abstract class ConformanceSuite {
                 .isInstanceOf(UnsafePathException.class)
                 .hasMessageContaining("escaped.txt");
         try (Stream<Path> walk = Files.walk(outer.getParent())) {
-            assertThat(walk.filter(p -> p.getFileName() != null && p.getFileName().toString().equals("escaped.txt")))
+            assertThat(walk.filter(p -> p.getFileName() != null
+                            && p.getFileName().toString().equals("escaped.txt")))
                     .isEmpty();
         }
         assertThat(manifestOf(dest)).contains("\"complete\":false");
@@ -326,7 +337,8 @@ public abstract class ConformanceSuite {
         }
         try (Stream<Path> top = Files.list(dest)) {
             assertThat(top.filter(Files::isRegularFile).map(p -> p.getFileName().toString()))
-                    .as("the top level holds the model's own files only").containsExactly("model.json");
+                    .as("the top level holds the model's own files only")
+                    .containsExactly("model.json");
         }
     }
 
@@ -344,11 +356,13 @@ public abstract class ConformanceSuite {
     void missingContainerIsNotFound() throws Exception {
         Path dest = newDestination("nobucket");
         assertThatThrownBy(() -> {
-            try (Storage s = storage().build()) {
-                s.download(DownloadRequest.builder(store.missingContainerUri(), dest).settings(store.settings())
-                        .build());
-            }
-        }).isInstanceOf(NotFoundException.class);
+                    try (Storage s = storage().build()) {
+                        s.download(DownloadRequest.builder(store.missingContainerUri(), dest)
+                                .settings(store.settings())
+                                .build());
+                    }
+                })
+                .isInstanceOf(NotFoundException.class);
     }
 
     @Test
@@ -356,7 +370,9 @@ public abstract class ConformanceSuite {
         store.put(base + "secret/a.txt", text("a"));
         var wrong = store.wrongCredentials();
         if (wrong.isEmpty()) {
-            assertThat(store.settings().description()).as("a store without authentication").isNotNull();
+            assertThat(store.settings().description())
+                    .as("a store without authentication")
+                    .isNotNull();
             download(base + "secret", newDestination("noauth"));
             return;
         }
@@ -374,7 +390,9 @@ public abstract class ConformanceSuite {
         store.put(base + "trace/a.txt", text("a"));
         var wrong = store.wrongCredentials();
         if (wrong.isEmpty()) {
-            assertThat(store.settings().description()).as("a store without authentication").isNotNull();
+            assertThat(store.settings().description())
+                    .as("a store without authentication")
+                    .isNotNull();
             return;
         }
         String secret = wrong.get().get(store.wrongCredentialsVariable()).orElseThrow();
@@ -425,9 +443,14 @@ public abstract class ConformanceSuite {
                 }
             }
         };
-        try (Storage s = storage().listener(cutter).partSize(256 << 10).multipartThreshold(256 << 10).build()) {
+        try (Storage s = storage()
+                .listener(cutter)
+                .partSize(256 << 10)
+                .multipartThreshold(256 << 10)
+                .build()) {
             assertThatThrownBy(() -> s.download(DownloadRequest.builder(store.uri(base + "int"), dest)
-                    .settings(store.settings()).build()))
+                            .settings(store.settings())
+                            .build()))
                     .isInstanceOf(TransferException.class)
                     .hasMessageContaining("simulated crash");
         }
@@ -453,16 +476,21 @@ public abstract class ConformanceSuite {
         store.put(base + "large/weights.bin", big);
         RecordingProvider recording = new RecordingProvider(provider());
         Path dest = newDestination("large");
-        try (Storage s = storage().providers(List.of(recording)).partSize(1 << 20).multipartThreshold(1 << 20)
+        try (Storage s = storage()
+                .providers(List.of(recording))
+                .partSize(1 << 20)
+                .multipartThreshold(1 << 20)
                 .build()) {
-            s.download(DownloadRequest.builder(store.uri(base + "large"), dest).settings(store.settings())
+            s.download(DownloadRequest.builder(store.uri(base + "large"), dest)
+                    .settings(store.settings())
                     .build());
         }
         assertThat(sha256(dest.resolve("weights.bin"))).isEqualTo(sha256(content));
         List<RecordingProvider.Read> reads = recording.reads();
         assertThat(reads).hasSizeGreaterThanOrEqualTo(10);
         assertThat(reads).allSatisfy(r -> assertThat(r.length()).isLessThanOrEqualTo(1 << 20));
-        assertThat(reads.stream().mapToLong(RecordingProvider.Read::length).sum()).isEqualTo(content.length);
+        assertThat(reads.stream().mapToLong(RecordingProvider.Read::length).sum())
+                .isEqualTo(content.length);
     }
 
     @Test
@@ -484,10 +512,15 @@ public abstract class ConformanceSuite {
             }
         };
         Path dest = newDestination("pinned");
-        try (Storage s = storage().concurrency(1).partSize(256 << 10).multipartThreshold(256 << 10)
-                .listener(replaceOnFirstBytes).build()) {
+        try (Storage s = storage()
+                .concurrency(1)
+                .partSize(256 << 10)
+                .multipartThreshold(256 << 10)
+                .listener(replaceOnFirstBytes)
+                .build()) {
             assertThatThrownBy(() -> s.download(DownloadRequest.builder(store.uri(base + "pinned"), dest)
-                    .settings(store.settings()).build()))
+                            .settings(store.settings())
+                            .build()))
                     .isInstanceOf(IntegrityException.class)
                     .hasMessageStartingWith(ModelUri.redact(store.uri(base + "pinned")));
         }
@@ -505,7 +538,9 @@ public abstract class ConformanceSuite {
         if (store.port().isPresent()) {
             return true;
         }
-        assertThat(provider().name()).as("only volumes are reached without a network").isEqualTo("pvc");
+        assertThat(provider().name())
+                .as("only volumes are reached without a network")
+                .isEqualTo("pvc");
         return false;
     }
 
@@ -520,11 +555,16 @@ public abstract class ConformanceSuite {
         store.put(base + name + "/w.bin", content);
         Path dest = newDestination(name);
         try (FaultProxy proxy = new FaultProxy(store.port().getAsInt());
-                Storage s = storage().concurrency(2).partSize(1 << 20).multipartThreshold(1 << 20)
-                        .retryBackoff(Duration.ofMillis(10)).build()) {
+                Storage s = storage()
+                        .concurrency(2)
+                        .partSize(1 << 20)
+                        .multipartThreshold(1 << 20)
+                        .retryBackoff(Duration.ofMillis(10))
+                        .build()) {
             fault.arm(proxy);
             DownloadRequest request = DownloadRequest.builder(store.uri(base + name), dest)
-                    .settings(store.settingsThrough(proxy.endpoint())).build();
+                    .settings(store.settingsThrough(proxy.endpoint()))
+                    .build();
             s.download(request);
             done.check(proxy);
         }
@@ -534,8 +574,9 @@ public abstract class ConformanceSuite {
     @Test
     void aConnectionCutMidRangeIsResumedToIdenticalBytes() throws Exception {
         if (networked()) {
-            downloadThroughFault("cut", proxy -> proxy.cutAfter(300_000, 3),
-                    proxy -> assertThat(proxy.cutsDone()).as("connections were cut mid-body").isPositive());
+            downloadThroughFault("cut", proxy -> proxy.cutAfter(300_000, 3), proxy -> assertThat(proxy.cutsDone())
+                    .as("connections were cut mid-body")
+                    .isPositive());
         }
     }
 
@@ -545,12 +586,14 @@ public abstract class ConformanceSuite {
             return;
         }
         if (store.rangeHeaderCanBeDropped()) {
-            downloadThroughFault("norange", FaultProxy::ignoreRanges,
-                    proxy -> assertThat(proxy.rangesDropped()).as("ranged reads lost their range").isPositive());
+            downloadThroughFault("norange", FaultProxy::ignoreRanges, proxy -> assertThat(proxy.rangesDropped())
+                    .as("ranged reads lost their range")
+                    .isPositive());
             return;
         }
-        assertThatThrownBy(() -> downloadThroughFault("signedrange", FaultProxy::ignoreRanges, proxy -> { }))
-                .as("the server refuses a request whose signed Range is gone").isInstanceOf(StorageException.class);
+        assertThatThrownBy(() -> downloadThroughFault("signedrange", FaultProxy::ignoreRanges, proxy -> {}))
+                .as("the server refuses a request whose signed Range is gone")
+                .isInstanceOf(StorageException.class);
         assertThat(files(newDestination("signedrange"))).isEmpty();
     }
 
@@ -559,7 +602,8 @@ public abstract class ConformanceSuite {
         if (!networked()) {
             return;
         }
-        Done answered = proxy -> assertThat(proxy.cannedSent()).as("the errors were answered").isEqualTo(2);
+        Done answered = proxy ->
+                assertThat(proxy.cannedSent()).as("the errors were answered").isEqualTo(2);
         downloadThroughFault("busy503", proxy -> proxy.failNextRangedReads(2, 503, "Service Unavailable"), answered);
         downloadThroughFault("busy429", proxy -> proxy.failNextRangedReads(2, 429, "Too Many Requests"), answered);
         downloadThroughFault("busy500", proxy -> proxy.failNextRangedReads(2, 500, "Internal Server Error"), answered);

@@ -17,12 +17,12 @@ import java.util.Locale;
 import java.util.Queue;
 import java.util.Random;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.function.Predicate;
-import java.util.regex.Pattern;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
+import java.util.regex.Pattern;
 
 /**
  * A TCP proxy on 127.0.0.1 between a provider and its store's server (s3proxy, Azurite, the GCS fixture) that can
@@ -44,12 +44,14 @@ public final class FaultProxy implements AutoCloseable {
 
     /** Connections still to cut, and after how many response bytes. */
     private final AtomicInteger cutsLeft = new AtomicInteger();
+
     private volatile long cutAfter = Long.MAX_VALUE;
     private volatile boolean stallInsteadOfCut;
     private final AtomicInteger cutsDone = new AtomicInteger();
 
     /** Requests still to answer with {@link #cannedResponse}. */
     private final AtomicInteger cannedLeft = new AtomicInteger();
+
     private final AtomicInteger cannedSent = new AtomicInteger();
     private volatile String cannedResponse;
     private volatile Predicate<String> cannedFor = head -> true;
@@ -58,10 +60,12 @@ public final class FaultProxy implements AutoCloseable {
     private volatile boolean dropRange;
     /** A request's range header: {@code Range}, or Azure's {@code x-ms-range}. */
     private static final Pattern RANGE_HEADER = Pattern.compile("(?im)^(x-ms-)?range:[^\r\n]*\r\n");
+
     private final AtomicInteger rangesDropped = new AtomicInteger();
 
     /** Ranged-read responses (206) still to corrupt, one random bit each; null random: responses are not parsed. */
     private final AtomicInteger flipsLeft = new AtomicInteger();
+
     private final AtomicInteger flipsDone = new AtomicInteger();
     private volatile Random flips;
 
@@ -143,8 +147,12 @@ public final class FaultProxy implements AutoCloseable {
      * {@code x-ms-range} header), whatever the store: its listings and metadata requests go through.
      */
     public void failNextRangedReads(int times, int status, String reason) {
-        failNext(times, status, reason, reason.replace(" ", ""), head -> head.startsWith("GET ")
-                && RANGE_HEADER.matcher(head).find());
+        failNext(
+                times,
+                status,
+                reason,
+                reason.replace(" ", ""),
+                head -> head.startsWith("GET ") && RANGE_HEADER.matcher(head).find());
     }
 
     private void failNext(int times, int status, String reason, String code, Predicate<String> which) {
@@ -178,7 +186,8 @@ public final class FaultProxy implements AutoCloseable {
     }
 
     private void serve(Socket client) {
-        try (client; Socket upstream = new Socket(InetAddress.getLoopbackAddress(), upstreamPort)) {
+        try (client;
+                Socket upstream = new Socket(InetAddress.getLoopbackAddress(), upstreamPort)) {
             sockets.add(upstream);
             client.setTcpNoDelay(true);
             upstream.setTcpNoDelay(true);

@@ -116,8 +116,13 @@ public final class SecretLeaks implements AutoCloseable {
 
     /** As {@link #download(String, Path, Map)}, with any credential source. */
     public StorageException download(String uri, Path dir, CredentialSource settings) {
-        try (Storage storage = Storage.builder().concurrency(2).maxAttempts(1).listener(listener()).build()) {
-            storage.download(DownloadRequest.builder(uri, dir).settings(settings).build());
+        try (Storage storage = Storage.builder()
+                .concurrency(2)
+                .maxAttempts(1)
+                .listener(listener())
+                .build()) {
+            storage.download(
+                    DownloadRequest.builder(uri, dir).settings(settings).build());
             return null;
         } catch (StorageException e) {
             add("thrown " + render(e));
@@ -143,9 +148,16 @@ public final class SecretLeaks implements AutoCloseable {
         for (String secret : secrets) {
             for (String trace : traces(secret)) {
                 int at = all.indexOf(trace);
-                assertThat(at).as("a trace of a secret (%s) leaked:%n...%s...", printable(trace),
-                        at < 0 ? "" : printable(all.substring(Math.max(0, at - 300),
-                                Math.min(all.length(), at + trace.length() + 100)))).isNegative();
+                assertThat(at)
+                        .as(
+                                "a trace of a secret (%s) leaked:%n...%s...",
+                                printable(trace),
+                                at < 0
+                                        ? ""
+                                        : printable(all.substring(
+                                                Math.max(0, at - 300),
+                                                Math.min(all.length(), at + trace.length() + 100))))
+                        .isNegative();
             }
         }
     }

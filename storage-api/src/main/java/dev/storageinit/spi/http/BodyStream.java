@@ -119,7 +119,8 @@ public final class BodyStream extends BlockReadStream implements Flow.Subscriber
 
     /** Whether {@link #fill()} would return data without waiting. */
     private boolean availableNow() {
-        return (current != null && current.hasRemaining()) || (pending != null && pending.hasNext())
+        return (current != null && current.hasRemaining())
+                || (pending != null && pending.hasNext())
                 || (!done && queue.peek() instanceof List);
     }
 
@@ -179,9 +180,13 @@ public final class BodyStream extends BlockReadStream implements Flow.Subscriber
             if (item == null) {
                 cancel();
                 done = true;
-                throw TransferException.retryable(uri, what + ": no data from the server for "
-                        + secondsOf(timeoutNanos) + " s" + (timeoutSetting == null ? "" : " (" + timeoutSetting + ")")
-                        + "; the connection was dropped", null);
+                throw TransferException.retryable(
+                        uri,
+                        what + ": no data from the server for "
+                                + secondsOf(timeoutNanos) + " s"
+                                + (timeoutSetting == null ? "" : " (" + timeoutSetting + ")")
+                                + "; the connection was dropped",
+                        null);
             }
             if (item == END) {
                 done = true;

@@ -69,7 +69,8 @@ public final class HttpText {
                 return new long[] {-1, -1, total};
             }
             int dash = span.indexOf('-');
-            return new long[] {Long.parseLong(span.substring(0, dash)), Long.parseLong(span.substring(dash + 1)), total};
+            return new long[] {Long.parseLong(span.substring(0, dash)), Long.parseLong(span.substring(dash + 1)), total
+            };
         } catch (RuntimeException e) {
             return null;
         }
@@ -84,15 +85,19 @@ public final class HttpText {
         byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
         for (int i = 0; i < bytes.length; i++) {
             int c = bytes[i] & 0xff;
-            boolean keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-                    || "-._~!$&'()*+,;=:@/".indexOf(c) >= 0 || (query && c == '?');
+            boolean keep = (c >= 'a' && c <= 'z')
+                    || (c >= 'A' && c <= 'Z')
+                    || (c >= '0' && c <= '9')
+                    || "-._~!$&'()*+,;=:@/".indexOf(c) >= 0
+                    || (query && c == '?');
             if (c == '%' && i + 2 < bytes.length && isHex(bytes[i + 1]) && isHex(bytes[i + 2])) {
                 keep = true;
             }
             if (keep) {
                 sb.append((char) c);
             } else {
-                sb.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
+                sb.append('%')
+                        .append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
                         .append(Character.toUpperCase(Character.forDigit(c & 15, 16)));
             }
         }

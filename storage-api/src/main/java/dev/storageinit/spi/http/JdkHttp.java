@@ -1,8 +1,8 @@
 package dev.storageinit.spi.http;
 
 import dev.storageinit.ConfigurationException;
-import dev.storageinit.spi.support.Redactor;
 import dev.storageinit.spi.SourceContext;
+import dev.storageinit.spi.support.Redactor;
 import dev.storageinit.spi.support.Settings;
 import dev.storageinit.spi.support.TrustBundles;
 import java.io.Closeable;
@@ -59,8 +59,8 @@ public final class JdkHttp implements Closeable {
         int threads = Math.max(2, Math.min(concurrency + 2, 256));
         int id = CLIENTS.incrementAndGet();
         AtomicInteger n = new AtomicInteger();
-        ThreadPoolExecutor executor = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS,
-                new LinkedBlockingQueue<>(), r -> {
+        ThreadPoolExecutor executor =
+                new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
                     Thread t = new Thread(r, "storage-http-" + id + "-" + n.incrementAndGet());
                     t.setDaemon(true);
                     return t;
@@ -83,10 +83,14 @@ public final class JdkHttp implements Closeable {
         if (bundle.isEmpty()) {
             return null;
         }
-        SSLContext ctx = TrustBundles.trustingDefaultsAnd(settings.uri(), List.of(bundle.get()),
-                TrustBundles.CONFIGMAP_NAME + " is set");
-        LOG.log(Level.INFO, "{0}: trusting the certificates in {1} besides the default ones ({2} is set)",
-                settings.uri(), bundle.get(), TrustBundles.CONFIGMAP_NAME);
+        SSLContext ctx = TrustBundles.trustingDefaultsAnd(
+                settings.uri(), List.of(bundle.get()), TrustBundles.CONFIGMAP_NAME + " is set");
+        LOG.log(
+                Level.INFO,
+                "{0}: trusting the certificates in {1} besides the default ones ({2} is set)",
+                settings.uri(),
+                bundle.get(),
+                TrustBundles.CONFIGMAP_NAME);
         return ctx;
     }
 

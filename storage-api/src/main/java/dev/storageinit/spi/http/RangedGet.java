@@ -5,8 +5,8 @@ import dev.storageinit.IntegrityException;
 import dev.storageinit.ModelUri;
 import dev.storageinit.StorageException;
 import dev.storageinit.TransferException;
-import dev.storageinit.spi.support.Redactor;
 import dev.storageinit.spi.support.Failures;
+import dev.storageinit.spi.support.Redactor;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.ConnectException;
@@ -83,8 +83,10 @@ public final class RangedGet {
         this.connectSetting = b.connectSetting;
         this.readSetting = b.readSetting;
         this.rangeHeader = b.rangeHeader;
-        this.refusal = b.refusal != null ? b.refusal : (r, what) -> failures.forStatus(r.status(), what,
-                "HTTP " + r.status() + " from " + HttpText.host(r.location()), "none", null);
+        this.refusal = b.refusal != null
+                ? b.refusal
+                : (r, what) -> failures.forStatus(
+                        r.status(), what, "HTTP " + r.status() + " from " + HttpText.host(r.location()), "none", null);
     }
 
     /**
@@ -202,15 +204,19 @@ public final class RangedGet {
         String etag = r.header("ETag").orElse(null);
         if (part.etag() != null && etag != null && !opaque(etag).equals(opaque(part.etag()))) {
             r.discard();
-            throw new IntegrityException(failures.uri(), what + ": the file changed on the server during the "
-                    + "download (ETag " + part.etag() + " became " + etag + ")");
+            throw new IntegrityException(
+                    failures.uri(),
+                    what + ": the file changed on the server during the " + "download (ETag " + part.etag() + " became "
+                            + etag + ")");
         }
         if (s == 206) {
             long[] range = HttpText.contentRange(r.headers());
             if (range == null || range[0] != part.offset() || (range[2] >= 0 && range[2] != part.size())) {
                 r.discard();
-                throw new IntegrityException(failures.uri(), what + ": the server answered with range "
-                        + r.header("Content-Range").orElse("(none)") + "; the file may have changed");
+                throw new IntegrityException(
+                        failures.uri(),
+                        what + ": the server answered with range "
+                                + r.header("Content-Range").orElse("(none)") + "; the file may have changed");
             }
             return r.body(what, part.length());
         }
@@ -218,11 +224,16 @@ public final class RangedGet {
         OptionalLong len = HttpText.contentLength(r.headers());
         if (len.isPresent() && len.getAsLong() != part.size()) {
             r.discard();
-            throw new IntegrityException(failures.uri(), what + ": the file is now " + len.getAsLong()
-                    + " bytes, it was " + part.size() + " when the download started");
+            throw new IntegrityException(
+                    failures.uri(),
+                    what + ": the file is now " + len.getAsLong() + " bytes, it was " + part.size()
+                            + " when the download started");
         }
         if (part.sendRange()) {
-            LOG.log(Level.DEBUG, "{0}: {1}: the server ignored the range and sent the whole object", failures.uri(),
+            LOG.log(
+                    Level.DEBUG,
+                    "{0}: {1}: the server ignored the range and sent the whole object",
+                    failures.uri(),
                     what);
         }
         BodyStream body = r.body(what, part.length());
@@ -231,7 +242,8 @@ public final class RangedGet {
                 body.skipExactly(part.offset());
             } catch (IOException e) {
                 body.close();
-                throw e instanceof StorageException ? (StorageException) e
+                throw e instanceof StorageException
+                        ? (StorageException) e
                         : TransferException.retryable(failures.uri(), what + ": " + e.getMessage(), e);
             }
         }
@@ -263,7 +275,8 @@ public final class RangedGet {
             }
             HttpRequest.Builder b;
             try {
-                b = HttpRequest.newBuilder(current).timeout(readTimeout)
+                b = HttpRequest.newBuilder(current)
+                        .timeout(readTimeout)
                         .method(method, HttpRequest.BodyPublishers.noBody());
                 for (Map.Entry<String, String> e : request.headers().entrySet()) {
                     b.setHeader(e.getKey(), e.getValue());
@@ -280,40 +293,49 @@ public final class RangedGet {
             r.discard();
             String location = raw.headers().firstValue("Location").orElse(null);
             if (location == null) {
-                throw TransferException.fatal(failures.uri(), "HTTP " + s + " redirect from "
-                        + HttpText.host(current) + " without a Location", null);
+                throw TransferException.fatal(
+                        failures.uri(),
+                        "HTTP " + s + " redirect from " + HttpText.host(current) + " without a Location",
+                        null);
             }
             if (hop >= MAX_REDIRECTS) {
-                throw TransferException.fatal(failures.uri(), "more than " + MAX_REDIRECTS + " redirects (last to "
-                        + ModelUri.redact(location) + ")", null);
+                throw TransferException.fatal(
+                        failures.uri(),
+                        "more than " + MAX_REDIRECTS + " redirects (last to " + ModelUri.redact(location) + ")",
+                        null);
             }
             URI next;
             try {
                 next = current.resolve(HttpText.parseLenient(location));
             } catch (URISyntaxException | IllegalArgumentException e) {
-                throw TransferException.fatal(failures.uri(), "HTTP " + s + " redirect to an invalid URL "
-                        + ModelUri.redact(location), e);
+                throw TransferException.fatal(
+                        failures.uri(), "HTTP " + s + " redirect to an invalid URL " + ModelUri.redact(location), e);
             }
-            if (next.getScheme() == null || !(next.getScheme().equalsIgnoreCase("http")
-                    || next.getScheme().equalsIgnoreCase("https")) || next.getHost() == null) {
-                throw TransferException.fatal(failures.uri(), "HTTP " + s + " redirect to a non-http URL "
-                        + ModelUri.redact(location), null);
+            if (next.getScheme() == null
+                    || !(next.getScheme().equalsIgnoreCase("http")
+                            || next.getScheme().equalsIgnoreCase("https"))
+                    || next.getHost() == null) {
+                throw TransferException.fatal(
+                        failures.uri(), "HTTP " + s + " redirect to a non-http URL " + ModelUri.redact(location), null);
             }
             LOG.log(Level.DEBUG, "{0}: HTTP {1} redirect to {2}", failures.uri(), s, ModelUri.redact(next.toString()));
             current = next;
         }
     }
 
-    private HttpResponse<Flow.Publisher<List<ByteBuffer>>> exchange(String method, URI current,
-            HttpRequest.Builder b) throws StorageException {
+    private HttpResponse<Flow.Publisher<List<ByteBuffer>>> exchange(String method, URI current, HttpRequest.Builder b)
+            throws StorageException {
         String what = method + " " + HttpText.host(current);
         try {
             return http.client().send(b.build(), HttpResponse.BodyHandlers.ofPublisher());
         } catch (HttpConnectTimeoutException e) {
             throw TransferException.retryable(failures.uri(), what + ": connect timed out" + named(connectSetting), e);
         } catch (HttpTimeoutException e) {
-            throw TransferException.retryable(failures.uri(), what + ": no response within "
-                    + BodyStream.secondsOf(readTimeout.toNanos()) + " s" + named(readSetting), e);
+            throw TransferException.retryable(
+                    failures.uri(),
+                    what + ": no response within " + BodyStream.secondsOf(readTimeout.toNanos()) + " s"
+                            + named(readSetting),
+                    e);
         } catch (ConnectException e) {
             throw TransferException.retryable(failures.uri(), what + ": cannot connect: " + e, e);
         } catch (IOException e) {
@@ -328,8 +350,10 @@ public final class RangedGet {
 
     /** The JDK refused a header or the URL; its message may quote a header value: not repeated. */
     private ConfigurationException refusedByClient(URI current) {
-        return new ConfigurationException(failures.uri(), "cannot send a request to " + HttpText.host(current)
-                + ": the JDK HTTP client refused a header or the URL");
+        return new ConfigurationException(
+                failures.uri(),
+                "cannot send a request to " + HttpText.host(current)
+                        + ": the JDK HTTP client refused a header or the URL");
     }
 
     private static String named(String setting) {

@@ -36,6 +36,7 @@ public final class Failures {
     /** The hint a TLS failure gets unless the provider has a better one. */
     public static final String TLS_HINT = "if the server uses a private CA, set " + TrustBundles.CONFIGMAP_NAME
             + " and mount its cabundle.crt at " + TrustBundles.VOLUME_MOUNT_POINT;
+
     private static final int MAX_LINE = 300;
 
     private final String uri;
@@ -74,16 +75,19 @@ public final class Failures {
         switch (status) {
             case 401:
             case 403:
-                return new AccessDeniedException(uri, what + ": access denied (" + answer + "); credentials: "
-                        + credentials, cause);
+                return new AccessDeniedException(
+                        uri, what + ": access denied (" + answer + "); credentials: " + credentials, cause);
             case 404:
             case 410:
                 return new NotFoundException(uri, what + ": not found (" + answer + ")", cause);
             case 412:
                 return changed(what, answer, cause);
             case 416:
-                return new IntegrityException(uri, what + ": the range is past the end, the object changed while "
-                        + "downloading (" + answer + ")", cause);
+                return new IntegrityException(
+                        uri,
+                        what + ": the range is past the end, the object changed while " + "downloading (" + answer
+                                + ")",
+                        cause);
             default:
                 return new TransferException(uri, what + " failed (" + answer + ")", isRetryableStatus(status), cause);
         }
@@ -116,8 +120,11 @@ public final class Failures {
 
     /** {@code what: TLS failed (reason); hint}, a {@link ConfigurationException}. */
     public ConfigurationException tls(String what, Throwable tls, String hint, Throwable cause) {
-        return new ConfigurationException(uri, what + ": TLS failed (" + firstLine(String.valueOf(tls.getMessage()))
-                + "); " + (hint == null ? TLS_HINT : hint), cause);
+        return new ConfigurationException(
+                uri,
+                what + ": TLS failed (" + firstLine(String.valueOf(tls.getMessage())) + "); "
+                        + (hint == null ? TLS_HINT : hint),
+                cause);
     }
 
     /**
@@ -126,11 +133,13 @@ public final class Failures {
      */
     public static Throwable tlsFailure(Throwable t) {
         for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
-            if (c instanceof CertificateException || c instanceof CertPathValidatorException
+            if (c instanceof CertificateException
+                    || c instanceof CertPathValidatorException
                     || c instanceof CertPathBuilderException) {
                 return c;
             }
-            if (c instanceof SSLException && find(c.getCause(), SocketException.class) == null
+            if (c instanceof SSLException
+                    && find(c.getCause(), SocketException.class) == null
                     && find(c.getCause(), EOFException.class) == null) {
                 return c;
             }
@@ -140,8 +149,10 @@ public final class Failures {
 
     /** Whether {@code t} says this thread was interrupted. */
     public static boolean isInterruption(Throwable t) {
-        return find(t, InterruptedException.class) != null || find(t, ClosedByInterruptException.class) != null
-                || find(t, InterruptedIOException.class) != null && Thread.currentThread().isInterrupted();
+        return find(t, InterruptedException.class) != null
+                || find(t, ClosedByInterruptException.class) != null
+                || find(t, InterruptedIOException.class) != null
+                        && Thread.currentThread().isInterrupted();
     }
 
     /** The first throwable of {@code type} in {@code t}'s cause chain, or null. */

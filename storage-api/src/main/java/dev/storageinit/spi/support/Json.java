@@ -147,11 +147,21 @@ public final class Json {
             }
             char e = s.charAt(i++);
             switch (e) {
-                case 'n': sb.append('\n'); break;
-                case 't': sb.append('\t'); break;
-                case 'r': sb.append('\r'); break;
-                case 'b': sb.append('\b'); break;
-                case 'f': sb.append('\f'); break;
+                case 'n':
+                    sb.append('\n');
+                    break;
+                case 't':
+                    sb.append('\t');
+                    break;
+                case 'r':
+                    sb.append('\r');
+                    break;
+                case 'b':
+                    sb.append('\b');
+                    break;
+                case 'f':
+                    sb.append('\f');
+                    break;
                 case 'u':
                     if (i + 4 > s.length()) {
                         throw error("bad \\u escape");
@@ -159,7 +169,8 @@ public final class Json {
                     sb.append((char) Integer.parseInt(s.substring(i, i + 4), 16));
                     i += 4;
                     break;
-                default: sb.append(e);
+                default:
+                    sb.append(e);
             }
         }
     }

@@ -36,8 +36,7 @@ public record RcloneRemote(String name, String prefix, String type) {
             return Optional.empty();
         }
         String prefix = prefixOf(scheme);
-        return settings.string(prefix + "TYPE")
-                .map(t -> new RcloneRemote(scheme, prefix, t.toLowerCase(Locale.ROOT)));
+        return settings.string(prefix + "TYPE").map(t -> new RcloneRemote(scheme, prefix, t.toLowerCase(Locale.ROOT)));
     }
 
     /** The remote {@code uri}'s scheme names when it is of one of {@code types}. */

@@ -34,6 +34,7 @@ import java.util.regex.Pattern;
 public final class Redactor {
     /** What a secret becomes. */
     private static final String MASK = "***";
+
     private static final int MIN_VALUE = 6;
     private static final int MIN_PART = 8;
     private static final long BUDGET = 4L << 20;
@@ -45,6 +46,7 @@ public final class Redactor {
     /** Names that hold where a secret is (a file, a host), a switch, or nothing secret at all. */
     private static final Pattern NOT_SECRET_NAME =
             Pattern.compile("(?i).*(_FILE|_PATH|_DIR|_HOST|_ENV_AUTH)|GOOGLE_APPLICATION_CREDENTIALS");
+
     private static final Pattern QUERY_SECRET = Pattern.compile("(?i)(?<=[?&;])([A-Za-z0-9_.\\-]*"
             + SECRET_PARAM.pattern().substring(4) + "[A-Za-z0-9_.\\-]*)=(?!\\*\\*\\*)[^&;#\\s\"'<>]+");
     private static final Pattern USERINFO =
@@ -77,7 +79,8 @@ public final class Redactor {
         if (name.regionMatches(true, name.length() - "-headers".length(), "-headers", 0, "-headers".length())) {
             return true;
         }
-        return SECRET_NAME.matcher(name).find() && !NOT_SECRET_NAME.matcher(name).matches();
+        return SECRET_NAME.matcher(name).find()
+                && !NOT_SECRET_NAME.matcher(name).matches();
     }
 
     /** {@code settings}, registering each value it hands out for a secret-like name before returning it. */
@@ -126,7 +129,10 @@ public final class Redactor {
             forms.add(URLEncoder.encode(s, StandardCharsets.UTF_8));
             forms.add(URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20"));
             forms.add(decode(s));
-            forms.add(s.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n").replace("\r", "\\r"));
+            forms.add(s.replace("\\", "\\\\")
+                    .replace("\"", "\\\"")
+                    .replace("\n", "\\n")
+                    .replace("\r", "\\r"));
         }
         synchronized (KNOWN) {
             boolean changed = false;
@@ -140,7 +146,7 @@ public final class Redactor {
                 }
                 KNOWN.put(f, Boolean.TRUE);
             }
-            for (Iterator<String> it = KNOWN.keySet().iterator(); knownChars > BUDGET && it.hasNext();) {
+            for (Iterator<String> it = KNOWN.keySet().iterator(); knownChars > BUDGET && it.hasNext(); ) {
                 knownChars -= it.next().length();
                 it.remove();
                 changed = true;
@@ -243,10 +249,13 @@ public final class Redactor {
         byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
         for (int i = 0; i < bytes.length; i++) {
             int c = bytes[i] & 0xff;
-            boolean escape = c <= 0x20 || c >= 0x7f || "\"<>\\^`{|}".indexOf(c) >= 0
+            boolean escape = c <= 0x20
+                    || c >= 0x7f
+                    || "\"<>\\^`{|}".indexOf(c) >= 0
                     || (c == '%' && !(i + 2 < bytes.length && hex(bytes[i + 1]) >= 0 && hex(bytes[i + 2]) >= 0));
             if (escape) {
-                sb.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
+                sb.append('%')
+                        .append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
                         .append(Character.toUpperCase(Character.forDigit(c & 15, 16)));
             } else {
                 sb.append((char) c);

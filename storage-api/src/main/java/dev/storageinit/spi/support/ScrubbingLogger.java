@@ -36,7 +36,8 @@ final class ScrubbingLogger implements System.Logger {
     public void log(Level level, ResourceBundle bundle, String format, Object... params) {
         if (isLoggable(level)) {
             String pattern = localized(bundle, format);
-            String text = params == null || params.length == 0 || pattern == null || pattern.indexOf('{') < 0 ? pattern
+            String text = params == null || params.length == 0 || pattern == null || pattern.indexOf('{') < 0
+                    ? pattern
                     : MessageFormat.format(pattern, params);
             backend.log(level, (ResourceBundle) null, Redactor.scrub(text), (Throwable) null);
         }

@@ -101,8 +101,8 @@ public final class Setting {
         } catch (NumberFormatException e) {
             // reported below
         }
-        throw invalid("must be a number of seconds " + (zero ? "of 0 or more" : "above 0") + " (at most "
-                + MAX_SECONDS + ")");
+        throw invalid("must be a number of seconds " + (zero ? "of 0 or more" : "above 0") + " (at most " + MAX_SECONDS
+                + ")");
     }
 
     /** A file system path; a leading {@code ~/} is the user's home directory. */
@@ -134,8 +134,10 @@ public final class Setting {
             }
         }
         int last = choices.length - 1;
-        throw invalid("must be " + (last <= 0 ? String.join("", choices)
-                : String.join(", ", java.util.Arrays.copyOf(choices, last)) + " or " + choices[last]));
+        throw invalid("must be "
+                + (last <= 0
+                        ? String.join("", choices)
+                        : String.join(", ", java.util.Arrays.copyOf(choices, last)) + " or " + choices[last]));
     }
 
     /**
@@ -143,8 +145,8 @@ public final class Setting {
      * name is secret-like.
      */
     public ConfigurationException invalid(String problem) {
-        return new ConfigurationException(uri, this + " " + problem
-                + (Redactor.isSecretName(name) ? "" : ", got '" + value + "'"));
+        return new ConfigurationException(
+                uri, this + " " + problem + (Redactor.isSecretName(name) ? "" : ", got '" + value + "'"));
     }
 
     /** {@code NAME (origin)}. */

@@ -53,8 +53,8 @@ public final class Settings {
             origin = raw.isPresent() ? source.describe(name) : null;
         } catch (RuntimeException e) {
             // an unreadable secret file (UncheckedIOException), a failing custom source
-            throw new ConfigurationException(uri, "cannot read setting " + name + " from " + source.description()
-                    + ": " + e.getMessage(), e);
+            throw new ConfigurationException(
+                    uri, "cannot read setting " + name + " from " + source.description() + ": " + e.getMessage(), e);
         }
         return raw.map(v -> new Setting(name, v, origin, uri));
     }

@@ -125,8 +125,11 @@ public final class TrustBundles {
                 certs.addAll(factory.generateCertificates(new ByteArrayInputStream(content)));
             }
         } catch (GeneralSecurityException | IllegalArgumentException e) {
-            throw new ConfigurationException(uri, "CA bundle " + bundle + " (" + origin
-                    + ") holds a certificate that cannot be parsed: " + e.getMessage(), e);
+            throw new ConfigurationException(
+                    uri,
+                    "CA bundle " + bundle + " (" + origin + ") holds a certificate that cannot be parsed: "
+                            + e.getMessage(),
+                    e);
         }
         if (certs.isEmpty()) {
             throw new ConfigurationException(uri, "CA bundle " + bundle + " holds no certificate (" + origin + ")");

@@ -121,9 +121,10 @@ class RangedGetTest {
             URI u = serve(content(header, true));
             RangedGet get = builder(u).rangeHeader(header).build();
             for (long offset : new long[] {0, 1, 65_536, 99_000}) {
-                byte[] got = readAll(get.read(u, new RangedGet.Part(offset, 1000, CONTENT.length, "\"v1\"", null,
-                        true), "r"));
-                assertThat(got).as("%s at %d", header, offset)
+                byte[] got = readAll(
+                        get.read(u, new RangedGet.Part(offset, 1000, CONTENT.length, "\"v1\"", null, true), "r"));
+                assertThat(got)
+                        .as("%s at %d", header, offset)
                         .isEqualTo(Arrays.copyOfRange(CONTENT, (int) offset, (int) offset + 1000));
             }
             http.close();
@@ -135,7 +136,8 @@ class RangedGetTest {
         URI u = serve(content("Range", true));
         RangedGet get = builder(u).build();
         assertThatThrownBy(() -> get.read(u, new RangedGet.Part(10, 10, CONTENT.length + 1, null, null, true), "r"))
-                .isInstanceOf(IntegrityException.class).hasMessageStartingWith(URI_SHOWN)
+                .isInstanceOf(IntegrityException.class)
+                .hasMessageStartingWith(URI_SHOWN)
                 .hasMessageContaining("the file is now 100000 bytes");
     }
 
@@ -143,9 +145,13 @@ class RangedGetTest {
     void aChangedETagIsAnIntegrityError() throws Exception {
         URI u = serve(content("Range", false));
         RangedGet get = builder(u).build();
-        assertThatThrownBy(() -> get.read(u, new RangedGet.Part(0, 10, CONTENT.length, "W/\"v0\"", "yesterday",
-                true), "r")).isInstanceOf(IntegrityException.class).hasMessageContaining("became \"v1\"");
-        assertThat(seen.get(0)).containsEntry("if-unmodified-since", "yesterday").doesNotContainKey("if-match");
+        assertThatThrownBy(() ->
+                        get.read(u, new RangedGet.Part(0, 10, CONTENT.length, "W/\"v0\"", "yesterday", true), "r"))
+                .isInstanceOf(IntegrityException.class)
+                .hasMessageContaining("became \"v1\"");
+        assertThat(seen.get(0))
+                .containsEntry("if-unmodified-since", "yesterday")
+                .doesNotContainKey("if-match");
     }
 
     @Test
@@ -155,15 +161,17 @@ class RangedGetTest {
         RangedGet get = builder(u).build();
         RangedGet.Part part = new RangedGet.Part(0, 10, 100, "\"v1\"", null, true);
         status[0] = 503;
-        assertThatThrownBy(() -> get.read(u, part, "GET a")).isInstanceOfSatisfying(TransferException.class,
-                e -> assertThat(e.isRetryable()).isTrue());
+        assertThatThrownBy(() -> get.read(u, part, "GET a"))
+                .isInstanceOfSatisfying(TransferException.class, e -> assertThat(e.isRetryable())
+                        .isTrue());
         status[0] = 404;
         assertThatThrownBy(() -> get.read(u, part, "GET a")).isInstanceOf(NotFoundException.class);
         status[0] = 412;
         assertThatThrownBy(() -> get.read(u, part, "GET a")).isInstanceOf(IntegrityException.class);
         status[0] = 400;
-        assertThatThrownBy(() -> get.read(u, part, "GET a")).isInstanceOfSatisfying(TransferException.class,
-                e -> assertThat(e.isRetryable()).isFalse());
+        assertThatThrownBy(() -> get.read(u, part, "GET a"))
+                .isInstanceOfSatisfying(TransferException.class, e -> assertThat(e.isRetryable())
+                        .isFalse());
     }
 
     @Test
@@ -173,23 +181,29 @@ class RangedGetTest {
             ex.getResponseHeaders().add("Location", cdn.resolve("/blob").toString());
             send(ex, 302, new byte[0]);
         });
-        RangedGet get = builder(home).signer(new Signer() {
-            @Override
-            public void sign(Request request) {
-                request.set("Authorization", "Bearer home-secret");
-            }
+        RangedGet get = builder(home)
+                .signer(new Signer() {
+                    @Override
+                    public void sign(Request request) {
+                        request.set("Authorization", "Bearer home-secret");
+                    }
 
-            @Override
-            public void signElsewhere(Request request) {
-                request.set("X-Elsewhere", request.uri().getHost());
-            }
-        }).build();
-        byte[] got = readAll(get.read(home.resolve("/model.bin"), new RangedGet.Part(0, 100, CONTENT.length, null,
-                null, true), "r"));
+                    @Override
+                    public void signElsewhere(Request request) {
+                        request.set("X-Elsewhere", request.uri().getHost());
+                    }
+                })
+                .build();
+        byte[] got = readAll(get.read(
+                home.resolve("/model.bin"), new RangedGet.Part(0, 100, CONTENT.length, null, null, true), "r"));
         assertThat(got).isEqualTo(Arrays.copyOf(CONTENT, 100));
         assertThat(seen).hasSize(2);
-        assertThat(seen.get(0)).containsEntry("authorization", "Bearer home-secret").doesNotContainKey("x-elsewhere");
-        assertThat(seen.get(1)).doesNotContainKey("authorization").containsEntry("x-elsewhere", "127.0.0.1")
+        assertThat(seen.get(0))
+                .containsEntry("authorization", "Bearer home-secret")
+                .doesNotContainKey("x-elsewhere");
+        assertThat(seen.get(1))
+                .doesNotContainKey("authorization")
+                .containsEntry("x-elsewhere", "127.0.0.1")
                 .containsEntry("range", "bytes=0-99");
     }
 
@@ -202,7 +216,10 @@ class RangedGetTest {
             out.flush();
             Thread.sleep(5_000);
         });
-        RangedGet get = builder(u).readTimeout(Duration.ofMillis(400)).timeoutSettings(null, "X_READ_TIMEOUT").build();
+        RangedGet get = builder(u)
+                .readTimeout(Duration.ofMillis(400))
+                .timeoutSettings(null, "X_READ_TIMEOUT")
+                .build();
         long started = System.nanoTime();
         InputStream in = get.read(u, new RangedGet.Part(0, CONTENT.length, CONTENT.length, null, null, false), "r");
         assertThatThrownBy(() -> readAll(in)).isInstanceOfSatisfying(TransferException.class, e -> {
@@ -226,7 +243,8 @@ class RangedGetTest {
     @Test
     void anEmptyRangeSendsNothing() throws Exception {
         URI u = serve(content("Range", false));
-        assertThat(readAll(builder(u).build().read(u, new RangedGet.Part(0, 0, 0, null, null, true), "r"))).isEmpty();
+        assertThat(readAll(builder(u).build().read(u, new RangedGet.Part(0, 0, 0, null, null, true), "r")))
+                .isEmpty();
         assertThat(seen).isEmpty();
     }
 }

@@ -25,9 +25,11 @@ class RedactorTest {
     void registeredSecretsGoInEveryFormAndPart() {
         String sig = "abc|Def\"Gh1 zzTopSecretTail";
         Redactor.secret("sv=2021-08-06&sp=rl&sig=" + sig);
-        assertThat(Redactor.scrub("GET /c?sv=2021-08-06&sig=" + sig + " x")).doesNotContain("TopSecret")
+        assertThat(Redactor.scrub("GET /c?sv=2021-08-06&sig=" + sig + " x"))
+                .doesNotContain("TopSecret")
                 .contains("sv=2021-08-06");
-        assertThat(Redactor.scrub("quoted: \"" + sig.replace("\"", "\\\"") + "\"")).doesNotContain("TopSecret");
+        assertThat(Redactor.scrub("quoted: \"" + sig.replace("\"", "\\\"") + "\""))
+                .doesNotContain("TopSecret");
         assertThat(Redactor.scrub("encoded abc%7CDef%22Gh1%20zzTopSecretTail")).doesNotContain("TopSecret");
         assertThat(Redactor.scrub("form abc%7CDef%22Gh1+zzTopSecretTail")).doesNotContain("TopSecret");
         assertThat(Redactor.scrub("only the tail: zzTopSecretTail")).isEqualTo("only the tail: ***");
@@ -47,8 +49,8 @@ class RedactorTest {
     void patternsCatchWhatNoOneRegistered() {
         assertThat(Redactor.scrub("to https://h/p?X-Amz-Credential=AK%2F1&X-Amz-Signature=deadbeef&a=1"))
                 .isEqualTo("to https://h/p?X-Amz-Credential=***&X-Amz-Signature=***&a=1");
-        assertThat(Redactor.scrub("cs ;AccountKey=abc==;BlobEndpoint=http://h")).isEqualTo(
-                "cs ;AccountKey=***;BlobEndpoint=http://h");
+        assertThat(Redactor.scrub("cs ;AccountKey=abc==;BlobEndpoint=http://h"))
+                .isEqualTo("cs ;AccountKey=***;BlobEndpoint=http://h");
         assertThat(Redactor.scrub("at https://user:pa55@host/x")).isEqualTo("at https://user:***@host/x");
         assertThat(Redactor.scrub("Authorization: Bearer eyJhbGciOi")).isEqualTo("Authorization: ***");
         assertThat(Redactor.scrub("AZURE_FEDERATED_TOKEN_FILE=/var/run/token")).contains("/var/run/token");
@@ -56,17 +58,28 @@ class RedactorTest {
 
     @Test
     void secretNames() {
-        assertThat(List.of("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AZURE_STORAGE_CONNECTION_STRING",
-                "RCLONE_CONFIG_AZ_SAS_URL", "RCLONE_CONFIG_GS_SERVICE_ACCOUNT_CREDENTIALS", "example.com-headers",
-                "AZURE_CLIENT_CERTIFICATE_PASSWORD")).allMatch(Redactor::isSecretName);
-        assertThat(List.of("GOOGLE_APPLICATION_CREDENTIALS", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_REGION",
-                "RCLONE_CONFIG_S3_ENV_AUTH", "AZURE_STORAGE_BLOB_ENDPOINT")).noneMatch(Redactor::isSecretName);
+        assertThat(List.of(
+                        "AWS_SECRET_ACCESS_KEY",
+                        "AWS_SESSION_TOKEN",
+                        "AZURE_STORAGE_CONNECTION_STRING",
+                        "RCLONE_CONFIG_AZ_SAS_URL",
+                        "RCLONE_CONFIG_GS_SERVICE_ACCOUNT_CREDENTIALS",
+                        "example.com-headers",
+                        "AZURE_CLIENT_CERTIFICATE_PASSWORD"))
+                .allMatch(Redactor::isSecretName);
+        assertThat(List.of(
+                        "GOOGLE_APPLICATION_CREDENTIALS",
+                        "AWS_WEB_IDENTITY_TOKEN_FILE",
+                        "AWS_REGION",
+                        "RCLONE_CONFIG_S3_ENV_AUTH",
+                        "AZURE_STORAGE_BLOB_ENDPOINT"))
+                .noneMatch(Redactor::isSecretName);
     }
 
     @Test
     void recordingCredentialsRegisterOnlySecretNames() {
-        CredentialSource s = Redactor.recording(CredentialSource.of(Map.of("AWS_SECRET_ACCESS_KEY",
-                "k3y-Material-0123", "AWS_REGION", "eu-central-9x")));
+        CredentialSource s = Redactor.recording(CredentialSource.of(
+                Map.of("AWS_SECRET_ACCESS_KEY", "k3y-Material-0123", "AWS_REGION", "eu-central-9x")));
         assertThat(s.get("AWS_SECRET_ACCESS_KEY")).contains("k3y-Material-0123");
         assertThat(s.get("AWS_REGION")).contains("eu-central-9x");
         assertThat(Redactor.scrub("k3y-Material-0123 eu-central-9x")).isEqualTo("*** eu-central-9x");
@@ -91,8 +104,11 @@ class RedactorTest {
                 all.append(s);
             }
         }
-        assertThat(all).doesNotContain("Cause-Secret-4711").contains("java.net.URISyntaxException: ")
-                .contains("java.lang.IllegalStateException: deep ***").contains("Suppressed: ");
+        assertThat(all)
+                .doesNotContain("Cause-Secret-4711")
+                .contains("java.net.URISyntaxException: ")
+                .contains("java.lang.IllegalStateException: deep ***")
+                .contains("Suppressed: ");
         assertThat(e.getCause().getStackTrace()).isEqualTo(outer.getStackTrace());
     }
 
@@ -122,7 +138,10 @@ class RedactorTest {
         } finally {
             jul.removeHandler(h);
         }
-        assertThat(String.join("", lines)).doesNotContain("Log-Secret-0815").doesNotContain("sig=x1")
-                .contains("using *** at 'https://h/?sig=***'").contains("java.lang.IllegalStateException: ***");
+        assertThat(String.join("", lines))
+                .doesNotContain("Log-Secret-0815")
+                .doesNotContain("sig=x1")
+                .contains("using *** at 'https://h/?sig=***'")
+                .contains("java.lang.IllegalStateException: ***");
     }
 }

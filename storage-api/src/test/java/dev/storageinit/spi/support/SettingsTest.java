@@ -61,12 +61,12 @@ class SettingsTest {
         assertThat(s.nonNegativeLong("Z", 5)).isZero();
         assertThat(s.seconds("T", Duration.ZERO)).isEqualTo(Duration.ofMillis(1500));
         assertThat(s.get("Z").orElseThrow().secondsOrZero()).isZero();
-        assertThatThrownBy(() -> s.positiveInt("Z", 1)).hasMessage("s3://b/k: Z (settings map) must be a whole "
-                + "number >= 1, got '0'");
-        assertThatThrownBy(() -> s.nonNegativeLong("NEG", 1)).hasMessageContaining("NEG (settings map) must be a "
-                + "whole number >= 0");
-        assertThatThrownBy(() -> s.seconds("Z", Duration.ZERO)).hasMessageContaining("Z (settings map) must be a "
-                + "number of seconds above 0");
+        assertThatThrownBy(() -> s.positiveInt("Z", 1))
+                .hasMessage("s3://b/k: Z (settings map) must be a whole " + "number >= 1, got '0'");
+        assertThatThrownBy(() -> s.nonNegativeLong("NEG", 1))
+                .hasMessageContaining("NEG (settings map) must be a " + "whole number >= 0");
+        assertThatThrownBy(() -> s.seconds("Z", Duration.ZERO))
+                .hasMessageContaining("Z (settings map) must be a " + "number of seconds above 0");
         assertThatThrownBy(() -> s.seconds("HUGE", Duration.ZERO)).isInstanceOf(ConfigurationException.class);
         assertThatThrownBy(() -> s.seconds("BAD", Duration.ZERO)).isInstanceOf(ConfigurationException.class);
     }
@@ -74,7 +74,8 @@ class SettingsTest {
     @Test
     void aSecretLikeValueIsNotQuoted() {
         assertThatThrownBy(() -> of("AWS_SECRET_ACCESS_KEY", "hunter2").positiveInt("AWS_SECRET_ACCESS_KEY", 1))
-                .hasMessageContaining("AWS_SECRET_ACCESS_KEY (settings map)").hasMessageNotContaining("hunter2");
+                .hasMessageContaining("AWS_SECRET_ACCESS_KEY (settings map)")
+                .hasMessageNotContaining("hunter2");
     }
 
     @Test

@@ -120,7 +120,8 @@ public final class GcsJsonApiServer implements AutoCloseable {
 
     /** {@code http[s]://127.0.0.1:PORT}: the value for {@code STORAGE_EMULATOR_HOST} or {@code GCS_ENDPOINT}. */
     public String endpoint() {
-        return (https ? "https" : "http") + "://127.0.0.1:" + server.getAddress().getPort();
+        return (https ? "https" : "http") + "://127.0.0.1:"
+                + server.getAddress().getPort();
     }
 
     /** The OAuth token endpoint, for a service-account JSON's {@code token_uri}. */
@@ -215,8 +216,15 @@ public final class GcsJsonApiServer implements AutoCloseable {
          * no md5Hash when null, as for composite objects.
          */
         public StoredObject putAdvertisingMd5(String key, byte[] content, String md5Base64) {
-            StoredObject o = new StoredObject(name, key, generations.incrementAndGet(), content.clone(), null,
-                    content.length, md5Base64, crc32c(content));
+            StoredObject o = new StoredObject(
+                    name,
+                    key,
+                    generations.incrementAndGet(),
+                    content.clone(),
+                    null,
+                    content.length,
+                    md5Base64,
+                    crc32c(content));
             objects.put(key, o);
             return o;
         }
@@ -235,8 +243,15 @@ public final class GcsJsonApiServer implements AutoCloseable {
                     size += n;
                 }
             }
-            StoredObject o = new StoredObject(name, key, generations.incrementAndGet(), null, file, size,
-                    Base64.getEncoder().encodeToString(md.digest()), crc32cBase64(crc.getValue()));
+            StoredObject o = new StoredObject(
+                    name,
+                    key,
+                    generations.incrementAndGet(),
+                    null,
+                    file,
+                    size,
+                    Base64.getEncoder().encodeToString(md.digest()),
+                    crc32cBase64(crc.getValue()));
             objects.put(key, o);
             return o;
         }
@@ -264,7 +279,14 @@ public final class GcsJsonApiServer implements AutoCloseable {
         final String crc32c;
         final Instant created = Instant.now();
 
-        StoredObject(String bucket, String name, long generation, byte[] content, Path file, long size, String md5,
+        StoredObject(
+                String bucket,
+                String name,
+                long generation,
+                byte[] content,
+                Path file,
+                long size,
+                String md5,
                 String crc32c) {
             this.bucket = bucket;
             this.name = name;
@@ -281,8 +303,9 @@ public final class GcsJsonApiServer implements AutoCloseable {
         }
 
         String etag() {
-            return Base64.getEncoder().encodeToString(
-                    (name + "#" + generation).getBytes(StandardCharsets.UTF_8)).replace("=", "");
+            return Base64.getEncoder()
+                    .encodeToString((name + "#" + generation).getBytes(StandardCharsets.UTF_8))
+                    .replace("=", "");
         }
 
         String json(String endpoint) {
@@ -296,8 +319,10 @@ public final class GcsJsonApiServer implements AutoCloseable {
             m.put("kind", "storage#object");
             m.put("id", bucket + "/" + name + "/" + generation);
             m.put("selfLink", endpoint + "/storage/v1/b/" + bucket + "/o/" + enc);
-            m.put("mediaLink", endpoint + "/download/storage/v1/b/" + bucket + "/o/" + enc + "?generation="
-                    + generation + "&alt=media");
+            m.put(
+                    "mediaLink",
+                    endpoint + "/download/storage/v1/b/" + bucket + "/o/" + enc + "?generation=" + generation
+                            + "&alt=media");
             m.put("name", name);
             m.put("bucket", bucket);
             m.put("generation", Long.toString(generation));
@@ -397,10 +422,14 @@ public final class GcsJsonApiServer implements AutoCloseable {
     private Bucket authorized(HttpExchange ex, String bucketName) throws IOException {
         Bucket b = buckets.get(bucketName);
         String auth = ex.getRequestHeaders().getFirst("Authorization");
-        String token = auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7) ? auth.substring(7).trim() : null;
+        String token = auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)
+                ? auth.substring(7).trim()
+                : null;
         if (token != null && !tokens.contains(token)) {
-            ex.getResponseHeaders().add("WWW-Authenticate", "Bearer realm=\"https://accounts.google.com/\", "
-                    + "error=\"invalid_token\"");
+            ex.getResponseHeaders()
+                    .add(
+                            "WWW-Authenticate",
+                            "Bearer realm=\"https://accounts.google.com/\", " + "error=\"invalid_token\"");
             error(ex, 401, "Invalid Credentials", "authError");
             return null;
         }
@@ -410,15 +439,22 @@ public final class GcsJsonApiServer implements AutoCloseable {
         }
         if (b.requireToken && token == null) {
             ex.getResponseHeaders().add("WWW-Authenticate", "Bearer realm=\"https://accounts.google.com/\"");
-            error(ex, 401, "Anonymous caller does not have storage.objects.get access to the Google Cloud Storage "
-                    + "object. Permission 'storage.objects.get' denied on resource (or it may not exist).",
+            error(
+                    ex,
+                    401,
+                    "Anonymous caller does not have storage.objects.get access to the Google Cloud Storage "
+                            + "object. Permission 'storage.objects.get' denied on resource (or it may not exist).",
                     "required");
             return null;
         }
         Set<String> allowed = b.allowedTokens;
         if (allowed != null && !allowed.contains(token)) {
-            error(ex, 403, "The caller does not have storage.objects.get access to the Google Cloud Storage bucket."
-                    + " Permission 'storage.objects.get' denied on resource (or it may not exist).", "forbidden");
+            error(
+                    ex,
+                    403,
+                    "The caller does not have storage.objects.get access to the Google Cloud Storage bucket."
+                            + " Permission 'storage.objects.get' denied on resource (or it may not exist).",
+                    "forbidden");
             return null;
         }
         return b;
@@ -477,8 +513,10 @@ public final class GcsJsonApiServer implements AutoCloseable {
         }
         StringBuilder sb = new StringBuilder("{\"kind\":\"storage#objects\"");
         if (next != null) {
-            sb.append(",\"nextPageToken\":").append(Json.quote(
-                    Base64.getUrlEncoder().withoutPadding().encodeToString(next.getBytes(StandardCharsets.UTF_8))));
+            sb.append(",\"nextPageToken\":")
+                    .append(Json.quote(Base64.getUrlEncoder()
+                            .withoutPadding()
+                            .encodeToString(next.getBytes(StandardCharsets.UTF_8))));
         }
         if (!prefixes.isEmpty()) {
             sb.append(",\"prefixes\":[");
@@ -565,8 +603,11 @@ public final class GcsJsonApiServer implements AutoCloseable {
         mediaQueries.add(String.valueOf(ex.getRequestURI().getRawQuery()));
         if (failMedia.getAndUpdate(n -> n > 0 ? n - 1 : 0) > 0) {
             int status = failStatus;
-            error(ex, status, status == 429 ? "The rate of change requests to the object is too high."
-                    : "Backend Error", status == 429 ? "rateLimitExceeded" : "backendError");
+            error(
+                    ex,
+                    status,
+                    status == 429 ? "The rate of change requests to the object is too high." : "Backend Error",
+                    status == 429 ? "rateLimitExceeded" : "backendError");
             return;
         }
         StoredObject o = object(ex, b, name, q);
@@ -716,25 +757,30 @@ public final class GcsJsonApiServer implements AutoCloseable {
         }
         // Google's libraries sign for Google's canonical token audience whatever token_uri says
         if (aud == null || !(aud.equals(tokenUri()) || aud.equals("https://oauth2.googleapis.com/token"))) {
-            oauthError(ex, "invalid_grant", "Invalid JWT: Token must be a short-lived token and in a reasonable "
-                    + "timeframe, or audience " + aud + " is wrong");
+            oauthError(
+                    ex,
+                    "invalid_grant",
+                    "Invalid JWT: Token must be a short-lived token and in a reasonable " + "timeframe, or audience "
+                            + aud + " is wrong");
             return;
         }
         String token = ISSUED_PREFIX + UUID.randomUUID();
         tokens.add(token);
-        sendJson(ex, 200, "{\"access_token\":" + Json.quote(token)
-                + ",\"expires_in\":3599,\"token_type\":\"Bearer\"}");
+        sendJson(ex, 200, "{\"access_token\":" + Json.quote(token) + ",\"expires_in\":3599,\"token_type\":\"Bearer\"}");
     }
 
     private static void oauthError(HttpExchange ex, String error, String description) throws IOException {
-        sendJson(ex, 400, "{\"error\":" + Json.quote(error) + ",\"error_description\":" + Json.quote(description)
-                + "}");
+        sendJson(
+                ex, 400, "{\"error\":" + Json.quote(error) + ",\"error_description\":" + Json.quote(description) + "}");
     }
 
     private static void error(HttpExchange ex, int code, String message, String reason) throws IOException {
-        sendJson(ex, code, "{\"error\":{\"code\":" + code + ",\"message\":" + Json.quote(message)
-                + ",\"errors\":[{\"message\":" + Json.quote(message) + ",\"domain\":\"global\",\"reason\":"
-                + Json.quote(reason) + "}]}}");
+        sendJson(
+                ex,
+                code,
+                "{\"error\":{\"code\":" + code + ",\"message\":" + Json.quote(message)
+                        + ",\"errors\":[{\"message\":" + Json.quote(message) + ",\"domain\":\"global\",\"reason\":"
+                        + Json.quote(reason) + "}]}}");
     }
 
     private static void sendJson(HttpExchange ex, int code, String json) throws IOException {
@@ -817,7 +863,8 @@ public final class GcsJsonApiServer implements AutoCloseable {
 
     /** GCS sends the CRC32C as base64 of its 4 big-endian bytes. */
     public static String crc32cBase64(long value) {
-        return Base64.getEncoder().encodeToString(ByteBuffer.allocate(4).putInt((int) value).array());
+        return Base64.getEncoder()
+                .encodeToString(ByteBuffer.allocate(4).putInt((int) value).array());
     }
 
     /** The little JSON the fixture writes and reads. */
@@ -870,7 +917,9 @@ public final class GcsJsonApiServer implements AutoCloseable {
         static String stringField(String json, String name) {
             Matcher m = Pattern.compile("\"" + Pattern.quote(name) + "\"\\s*:\\s*\"((?:[^\"\\\\]|\\\\.)*)\"")
                     .matcher(json);
-            return m.find() ? m.group(1).replace("\\/", "/").replace("\\\"", "\"").replace("\\\\", "\\") : null;
+            return m.find()
+                    ? m.group(1).replace("\\/", "/").replace("\\\"", "\"").replace("\\\\", "\\")
+                    : null;
         }
     }
 }
