@@ -103,7 +103,7 @@ public final class Main {
                     null,
                     "FILE",
                     "STORAGE_MANIFEST",
-                    "keep the manifest in FILE, not DEST_DIR/.storage-initializer/; none: keep none (one pair only)"),
+                    "keep the manifest in FILE (one pair per command), not in DEST_DIR/.storage-initializer/; none: keep none"),
             new Flag(
                     "--dry-run",
                     null,
