@@ -3,13 +3,11 @@ package dev.storageinit.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -22,9 +20,7 @@ class CliJarIT {
     @TempDir
     Path temp;
 
-    private record Run(int code, String out, String err) {}
-
-    private Run java(String... args) throws IOException, InterruptedException {
+    private Jar.Run java(String... args) throws IOException, InterruptedException {
         return java(
                 Map.of(
                         "STORAGE_PVC_MOUNT_ROOT",
@@ -38,27 +34,10 @@ class CliJarIT {
      * with nothing but {@code PATH}, {@code JAVA_HOME} and {@code env} (as {@code env -i} or an image without
      * {@code LANG} would).
      */
-    private Run java(Map<String, String> env, boolean only, String... args) throws IOException, InterruptedException {
-        Path jar = Path.of(System.getProperty("cli.jar"));
-        assertThat(jar).as("the shaded jar is built in the package phase").exists();
-        List<String> cmd = new ArrayList<>(
-                List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar.toString()));
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd)
-                .directory(Files.createDirectories(temp.resolve("cwd")).toFile());
-        if (only) {
-            pb.environment().keySet().retainAll(List.of("PATH", "JAVA_HOME"));
-        }
-        pb.environment().putAll(env);
-        Path out = temp.resolve("stdout");
-        Path err = temp.resolve("stderr");
-        pb.redirectOutput(out.toFile()).redirectError(err.toFile());
-        Process p = pb.start();
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        return new Run(
-                p.exitValue(),
-                Files.readString(out, StandardCharsets.UTF_8),
-                Files.readString(err, StandardCharsets.UTF_8));
+    private Jar.Run java(Map<String, String> env, boolean only, String... args)
+            throws IOException, InterruptedException {
+        Jar jar = Jar.in(temp).inDirectory(temp.resolve("cwd")).withEnv(env);
+        return (only ? jar.keepingOnly("PATH", "JAVA_HOME") : jar).run(args);
     }
 
     /** The regular files under {@code dir}, relative, without the tool's own manifest. */
@@ -86,7 +65,7 @@ class CliJarIT {
     @Test
     void downloadsTheSampleModel() throws Exception {
         Path dest = temp.resolve("models");
-        Run r = java("pvc://demo-claim/sample-model", dest.toString());
+        Jar.Run r = java("pvc://demo-claim/sample-model", dest.toString());
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).contains("done pvc://demo-claim/sample-model");
         assertThat(dest.resolve("weights/model-00001-of-00002.bin")).hasSize(65536);
@@ -94,7 +73,7 @@ class CliJarIT {
 
     @Test
     void unknownSchemeExitsFiveWithOneLine() throws Exception {
-        Run r = java("nosuch://bucket/model", temp.resolve("d").toString());
+        Jar.Run r = java("nosuch://bucket/model", temp.resolve("d").toString());
         assertThat(r.code()).isEqualTo(5);
         assertThat(r.err().lines()).hasSize(1);
         assertThat(r.err()).contains("no installed provider handles scheme 'nosuch'");
@@ -102,7 +81,7 @@ class CliJarIT {
 
     @Test
     void versionListsTheBundledProviders() throws Exception {
-        Run r = java("--version");
+        Jar.Run r = java("--version");
         assertThat(r.code()).isZero();
         assertThat(r.out())
                 .contains("storage-initializer 0.1.0")
@@ -115,7 +94,7 @@ class CliJarIT {
 
     @Test
     void anEmptyDestinationIsAUsageErrorAndWritesNothing() throws Exception {
-        Run r = java("pvc://demo-claim/sample-model", "");
+        Jar.Run r = java("pvc://demo-claim/sample-model", "");
         assertThat(r.code()).as(r.err()).isEqualTo(2);
         assertThat(r.err().lines()).hasSize(1);
         assertThat(r.err()).contains("empty DEST_DIR for 'pvc://demo-claim/sample-model'");
@@ -131,7 +110,7 @@ class CliJarIT {
                 Map.of("STORAGE_PVC_MOUNT_ROOT", temp.resolve("outer/mnt").toString());
         for (String uri : List.of("pvc://..", "pvc://.", "pvc://../secret.txt", "pvc://./claim/model")) {
             Path dest = temp.resolve("dest");
-            Run r = java(env, false, uri, dest.toString());
+            Jar.Run r = java(env, false, uri, dest.toString());
             assertThat(r.code()).as(uri + ": " + r.err()).isEqualTo(5);
             assertThat(r.err().lines()).as(uri).hasSize(1);
             assertThat(r.err())
@@ -149,7 +128,8 @@ class CliJarIT {
         Files.writeString(mountRoot.resolve("%2e%2e/literal.txt"), "a claim named %2e%2e");
         Files.writeString(temp.resolve("outer/secret.txt"), "beside the mount root");
         Path dest = temp.resolve("dest");
-        Run r = java(Map.of("STORAGE_PVC_MOUNT_ROOT", mountRoot.toString()), false, "pvc://%2e%2e", dest.toString());
+        Jar.Run r =
+                java(Map.of("STORAGE_PVC_MOUNT_ROOT", mountRoot.toString()), false, "pvc://%2e%2e", dest.toString());
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(files(dest)).containsExactly("literal.txt");
     }
@@ -161,7 +141,7 @@ class CliJarIT {
                 .isEqualTo("UTF-8");
         Path src = localSource(UNICODE_KEY, "plain.txt");
         Path dest = temp.resolve("dest");
-        Run r = java(Map.of(), true, src.toString(), dest.toString());
+        Jar.Run r = java(Map.of(), true, src.toString(), dest.toString());
         assertThat(r.code()).as(r.err()).isEqualTo(5);
         assertThat(r.err().lines()).hasSize(1);
         assertThat(r.err())
@@ -171,7 +151,7 @@ class CliJarIT {
                 .contains("LANG=C.UTF-8 or LC_ALL=C.UTF-8");
         assertThat(files(dest)).doesNotContain(UNICODE_KEY);
 
-        Run utf8 = java(Map.of("LC_ALL", "C.UTF-8"), true, src.toString(), dest.toString());
+        Jar.Run utf8 = java(Map.of("LC_ALL", "C.UTF-8"), true, src.toString(), dest.toString());
         assertThat(utf8.code()).as(utf8.err()).isZero();
         assertThat(dest.resolve(UNICODE_KEY)).hasContent(UNICODE_KEY);
     }
@@ -180,7 +160,7 @@ class CliJarIT {
     void storageAllowPatternsThatIsNotJsonIsOneGlob() throws Exception {
         Path src = localSource("a.bin", "b1.bin", "c.bin", "a.json");
         Path dest = temp.resolve("dest");
-        Run r = java(Map.of("STORAGE_ALLOW_PATTERNS", "[ab]*.bin"), false, src.toString(), dest.toString());
+        Jar.Run r = java(Map.of("STORAGE_ALLOW_PATTERNS", "[ab]*.bin"), false, src.toString(), dest.toString());
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(files(dest)).containsExactly("a.bin", "b1.bin");
     }
@@ -189,7 +169,7 @@ class CliJarIT {
     void globsAreFnmatchsOwn() throws Exception {
         Path src = localSource("[!]", "!", "^x.txt", "a.txt", "b.txt");
         Path bang = temp.resolve("bang");
-        Run r = java(Map.of(), false, "--allow", "[!]", src.toString(), bang.toString());
+        Jar.Run r = java(Map.of(), false, "--allow", "[!]", src.toString(), bang.toString());
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(files(bang)).as("an unclosed set is a literal '['").containsExactly("[!]");
         Path caret = temp.resolve("caret");
@@ -201,7 +181,7 @@ class CliJarIT {
     @Test
     void aJsonPatternListOfNonStringsIsExitFiveNamingTheSetting() throws Exception {
         Path src = localSource("a.bin");
-        Run r = java(
+        Jar.Run r = java(
                 Map.of("STORAGE_IGNORE_PATTERNS", "[\"*.tmp\", 3]"),
                 false,
                 src.toString(),
@@ -216,7 +196,7 @@ class CliJarIT {
     @Test
     void optionValuesFollowAnEqualsSignToo() throws Exception {
         Path dest = temp.resolve("models");
-        Run r = java(
+        Jar.Run r = java(
                 "--concurrency=8",
                 "--part-size=4",
                 "--allow=*.json",
@@ -226,7 +206,7 @@ class CliJarIT {
                 dest.toString());
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(files(dest)).containsExactly("config.json", "weights/index.json");
-        Run flag = java(
+        Jar.Run flag = java(
                 "--quiet=1", "pvc://demo-claim/sample-model", temp.resolve("q").toString());
         assertThat(flag.code()).isEqualTo(2);
         assertThat(flag.err().lines()).hasSize(1);
@@ -244,7 +224,7 @@ class CliJarIT {
         missing.start();
         try {
             String uri = "http://127.0.0.1:" + missing.getAddress().getPort() + "/model.bin";
-            Run r = java(
+            Jar.Run r = java(
                     Map.of("STORAGE_LOG_FORMAT", "json"),
                     false,
                     uri,

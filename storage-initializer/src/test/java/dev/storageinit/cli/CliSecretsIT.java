@@ -7,12 +7,10 @@ import dev.storageinit.testkit.SecretLeaks;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -63,25 +61,9 @@ class CliSecretsIT {
         return "http://127.0.0.1:" + refusing.getAddress().getPort() + "/devstoreaccount1";
     }
 
-    private record Run(int code, String out, String err) {}
-
-    private Run java(Map<String, String> env, String... args) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar",
-                Path.of(System.getProperty("cli.jar")).toString()));
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd);
-        pb.environment().putAll(env);
-        Path out = temp.resolve("stdout" + ++runs);
-        Path err = temp.resolve("stderr" + runs);
-        pb.redirectOutput(out.toFile()).redirectError(err.toFile());
-        Process p = pb.start();
-        assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
-        return new Run(
-                p.exitValue(),
-                Files.readString(out, StandardCharsets.UTF_8),
-                Files.readString(err, StandardCharsets.UTF_8));
+    private Jar.Run java(Map<String, String> env, String... args) throws IOException, InterruptedException {
+        runs++;
+        return Jar.in(temp).withEnv(env).waitingAtMost(Duration.ofSeconds(120)).run(args);
     }
 
     /** Runs with and without --verbose on both data paths; asserts no trace of {@code secret} and the exit code. */
@@ -92,7 +74,7 @@ class CliSecretsIT {
                 e.put("AZURE_STORAGE_BLOB_ENDPOINT", endpoint());
                 e.put("AZURE_STORAGE_DATA_PATH", dataPath);
                 String dest = temp.resolve("d" + runs).toString();
-                Run r = verbose ? java(e, "--verbose", uri, dest) : java(e, uri, dest);
+                Jar.Run r = verbose ? java(e, "--verbose", uri, dest) : java(e, uri, dest);
                 try (SecretLeaks leaks = SecretLeaks.capture()) {
                     leaks.record(r.out());
                     leaks.record(r.err());

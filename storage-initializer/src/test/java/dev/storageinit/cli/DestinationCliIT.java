@@ -3,18 +3,15 @@ package dev.storageinit.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.storageinit.testkit.ModelDirectory;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
@@ -31,30 +28,12 @@ class DestinationCliIT {
     @TempDir
     Path temp;
 
-    private record Run(int code, String out, String err) {}
-
-    private Process start(Map<String, String> env, List<String> prefix, String... args) throws IOException {
-        Path jar = Path.of(System.getProperty("cli.jar"));
-        assertThat(jar).as("the shaded jar is built in the package phase").exists();
-        List<String> cmd = new ArrayList<>(prefix);
-        cmd.addAll(
-                List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar.toString()));
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd);
-        pb.environment().putAll(env);
-        pb.redirectOutput(temp.resolve("out-" + System.nanoTime()).toFile());
-        return pb.redirectError(ProcessBuilder.Redirect.PIPE).start();
+    private Jar jar(Map<String, String> env) {
+        return Jar.in(temp).withEnv(env).waitingAtMost(Duration.ofSeconds(120));
     }
 
-    private Run java(Map<String, String> env, String... args) throws Exception {
-        return finish(start(env, List.of(), args));
-    }
-
-    private static Run finish(Process p) throws Exception {
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        p.getErrorStream().transferTo(err);
-        assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
-        return new Run(p.exitValue(), "", err.toString(StandardCharsets.UTF_8));
+    private Jar.Run java(Map<String, String> env, String... args) throws Exception {
+        return jar(env).run(args);
     }
 
     private static byte[] bytes(int n, long seed) {
@@ -82,7 +61,7 @@ class DestinationCliIT {
         Path model = Files.createDirectories(temp.resolve("xgb"));
         Files.writeString(model.resolve("model.json"), "{\"learner\": {}}");
         Path dest = temp.resolve("mnt/models");
-        Run r = java(Map.of(), model.toString(), dest.toString());
+        Jar.Run r = java(Map.of(), model.toString(), dest.toString());
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(ModelDirectory.modelFilesFor("xgbserver", dest)).containsExactly("model.json");
         assertThat(ModelDirectory.modelFilesFor("lgbserver", dest)).isEmpty();
@@ -90,7 +69,7 @@ class DestinationCliIT {
         assertThat(ModelDirectory.manifestOf(dest)).contains("\"complete\":true");
 
         Path bare = temp.resolve("bare");
-        Run off = java(Map.of("STORAGE_MANIFEST", "none"), model.toString(), bare.toString());
+        Jar.Run off = java(Map.of("STORAGE_MANIFEST", "none"), model.toString(), bare.toString());
         assertThat(off.code()).as(off.err()).isZero();
         assertThat(topLevel(bare)).containsExactly("model.json");
     }
@@ -100,7 +79,8 @@ class DestinationCliIT {
         Path one = volume("one", 6, 3 << 20, 1);
         Path two = volume("two", 6, 3 << 20, 100);
         Path dest = temp.resolve("dest");
-        Run r = java(Map.of(), "--part-size", "1", one.toString(), dest.toString(), two.toString(), dest.toString());
+        Jar.Run r =
+                java(Map.of(), "--part-size", "1", one.toString(), dest.toString(), two.toString(), dest.toString());
         assertThat(r.code()).as(r.err()).isZero();
         Path winner = Files.mismatch(dest.resolve("shard-0.bin"), one.resolve("shard-0.bin")) == -1 ? one : two;
         for (int i = 0; i < 6; i++) {
@@ -118,10 +98,10 @@ class DestinationCliIT {
         Path source = volume("src", 8, 4 << 20, 7);
         Path dest = temp.resolve("dest");
         Map<String, String> env = Map.of("STORAGE_MANIFEST", manifest);
-        Process a = start(env, List.of(), source.toString(), dest.toString());
-        Process b = start(env, List.of(), source.toString(), dest.toString());
-        Run ra = finish(a);
-        Run rb = finish(b);
+        Jar.Started a = jar(env).start(source.toString(), dest.toString());
+        Jar.Started b = jar(env).start(source.toString(), dest.toString());
+        Jar.Run ra = a.finish();
+        Jar.Run rb = b.finish();
         assertThat(ra.code()).as(ra.err()).isZero();
         assertThat(rb.code()).as(rb.err()).isZero();
         for (int i = 0; i < 8; i++) {
@@ -138,7 +118,7 @@ class DestinationCliIT {
         Path lock = Files.createDirectories(ModelDirectory.bookkeeping(dest)).resolve("lock");
         try (FileChannel held = FileChannel.open(lock, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
             held.lock();
-            Run r = java(Map.of("STORAGE_LOCK_TIMEOUT", "1"), "--quiet", source.toString(), dest.toString());
+            Jar.Run r = java(Map.of("STORAGE_LOCK_TIMEOUT", "1"), "--quiet", source.toString(), dest.toString());
             assertThat(r.code()).isEqualTo(8);
             assertThat(r.err().lines()).hasSize(1);
             assertThat(r.err()).contains("is in use by another download").contains("STORAGE_LOCK_TIMEOUT");
@@ -153,7 +133,7 @@ class DestinationCliIT {
         Path dest = Files.createDirectories(temp.resolve("dest"));
         Files.createDirectories(ModelDirectory.bookkeeping(dest));
         Files.createSymbolicLink(dest.resolve("st"), dest.resolve(".storage-initializer"));
-        Run r = java(Map.of(), "--quiet", temp.resolve("src").toString(), dest.toString());
+        Jar.Run r = java(Map.of(), "--quiet", temp.resolve("src").toString(), dest.toString());
         assertThat(r.code()).as(r.err()).isEqualTo(7);
         assertThat(r.err()).contains("bookkeeping");
         assertThat(ModelDirectory.bookkeeping(dest).resolve("x.bin")).doesNotExist();
@@ -172,7 +152,7 @@ class DestinationCliIT {
             }
         }
         Path dest = temp.resolve("dest");
-        Run r = java(Map.of(), "--quiet", tar.toString(), dest.toString());
+        Jar.Run r = java(Map.of(), "--quiet", tar.toString(), dest.toString());
         assertThat(r.code()).as(r.err()).isEqualTo(7);
         assertThat(r.err().lines()).hasSize(1);
         assertThat(r.err()).contains("a file and a folder on one path");
@@ -195,13 +175,9 @@ class DestinationCliIT {
                 "-c",
                 "mount -t tmpfs -o size=1m tmpfs \"$0\" && exec \"$@\"",
                 disk.toString());
-        Process p = start(
-                Map.of(),
-                prefix,
-                "--quiet",
-                source.toString(),
-                disk.resolve("models").toString());
-        Run r = finish(p);
+        Jar.Run r = jar(Map.of())
+                .through(prefix)
+                .run("--quiet", source.toString(), disk.resolve("models").toString());
         assertThat(r.err())
                 .as("mounting a 1 MiB tmpfs needs unshare (util-linux) with user or root privileges")
                 .doesNotContain("unshare:")
@@ -218,7 +194,7 @@ class DestinationCliIT {
         Files.createSymbolicLink(volume.resolve("w.bin"), outside);
         for (String mode : List.of("copy", "hardlink")) {
             Path dest = temp.resolve("dest-" + mode);
-            Run r = java(Map.of(), "--link=" + mode, volume.toString(), dest.toString());
+            Jar.Run r = java(Map.of(), "--link=" + mode, volume.toString(), dest.toString());
             assertThat(r.code()).as(r.err()).isZero();
             assertThat(Files.isSymbolicLink(dest.resolve("w.bin"))).as(mode).isFalse();
             assertThat(Files.readString(dest.resolve("w.bin"))).isEqualTo("weights");

@@ -15,7 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
@@ -290,24 +289,13 @@ class ExamplesIT {
         return (Map<String, String>) secret.get("stringData");
     }
 
-    private record Run(int code, String out, String err) {}
-
     /** The jar with exactly {@code env} (plus PATH and a UTF-8 locale), as a container gets its env. */
-    private Run jar(Map<String, String> env, String... args) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar",
-                System.getProperty("cli.jar")));
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd);
-        pb.environment().keySet().retainAll(List.of("PATH"));
-        pb.environment().put("LANG", "C.UTF-8");
-        pb.environment().putAll(env);
-        Path out = Files.createTempFile(temp, "out", ".txt");
-        Path err = Files.createTempFile(temp, "err", ".txt");
-        Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        return new Run(p.exitValue(), Files.readString(out), Files.readString(err));
+    private Jar.Run jar(Map<String, String> env, String... args) throws IOException, InterruptedException {
+        return Jar.in(temp)
+                .keepingOnly("PATH")
+                .withEnv(Map.of("LANG", "C.UTF-8"))
+                .withEnv(env)
+                .run(args);
     }
 
     /** The env pointed at the refusing endpoint: the download is signed with the Secret's key and region. */
@@ -317,7 +305,7 @@ class ExamplesIT {
         env.forEach((k, v) -> local.put(
                 k, v.replace(ENDPOINT_HOST, "127.0.0.1:" + refusing.getAddress().getPort())));
         authorizations.clear();
-        Run r = jar(local, uri, temp.resolve("models").toString());
+        Jar.Run r = jar(local, uri, temp.resolve("models").toString());
         assertThat(r.code()).as(r.err()).isEqualTo(Main.ACCESS_DENIED);
         assertThat(authorizations).as(r.err()).isNotEmpty().allSatisfy(a -> assertThat(a)
                 .contains("Credential=" + keyId + "/")
@@ -445,7 +433,7 @@ class ExamplesIT {
         String[] claimAndPath = pvc.substring("pvc://".length()).split("/", 2);
         Path mountedClaim = EXAMPLES.resolve("volumes").resolve(claimAndPath[0]);
         Path dest = temp.resolve("pvc");
-        Run r = jar(Map.of(), mountedClaim.resolve(claimAndPath[1]).toString(), dest.toString());
+        Jar.Run r = jar(Map.of(), mountedClaim.resolve(claimAndPath[1]).toString(), dest.toString());
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(dest.resolve("config.json")).exists();
     }
