@@ -54,7 +54,7 @@ final class ChecksumCheck {
 
     /** Fresh digests, one per verified whole-object checksum, in order. */
     List<Digests.Digest> newDigests() {
-        return Digests.create(verified);
+        return Digests.create(verified, object.size());
     }
 
     /**
@@ -107,7 +107,7 @@ final class ChecksumCheck {
         if (instead.isEmpty()) {
             return null;
         }
-        List<Digests.Digest> actual = Digests.create(instead);
+        List<Digests.Digest> actual = Digests.create(instead, object.size());
         digestStaged(actual);
         return mismatch(instead, actual);
     }

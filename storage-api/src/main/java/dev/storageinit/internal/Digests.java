@@ -21,11 +21,17 @@ public final class Digests {
         String hex();
     }
 
-    /** A fresh digest for {@code algorithm}. */
+    /** A fresh digest for {@code algorithm}, for an object of unknown size (not {@code GIT_BLOB_SHA1}). */
     public static Digest create(dev.storageinit.spi.Checksum.Algorithm algorithm) {
+        return create(algorithm, -1);
+    }
+
+    /** A fresh digest for {@code algorithm} of an object of {@code size} bytes (a git blob id hashes its size). */
+    public static Digest create(dev.storageinit.spi.Checksum.Algorithm algorithm, long size) {
         return switch (algorithm) {
             case MD5 -> message("MD5");
             case SHA256 -> message("SHA-256");
+            case GIT_BLOB_SHA1 -> gitBlob(size);
             case CRC32C -> crc(new CRC32C(), 8);
             case CRC32 -> crc(new CRC32(), 8);
             case CRC64NVME -> crc(new Crc64Nvme(), 16);
@@ -33,13 +39,24 @@ public final class Digests {
         };
     }
 
-    /** Fresh digests for each of {@code checksums}' algorithms, in the same order. */
-    public static List<Digest> create(List<dev.storageinit.spi.Checksum> checksums) {
+    /** Fresh digests for each of {@code checksums}' algorithms, in the same order, for an object of {@code size}. */
+    public static List<Digest> create(List<dev.storageinit.spi.Checksum> checksums, long size) {
         List<Digest> digests = new ArrayList<>(checksums.size());
         for (dev.storageinit.spi.Checksum c : checksums) {
-            digests.add(create(c.algorithm()));
+            digests.add(create(c.algorithm(), size));
         }
         return digests;
+    }
+
+    /** SHA-1 over git's blob header {@code "blob <size>\0"}, then the content. */
+    private static Digest gitBlob(long size) {
+        if (size < 0) {
+            throw new IllegalArgumentException("a git blob id needs the object's size");
+        }
+        Digest sha1 = message("SHA-1");
+        byte[] header = ("blob " + size + "\0").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        sha1.update(header, 0, header.length);
+        return sha1;
     }
 
     private static Digest message(String name) {

@@ -7,6 +7,7 @@ import dev.storageinit.StorageException;
 import dev.storageinit.TransferException;
 import dev.storageinit.spi.LocalObjectSource;
 import dev.storageinit.spi.ObjectSource;
+import dev.storageinit.spi.support.Retries;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,9 +17,7 @@ import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -28,7 +27,6 @@ import java.util.function.BooleanSupplier;
  */
 final class RangeCopier {
     private static final ThreadLocal<byte[]> BUFFER = new ThreadLocal<>();
-    private static final Duration MAX_BACKOFF = Duration.ofSeconds(10);
     private static final long LOCAL_COPY_SLICE = 8L << 20;
 
     private final String shown;
@@ -137,7 +135,7 @@ final class RangeCopier {
                             true,
                             e);
                 }
-                sleepBackoff(attempt++);
+                Retries.sleep(shown, Retries.delay(settings.retryBackoff(), attempt++, e));
             }
         }
     }
@@ -203,17 +201,5 @@ final class RangeCopier {
 
     private static boolean retryable(IOException e) {
         return !(e instanceof StorageException se) || se.isRetryable();
-    }
-
-    private void sleepBackoff(int attempt) throws TransferException {
-        long base = settings.retryBackoff().toMillis() << Math.min(attempt - 1, 20);
-        long capped = Math.min(base, MAX_BACKOFF.toMillis());
-        long delay = capped / 2 + ThreadLocalRandom.current().nextLong(capped / 2 + 1);
-        try {
-            Thread.sleep(delay);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new TransferException(shown, "download interrupted", true, e);
-        }
     }
 }

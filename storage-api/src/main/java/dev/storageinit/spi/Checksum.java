@@ -18,8 +18,13 @@ public record Checksum(Algorithm algorithm, String hex) {
     public enum Algorithm {
         /** MD5, as in S3 single-part ETags, GCS md5Hash and Azure Content-MD5. */
         MD5,
-        /** SHA-256, as in S3 x-amz-checksum-sha256. */
+        /** SHA-256, as in S3 x-amz-checksum-sha256 and a Git LFS object's {@code oid sha256:}. */
         SHA256,
+        /**
+         * A git blob id: the SHA-1 of {@code "blob <size>\0"} followed by the content, as the Hugging Face Hub gives
+         * for files kept in git (not LFS).
+         */
+        GIT_BLOB_SHA1,
         /** CRC32C (Castagnoli), as in GCS crc32c and S3 x-amz-checksum-crc32c. */
         CRC32C,
         /** CRC32 (IEEE), as in S3 x-amz-checksum-crc32. */

@@ -27,6 +27,19 @@ class DigestsTest {
     }
 
     @Test
+    void gitBlobIdsAreTheOnesGitComputes() {
+        // `git hash-object` of an empty file and of "hello\n"
+        Digests.Digest empty = Digests.create(Checksum.Algorithm.GIT_BLOB_SHA1, 0);
+        assertThat(empty.hex()).isEqualTo("e69de29bb2d1d6434b8b29ae775ad8c2e48c5391");
+        byte[] hello = "hello\n".getBytes(StandardCharsets.US_ASCII);
+        Digests.Digest d = Digests.create(Checksum.Algorithm.GIT_BLOB_SHA1, hello.length);
+        d.update(hello, 0, hello.length);
+        assertThat(d.hex()).isEqualTo("ce013625030ba8dba906f756967f9e9ca394464a");
+        assertThat(hexOf(Checksum.Algorithm.SHA256, hello))
+                .isEqualTo("5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03");
+    }
+
+    @Test
     void crc64NvmeIsTheSameWhateverTheSlicing() {
         byte[] data = new byte[100_003];
         new Random(7).nextBytes(data);

@@ -36,6 +36,8 @@ final class MemoryProvider implements StorageProvider {
     final AtomicInteger reads = new AtomicInteger();
     /** Reads that fail before sending a byte, with a retryable IOException. */
     final AtomicInteger failNextReads = new AtomicInteger();
+    /** The wait those failures ask for (a 429's Retry-After), or null. */
+    volatile java.time.Duration failingReadsRetryAfter;
     /** Reads that end after this many bytes with an IOException (cut connection); 0 = off. */
     volatile int cutAfter;
 
@@ -139,7 +141,9 @@ final class MemoryProvider implements StorageProvider {
                     throw readError;
                 }
                 if (failNextReads.getAndDecrement() > 0) {
-                    throw new TransferException(uri.redacted(), "503 slow down", true, null);
+                    TransferException slowDown = new TransferException(uri.redacted(), "503 slow down", true, null);
+                    java.time.Duration wait = failingReadsRetryAfter;
+                    throw wait == null ? slowDown : slowDown.retryAfter(wait);
                 }
                 byte[] all = objects.get(object.key());
                 byte[] slice = java.util.Arrays.copyOfRange(all, (int) offset, (int) (offset + length));

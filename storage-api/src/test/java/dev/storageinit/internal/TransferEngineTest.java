@@ -173,6 +173,28 @@ class TransferEngineTest {
     }
 
     @Test
+    void aGitBlobIdIsVerifiedOnWholeAndRangedObjects() throws Exception {
+        for (int size : List.of(1000, 200_000)) { // whole, and ranged at the test's 64 KiB parts
+            byte[] content = bytes(size, 24);
+            String key = "git" + size + "/x.bin";
+            store.put(key, content);
+            Digests.Digest id = Digests.create(Checksum.Algorithm.GIT_BLOB_SHA1, size);
+            id.update(content, 0, size);
+            String hex = id.hex();
+            store.checksums.put(key, Checksum.ofHex(Checksum.Algorithm.GIT_BLOB_SHA1, hex));
+            assertThat(download(storage(), "mem://b/git" + size, temp.resolve("ok" + size))
+                            .filesTransferred())
+                    .isEqualTo(1);
+
+            store.checksums.put(key, Checksum.ofHex(Checksum.Algorithm.GIT_BLOB_SHA1, "0".repeat(40)));
+            assertThatThrownBy(() -> download(storage(), "mem://b/git" + size, temp.resolve("bad" + size)))
+                    .isInstanceOf(IntegrityException.class)
+                    .hasMessageContaining(
+                            "x.bin: GIT_BLOB_SHA1 mismatch: store says " + "0".repeat(40) + ", got " + hex);
+        }
+    }
+
+    @Test
     void storageVerifyMd5ChoosesWhichChecksumsAreVerified() throws Exception {
         byte[] content = bytes(5000, 22);
         store.put("p/x.bin", content);
@@ -266,6 +288,19 @@ class TransferEngineTest {
             assertThat(store.reads.get()).isZero();
             assertThat(dest).doesNotExist();
         }
+    }
+
+    @Test
+    void aRetryWaitsAtLeastAsLongAsTheServerAsked() throws Exception {
+        store.put("m/a.bin", bytes(100, 2));
+        store.failNextReads.set(1);
+        store.failingReadsRetryAfter = Duration.ofMillis(400);
+        long start = System.nanoTime();
+        assertThat(download(storage(), "mem://b/m", temp.resolve("ok")).filesTransferred())
+                .isEqualTo(1);
+        assertThat(Duration.ofNanos(System.nanoTime() - start))
+                .as("the backoff is 1 ms, the server asked for 400 ms")
+                .isGreaterThanOrEqualTo(Duration.ofMillis(400));
     }
 
     @Test

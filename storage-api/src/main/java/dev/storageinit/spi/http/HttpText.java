@@ -4,12 +4,23 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.http.HttpHeaders;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** URL origins and the header values the JDK-HttpClient sources parse. */
 public final class HttpText {
+    private static final Pattern RATE_REMAINING = Pattern.compile("(?:^|[;,\\s])(?:r|remaining)=(\\d+)");
+    private static final Pattern RATE_RESET = Pattern.compile("(?:^|[;,\\s])(?:t|reset)=(\\d+)");
+    private static final Pattern LINK = Pattern.compile("<([^>]*)>([^,<]*)");
+    private static final Pattern REL_NEXT = Pattern.compile("(?i);\\s*rel\\s*=\\s*\"?([^\";]*)\"?");
+
     private HttpText() {}
 
     /** {@code scheme://host:port}, lower case, with the scheme's default port made explicit. */
@@ -102,6 +113,76 @@ public final class HttpText {
             }
         }
         return sb.toString();
+    }
+
+    /**
+     * Percent-encodes {@code s} as URL path segments: everything but RFC 3986's unreserved characters and {@code /}
+     * (a literal {@code %} too), as Python's {@code urllib.parse.quote} does.
+     */
+    public static String encodePath(String s) {
+        StringBuilder sb = new StringBuilder(s.length() + 16);
+        for (byte x : s.getBytes(StandardCharsets.UTF_8)) {
+            int c = x & 0xff;
+            if (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || "-._~/".indexOf(c) >= 0) {
+                sb.append((char) c);
+            } else {
+                sb.append('%')
+                        .append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
+                        .append(Character.toUpperCase(Character.forDigit(c & 15, 16)));
+            }
+        }
+        return sb.toString();
+    }
+
+    /**
+     * How long a throttling or unavailable server asks to wait: {@code Retry-After} in seconds or as an HTTP date,
+     * else the reset time of an exhausted IETF {@code RateLimit} header ({@code "api";r=0;t=55}, or the older
+     * {@code remaining=0, reset=55}). Empty when the answer says neither.
+     */
+    public static Optional<Duration> retryAfter(HttpHeaders h) {
+        Optional<String> after = h.firstValue("Retry-After").map(String::trim);
+        if (after.isPresent()) {
+            try {
+                return Optional.of(Duration.ofSeconds(Math.max(0, Long.parseLong(after.get()))));
+            } catch (NumberFormatException e) {
+                try {
+                    ZonedDateTime at = ZonedDateTime.parse(after.get(), DateTimeFormatter.RFC_1123_DATE_TIME);
+                    Duration d = Duration.between(ZonedDateTime.now(at.getZone()), at);
+                    return Optional.of(d.isNegative() ? Duration.ZERO : d);
+                } catch (DateTimeParseException ignored) {
+                    // neither form: look at RateLimit
+                }
+            }
+        }
+        for (String value : h.allValues("RateLimit")) {
+            Matcher remaining = RATE_REMAINING.matcher(value);
+            Matcher reset = RATE_RESET.matcher(value);
+            if (remaining.find() && Long.parseLong(remaining.group(1)) == 0 && reset.find()) {
+                return Optional.of(Duration.ofSeconds(Long.parseLong(reset.group(1))));
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * The target of the RFC 8288 {@code Link} header's {@code rel="next"} (the next page of a paginated API, as
+     * GitHub and the Hugging Face Hub send it), as written; empty when there is none.
+     */
+    public static Optional<String> linkNext(HttpHeaders h) {
+        for (String value : h.allValues("Link")) {
+            Matcher m = LINK.matcher(value);
+            while (m.find()) {
+                Matcher rel = REL_NEXT.matcher(m.group(2));
+                while (rel.find()) {
+                    for (String r : rel.group(1).trim().split("\\s+")) {
+                        if (r.equalsIgnoreCase("next")) {
+                            return Optional.of(m.group(1).trim());
+                        }
+                    }
+                }
+            }
+        }
+        return Optional.empty();
     }
 
     static URI parseLenient(String location) throws URISyntaxException {

@@ -166,10 +166,19 @@ public final class RangedGet {
         return new BodyStream(failures.uri(), what, readTimeout.toNanos(), readSetting, limit, location);
     }
 
-    /** Discards the body of a refused answer and returns its typed error. */
+    /**
+     * Discards the body of a refused answer and returns its typed error; a retryable one carries the wait the
+     * server asked for ({@link HttpText#retryAfter}).
+     */
     public StorageException refused(Response r, String what) throws StorageException {
         r.discard();
-        return refusal.refused(r, what);
+        StorageException e = refusal.refused(r, what);
+        if (e instanceof TransferException t
+                && t.isRetryable()
+                && t.retryAfter().isEmpty()) {
+            HttpText.retryAfter(r.headers()).ifPresent(t::retryAfter);
+        }
+        return e;
     }
 
     // ------------------------------------------------------------ ranged reads

@@ -132,6 +132,20 @@ class RangedGetTest {
     }
 
     @Test
+    void aThrottledAnswerCarriesTheWaitTheServerAskedFor() throws Exception {
+        URI u = serve(ex -> {
+            ex.getResponseHeaders().add("Retry-After", "7");
+            send(ex, 429, "slow down".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        });
+        RangedGet get = builder(u).build();
+        assertThatThrownBy(() -> get.read(u, new RangedGet.Part(0, 10, CONTENT.length, null, null, true), "r"))
+                .isInstanceOfSatisfying(TransferException.class, e -> {
+                    assertThat(e.isRetryable()).isTrue();
+                    assertThat(e.retryAfter()).contains(Duration.ofSeconds(7));
+                });
+    }
+
+    @Test
     void aWholeBodyOfAnotherSizeIsAnIntegrityError() throws Exception {
         URI u = serve(content("Range", true));
         RangedGet get = builder(u).build();
