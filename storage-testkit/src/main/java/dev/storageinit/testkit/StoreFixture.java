@@ -43,6 +43,23 @@ public interface StoreFixture extends AutoCloseable {
     }
 
     /**
+     * Whether a URI can name one object ({@code s3://bucket/models/model.bin}). A Hugging Face URI names a whole
+     * repository; for such stores the suite checks that the object lands with its folder instead.
+     */
+    default boolean urisNameSingleObjects() {
+        return true;
+    }
+
+    /**
+     * Whether a download reads every object as it was when the download started (a Hub repository, read at the one
+     * commit its revision named), so that an object replaced meanwhile lands complete in its first version; for
+     * other stores such a replacement must fail the download.
+     */
+    default boolean readsOneSnapshot() {
+        return false;
+    }
+
+    /**
      * The store server's TCP port on 127.0.0.1, where a {@link FaultProxy} can sit in front of it; empty for a store
      * reached without a network (volumes), for which the suite's fault clauses are not run.
      */
