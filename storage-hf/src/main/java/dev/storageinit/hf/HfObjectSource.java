@@ -26,6 +26,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
@@ -58,8 +59,11 @@ final class HfObjectSource implements ObjectSource {
     private final JdkHttp http;
     private final RangedGet get;
     private final String base;
-    /** The CDN URL each LFS file was redirected to. */
-    private final Map<String, URI> cdn = new ConcurrentHashMap<>();
+    /**
+     * The CDN URL each LFS file was redirected to (null for a file the Hub serves itself), asked of the Hub by the
+     * file's first read while its other reads wait.
+     */
+    private final Map<String, CompletableFuture<URI>> cdn = new ConcurrentHashMap<>();
 
     private volatile String commit;
 
@@ -196,21 +200,35 @@ final class HfObjectSource implements ObjectSource {
         RangedGet.Part part = new RangedGet.Part(offset, length, object.size(), null, null, !whole);
         String what = "GET " + (whole ? "" : "bytes " + offset + "-" + (offset + length - 1) + " of ") + "'"
                 + object.key() + "'";
-        URI known = cdn.get(object.key());
-        if (known != null) {
+        URI resolve =
+                URI.create(base + "/" + repoPath() + "/resolve/" + commit() + "/" + HttpText.encodePath(object.key()));
+        for (boolean again = false; ; again = true) {
+            CompletableFuture<URI> mine = new CompletableFuture<>();
+            CompletableFuture<URI> known = cdn.putIfAbsent(object.key(), mine);
+            if (known == null) {
+                try {
+                    BodyStream body = get.read(resolve, part, what);
+                    mine.complete(body.location().equals(resolve) ? null : body.location());
+                    return body;
+                } catch (StorageException | RuntimeException e) {
+                    cdn.remove(object.key(), mine);
+                    mine.complete(null);
+                    throw e;
+                }
+            }
+            URI location = known.join(); // null: the Hub serves the file itself, or the first try failed
+            if (location == null) {
+                return get.read(resolve, part, what);
+            }
             try {
-                return get.read(known, part, what);
+                return get.read(location, part, what);
             } catch (AccessDeniedException | NotFoundException e) {
+                if (again) {
+                    throw e;
+                }
                 cdn.remove(object.key(), known); // an expired presigned URL: ask the Hub again
             }
         }
-        URI resolve =
-                URI.create(base + "/" + repoPath() + "/resolve/" + commit() + "/" + HttpText.encodePath(object.key()));
-        BodyStream body = get.read(resolve, part, what);
-        if (!body.location().equals(resolve)) {
-            cdn.put(object.key(), body.location());
-        }
-        return body;
     }
 
     @Override

@@ -72,16 +72,16 @@ record HubSettings(URI endpoint, String token, String tokenSource, Duration read
             Optional<Setting> cache = settings.get(XDG_CACHE_HOME);
             if (home.isPresent()) {
                 file = home.get().path().resolve("token");
-                fileSource = home.get() + "/token";
+                fileSource = home.get().toString();
             } else if (cache.isPresent()) {
                 file = cache.get().path().resolve("huggingface").resolve("token");
-                fileSource = cache.get() + "/huggingface/token";
+                fileSource = cache.get().toString();
             } else {
                 file = Path.of(System.getProperty("user.home"), ".cache", "huggingface", "token");
-                fileSource = "the default";
+                fileSource = "the default place";
             }
         }
-        String source = "token file " + file + " (" + fileSource + ")";
+        String source = "token file " + file + " (from " + fileSource + ")";
         String token;
         try {
             token = Files.readString(file).strip();
@@ -95,7 +95,7 @@ record HubSettings(URI endpoint, String token, String tokenSource, Duration read
         }
         if (token.isEmpty()) {
             return new HubSettings(
-                    endpoint, null, "none (" + TOKEN + ", " + LEGACY_TOKEN + " unset, no " + source + ")", timeout);
+                    endpoint, null, "none (" + TOKEN + " and " + LEGACY_TOKEN + " unset, no " + source + ")", timeout);
         }
         Redactor.secret(token);
         return new HubSettings(endpoint, checked(settings, token, source), source, timeout);

@@ -92,6 +92,8 @@ public final class FakeHub implements AutoCloseable {
         final Map<String, Stall> stalls = new ConcurrentHashMap<>();
         final List<Seen> seen = new CopyOnWriteArrayList<>();
         final AtomicInteger refusedForAuthorization = new AtomicInteger();
+        final AtomicInteger corrupted = new AtomicInteger();
+        final AtomicInteger stalled = new AtomicInteger();
         volatile boolean recording = true;
         volatile int pageSize = 1000;
     }
@@ -250,6 +252,16 @@ public final class FakeHub implements AutoCloseable {
     /** Requests the CDN refused because they carried an {@code Authorization} header. */
     public int cdnRefusedForAuthorization() {
         return state.refusedForAuthorization.get();
+    }
+
+    /** Bodies served with a flipped byte ({@link #corruptNext}). */
+    public int corrupted() {
+        return state.corrupted.get();
+    }
+
+    /** Bodies that stalled ({@link #stallNext}). */
+    public int stalled() {
+        return state.stalled.get();
     }
 
     @Override
@@ -706,6 +718,7 @@ public final class FakeHub implements AutoCloseable {
             while (sent < length) {
                 int n = (int) Math.min(Math.min(buf.length, length - sent), Math.max(0, stopAt - sent));
                 if (n == 0) {
+                    state.stalled.incrementAndGet();
                     out.flush();
                     sleep(stall.hold());
                     throw new IOException("stalled on purpose");
@@ -721,6 +734,7 @@ public final class FakeHub implements AutoCloseable {
                 }
                 if (flip && sent == 0) {
                     buf[0] ^= 0x5a;
+                    state.corrupted.incrementAndGet();
                 }
                 out.write(buf, 0, n);
                 pos += n;
