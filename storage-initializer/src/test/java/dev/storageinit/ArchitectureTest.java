@@ -72,6 +72,7 @@ class ArchitectureTest {
                         "dev.storageinit.gcs..",
                         "dev.storageinit.azure..",
                         "dev.storageinit.http..",
+                        "dev.storageinit.hf..",
                         "dev.storageinit.pvc..",
                         "dev.storageinit.cli..")
                 .should()
@@ -84,7 +85,7 @@ class ArchitectureTest {
 
     /** Each provider, and the CLI, sees the API, the SPI and its own package: no other provider's, not the testkit's. */
     @ParameterizedTest
-    @ValueSource(strings = {"s3", "gcs", "azure", "http", "pvc", "cli"})
+    @ValueSource(strings = {"s3", "gcs", "azure", "http", "hf", "pvc", "cli"})
     void aModuleUsesOnlyTheApiTheSpiAndItsOwnPackage(String module) {
         String own = "dev.storageinit." + module + "..";
         classes()

@@ -141,7 +141,8 @@ public final class Main {
                         "",
                         "Downloads each SRC_URI into DEST_DIR, a non-empty path (pairs run concurrently, on one scheduler).",
                         "  SRC_URI  s3://bucket/path, gs://bucket/path, https://<account>.blob.core.windows.net/<container>/<path>,",
-                        "           pvc://<claim>/<path>, file:///path, a local path, http(s)://host/file",
+                        "           pvc://<claim>/<path>, file:///path, a local path, http(s)://host/file,",
+                        "           hf://<owner>/<model>[:<revision>] (a Hugging Face Hub repository)",
                         "",
                         "Options (a value follows as --opt VALUE or --opt=VALUE; [the environment variable] used without it):"));
         for (Flag f : FLAGS) {

@@ -256,7 +256,11 @@ class MainTest {
         assertThat(run(Map.of(), "--help")).isZero();
         assertThat(out()).contains("Usage: storage-initializer");
         assertThat(run(Map.of(), "--version")).isZero();
-        assertThat(out()).contains("providers: ").contains("pvc (file, pvc)").contains("http (http, https)");
+        assertThat(out())
+                .contains("providers: ")
+                .contains("pvc (file, pvc)")
+                .contains("http (http, https)")
+                .contains("hf (hf)");
     }
 
     @Test
