@@ -85,12 +85,17 @@ GCS_PORT=$(free_port)
 "$HOST_JAVA" -XX:+UseSerialGC -cp "$TESTKIT_CLASSES:$CLI_JAR" dev.storageinit.testkit.gcs.GcsFixtureMain \
     "$SAMPLE_MODEL" models/sample-model "$GCS_PORT" > "$WORK/gcs.log" 2>&1 &
 pids+=($!)
+HF_PORT=$(free_port)
+HF_CDN_PORT=$(free_port)
+"$HOST_JAVA" -XX:+UseSerialGC -cp "$TESTKIT_CLASSES:$CLI_JAR" dev.storageinit.testkit.hf.HfFixtureMain \
+    "$SAMPLE_MODEL" models/sample-model "$HF_PORT" "$HF_CDN_PORT" hf_aotTrainingToken > "$WORK/hf.log" 2>&1 &
+pids+=($!)
 HTTP_PORT=$(free_port)
 mkdir -p "$WORK/http"
 cp "$SAMPLE_MODEL/config.json" "$WORK/http/model.json"
 "$IMAGE_JDK/bin/jwebserver" -b 127.0.0.1 -p "$HTTP_PORT" -d "$WORK/http" > "$WORK/http.log" 2>&1 &
 pids+=($!)
-for port in "$S3_PORT" "$GCS_PORT" "$HTTP_PORT"; do
+for port in "$S3_PORT" "$GCS_PORT" "$HF_PORT" "$HF_CDN_PORT" "$HTTP_PORT"; do
     for _ in $(seq 600); do
         (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && continue 2
         sleep 0.1
@@ -106,17 +111,19 @@ done
     STORAGE_PVC_MOUNT_ROOT="$(dirname "$(dirname "$SAMPLE_MODEL")")" \
     AWS_ENDPOINT_URL="http://127.0.0.1:$S3_PORT" AWS_ACCESS_KEY_ID=aot-key AWS_SECRET_ACCESS_KEY=aot-secret \
     STORAGE_EMULATOR_HOST="http://127.0.0.1:$GCS_PORT" \
+    HF_ENDPOINT="http://127.0.0.1:$HF_PORT" HF_TOKEN=hf_aotTrainingToken \
     AZURE_STORAGE_BLOB_ENDPOINT=http://127.0.0.1:9/devstoreaccount1 AZURE_STORAGE_ACCESS_KEY=YW90LWtleQ== \
     "$ROOTFS/opt/java/bin/java" -XX:AOTCacheOutput=app.aot -Xlog:aot=error "${FLAGS[@]}" -cp storage-initializer.jar \
     dev.storageinit.cli.Main --part-size 1 \
     pvc://demo-claim/sample-model "$WORK/out/pvc" \
     s3://models/sample-model "$WORK/out/s3" \
     gs://models/sample-model "$WORK/out/gcs" \
+    hf://models/sample-model "$WORK/out/hf" \
     "http://127.0.0.1:$HTTP_PORT/model.json" "$WORK/out/http" \
     https://devstoreaccount1.blob.core.windows.net/training/model "$WORK/out/azure") \
     > "$WORK/training.out" 2> "$WORK/training.err" || true
 cat "$WORK/training.out" "$WORK/training.err"
-for uri in pvc://demo-claim/sample-model s3://models/sample-model gs://models/sample-model \
+for uri in pvc://demo-claim/sample-model s3://models/sample-model gs://models/sample-model hf://models/sample-model \
            "http://127.0.0.1:$HTTP_PORT/model.json"; do
     grep -q "^done $uri -> " "$WORK/training.out" \
         || { echo "build-rootfs: the training download of $uri did not finish" >&2; exit 1; }
