@@ -24,6 +24,7 @@ import dev.storageinit.spi.ObjectSource;
 import dev.storageinit.spi.RemoteObject;
 import dev.storageinit.spi.SourceContext;
 import dev.storageinit.spi.StorageProvider;
+import dev.storageinit.testkit.Listings;
 import dev.storageinit.testkit.gcs.GcsJsonApiServer;
 import dev.storageinit.testkit.gcs.ServiceAccountKeys;
 import java.io.IOException;
@@ -396,7 +397,7 @@ class GcsProviderTest {
         GcsJsonApiServer.StoredObject stored = open.put("sums/a.txt", content);
         try (ObjectSource src = source("gs://public-models/sums", emulator())) {
             List<RemoteObject> listed = new ArrayList<>();
-            src.list("sums/", listed::add);
+            listed.addAll(Listings.all(src, "sums/"));
             assertThat(listed).hasSize(1);
             RemoteObject o = listed.get(0);
             assertThat(o.size()).isEqualTo(content.length);
