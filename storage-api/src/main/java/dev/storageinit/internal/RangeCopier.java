@@ -3,11 +3,8 @@ package dev.storageinit.internal;
 import dev.storageinit.DestinationException;
 import dev.storageinit.IntegrityException;
 import dev.storageinit.LinkMode;
-import dev.storageinit.StorageException;
-import dev.storageinit.TransferException;
 import dev.storageinit.spi.LocalObjectSource;
 import dev.storageinit.spi.ObjectSource;
-import dev.storageinit.spi.support.Retries;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -32,6 +29,7 @@ final class RangeCopier {
     private final String shown;
     private final ObjectSource source;
     private final EngineSettings settings;
+    private final Retries retries;
     private final LinkMode linkMode;
     private final Progress progress;
     private final BooleanSupplier aborted;
@@ -40,12 +38,14 @@ final class RangeCopier {
             String shown,
             ObjectSource source,
             EngineSettings settings,
+            Retries retries,
             LinkMode linkMode,
             Progress progress,
             BooleanSupplier aborted) {
         this.shown = shown;
         this.source = source;
         this.settings = settings;
+        this.retries = retries;
         this.linkMode = linkMode;
         this.progress = progress;
         this.aborted = aborted;
@@ -122,20 +122,16 @@ final class RangeCopier {
                 }
                 return;
             } catch (IOException e) {
-                if (aborted.getAsBoolean() || !retryable(e)) {
+                if (aborted.getAsBoolean() || !Retries.retryable(e)) {
                     throw e;
                 }
                 if (position > before) {
                     attempt = 1; // progress was made: count failures since the last progress
                 }
                 if (attempt >= settings.maxAttempts()) {
-                    throw new TransferException(
-                            shown,
-                            file.relative + ": failed after " + attempt + " attempts: " + e.getMessage(),
-                            true,
-                            e);
+                    throw retries.exhausted(file.relative, attempt, e);
                 }
-                Retries.sleep(shown, Retries.delay(settings.retryBackoff(), attempt++, e));
+                retries.pause(attempt++, e);
             }
         }
     }
@@ -197,9 +193,5 @@ final class RangeCopier {
         } catch (IOException e) {
             throw Destination.writeFailed(shown, "cannot create " + file.stagingFile() + " for " + file.relative, e);
         }
-    }
-
-    private static boolean retryable(IOException e) {
-        return !(e instanceof StorageException se) || se.isRetryable();
     }
 }

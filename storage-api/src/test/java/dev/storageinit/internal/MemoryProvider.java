@@ -5,6 +5,7 @@ import dev.storageinit.ModelUri;
 import dev.storageinit.StorageException;
 import dev.storageinit.TransferException;
 import dev.storageinit.spi.Checksum;
+import dev.storageinit.spi.ListPage;
 import dev.storageinit.spi.ObjectSource;
 import dev.storageinit.spi.RemoteObject;
 import dev.storageinit.spi.SourceContext;
@@ -21,7 +22,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Consumer;
 
 /**
  * An in-memory store for engine tests ({@code mem://bucket/key}) with injectable faults. Provider tests use real
@@ -34,6 +34,12 @@ final class MemoryProvider implements StorageProvider {
     final Map<String, Checksum> secondChecksums = new ConcurrentHashMap<>();
 
     final AtomicInteger reads = new AtomicInteger();
+    /** Objects per listing page; the page token is the last key of the page before. */
+    volatile int pageSize = 1000;
+    /** Listing calls made, and how many of the next ones fail retryably. */
+    final AtomicInteger listCalls = new AtomicInteger();
+
+    final AtomicInteger failNextLists = new AtomicInteger();
     /** Reads that fail before sending a byte, with a retryable IOException. */
     final AtomicInteger failNextReads = new AtomicInteger();
     /** The wait those failures ask for (a 429's Retry-After), or null. */
@@ -118,12 +124,25 @@ final class MemoryProvider implements StorageProvider {
             }
 
             @Override
-            public void list(String prefix, Consumer<RemoteObject> sink) {
-                for (Map.Entry<String, byte[]> e : Map.copyOf(objects).entrySet()) {
-                    if (e.getKey().startsWith(prefix)) {
-                        sink.accept(object(e.getKey()));
+            public ListPage list(String prefix, String pageToken) throws StorageException {
+                listCalls.incrementAndGet();
+                if (failNextLists.getAndDecrement() > 0) {
+                    throw new TransferException(uri.redacted(), "listing: 503 slow down", true, null);
+                }
+                List<RemoteObject> page = new ArrayList<>();
+                String last = null;
+                for (String key : new TreeMap<>(objects)
+                        .tailMap(pageToken == null ? "" : pageToken, false)
+                        .keySet()) {
+                    if (page.size() == pageSize) {
+                        return new ListPage(page, last);
+                    }
+                    if (key.startsWith(prefix)) {
+                        page.add(object(key));
+                        last = key;
                     }
                 }
+                return ListPage.last(page);
             }
 
             @Override

@@ -5,6 +5,7 @@ import dev.storageinit.NotFoundException;
 import dev.storageinit.StorageException;
 import dev.storageinit.TransferException;
 import dev.storageinit.spi.Checksum;
+import dev.storageinit.spi.ListPage;
 import dev.storageinit.spi.ObjectSource;
 import dev.storageinit.spi.RemoteObject;
 import dev.storageinit.spi.http.BodyStream;
@@ -16,7 +17,6 @@ import dev.storageinit.spi.http.Signer;
 import dev.storageinit.spi.support.Failures;
 import dev.storageinit.spi.support.Json;
 import dev.storageinit.spi.support.Redactor;
-import dev.storageinit.spi.support.Retries;
 import java.io.InputStream;
 import java.lang.System.Logger.Level;
 import java.net.URI;
@@ -28,7 +28,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
 /**
@@ -47,8 +46,6 @@ final class HfObjectSource implements ObjectSource {
     static final String HINT = "Set HF_TOKEN or request access to the gated repository";
 
     static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(15);
-    private static final int METADATA_ATTEMPTS = 5;
-    private static final Duration METADATA_BACKOFF = Duration.ofMillis(250);
     private static final Pattern SHA1 = Pattern.compile("[0-9a-f]{40}");
     private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
 
@@ -66,9 +63,6 @@ final class HfObjectSource implements ObjectSource {
     private final Map<String, CompletableFuture<URI>> cdn = new ConcurrentHashMap<>();
 
     private volatile String commit;
-
-    /** One page of the tree: its files, and the next page's URL (null on the last). */
-    record Page(List<RemoteObject> objects, String next) {}
 
     HfObjectSource(HfRepo repo, HubSettings hub, String shown, JdkHttp http) {
         this.repo = repo;
@@ -95,25 +89,15 @@ final class HfObjectSource implements ObjectSource {
         return "";
     }
 
-    @Override
-    public void list(String prefix, Consumer<RemoteObject> sink) throws StorageException {
-        String token = null;
-        do {
-            String at = token;
-            Page page = Retries.call(shown, METADATA_ATTEMPTS, METADATA_BACKOFF, () -> page(prefix, at));
-            page.objects().forEach(sink);
-            token = page.next();
-        } while (token != null);
-    }
-
     /**
-     * One page of the files under {@code prefix}: the first when {@code token} is null (resolving the revision to
-     * its commit the first time), else the page {@code token} names (a next-page URL the Hub gave).
+     * One page of the files under {@code prefix}: the first when {@code pageToken} is null (resolving the revision to
+     * its commit the first time), else the page it names: the next-page URL the Hub gave in {@code Link}.
      */
-    Page page(String prefix, String token) throws StorageException {
-        URI url = token == null
+    @Override
+    public ListPage list(String prefix, String pageToken) throws StorageException {
+        URI url = pageToken == null
                 ? URI.create(base + "/api/models/" + repoPath() + "/tree/" + commit() + "?recursive=true&expand=false")
-                : URI.create(token);
+                : URI.create(pageToken);
         String what = "listing the files of " + repo.id() + " at " + commit();
         Response r = get.send("GET", url, Map.of());
         if (r.status() != 200) {
@@ -132,7 +116,7 @@ final class HfObjectSource implements ObjectSource {
         }
         Optional<String> link = HttpText.linkNext(r.headers());
         try {
-            return new Page(
+            return new ListPage(
                     objects, link.map(l -> r.location().resolve(l).toString()).orElse(null));
         } catch (IllegalArgumentException e) {
             throw unreadable(what, "a next-page link that is no URL");
