@@ -22,7 +22,7 @@ SHRINK=0; [[ ${SMALL:-0} == 1 ]] && SHRINK=6
 ROOT=${ROOT:-/tmp/hf-bench$([[ $SHRINK == 0 ]] || echo -small)}
 export RANGE_PARALLEL=${RANGE_PARALLEL:-8} PART_MB=${PART_MB:-64}
 TOKEN=hf_benchmarkReaderToken0123456789
-need_tools curl python3 openssl
+need_tools curl python3 openssl bc
 mkdir -p "$ROOT"
 if [[ -z ${OUT:-} ]]; then
   avail_kib=$(awk '/MemAvailable/ {print $2}' /proc/meminfo)
@@ -80,6 +80,32 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# ---------------------------------------------------------------- timing with CPU-seconds (the client's and the Hub's)
+# timed NAME OUTDIR CMD... : as common.sh's, and appends "NAME user+sys hub_cpu" (CPU-seconds) to $CPU_RESULTS
+hub_cpu() { awk '{print ($14 + $15) / 100}' "/proc/$HUB_PID/stat"; }
+timed() {
+  local name=$1 out=$2; shift 2
+  rm -rf "$out"; sync
+  local tf before; tf=$(mktemp); before=$(hub_cpu)
+  /usr/bin/time -f '%e %M %U %S' -o "$tf" "$@" >/dev/null 2>"$tf.err" || { echo "FAILED: $name" >&2; cat "$tf.err" >&2; exit 1; }
+  read -r wall rss user sys < "$tf"
+  echo "$name $wall $rss" >> "$RESULTS"
+  echo "$name $(echo "$user + $sys" | bc) $(echo "$(hub_cpu) - $before" | bc)" >> "$CPU_RESULTS"
+  rm -f "$tf" "$tf.err"
+}
+cpu_summary() {
+  python3 - "$CPU_RESULTS" <<'PY'
+import sys, statistics, collections
+cpu, hub = collections.OrderedDict(), {}
+for line in open(sys.argv[1]):
+    name, c, h = line.rsplit(None, 2)
+    cpu.setdefault(name, []).append(float(c)); hub.setdefault(name, []).append(float(h))
+print("| tool | median CPU-s (user+sys) | the fake Hub's median CPU-s meanwhile |"); print("|---|---|---|")
+for name in cpu:
+    print(f"| {name} | {statistics.median(cpu[name]):.1f} | {statistics.median(hub[name]):.1f} |")
+PY
+}
+
 # ---------------------------------------------------------------- the parallel-curl ceiling on the resolve URLs
 curl_hf() { # curl_hf REPO OUT
   local repo=$1 out=$2 list cfg rjobs
@@ -123,7 +149,7 @@ start_hub llm-8g
 FILES=$(find "$ROOT/llm-8g" -type f | wc -l)
 BYTES=$(find "$ROOT/llm-8g" -type f -printf '%s\n' | awk '{s+=$1} END {print s}')
 echo "# llm-8g: $FILES files, $((BYTES >> 20)) MiB, fake Hub at $HF_ENDPOINT; $RUNS runs per tool, alternating"
-RESULTS=$(mktemp); export RESULTS
+RESULTS=$(mktemp); CPU_RESULTS=$(mktemp); export RESULTS CPU_RESULTS
 for _ in $(seq 1 "$RUNS"); do
   timed "CLI (java -jar, SHA-256 verified)" "$OUT" java -jar "$JAR" --quiet hf://bench/llm-8g "$OUT"
   timed "curl ceiling (no verification)" "$OUT" bash -c "$(declare -f curl_hf); curl_hf bench/llm-8g '$OUT'"
@@ -134,6 +160,7 @@ rm -rf "$OUT"; java -jar "$JAR" --quiet hf://bench/llm-8g "$OUT"
 diff -rq -x .storage-initializer "$ROOT/llm-8g" "$OUT" >&2 || { echo "the CLI's download differs" >&2; exit 1; }
 echo; echo "### hf://bench/llm-8g -> $OUT (target: CLI <= 1.2x the curl ceiling)"
 summary "$BYTES" "$FILES"
+cpu_summary
 python3 - "$RESULTS" <<'PY'
 import sys, statistics, collections
 walls = collections.OrderedDict()
@@ -145,10 +172,10 @@ cli = next(v for k, v in med.items() if k.startswith("CLI"))
 curl = next(v for k, v in med.items() if k.startswith("curl"))
 print(f"  CLI {cli:.2f} s = {cli / curl:.2f}x the curl ceiling {curl:.2f} s (target <= 1.2)")
 PY
-rm -f "$RESULTS"
+rm -f "$RESULTS" "$CPU_RESULTS"
 
 # ---------------------------------------------------------------- peak RSS: 2 GiB vs 8 GiB
-RESULTS=$(mktemp); export RESULTS
+RESULTS=$(mktemp); CPU_RESULTS=$(mktemp); export RESULTS CPU_RESULTS
 for name in llm-2g llm-8g; do
   start_hub "$name"
   timed "CLI (java -jar) $name" "$OUT" java -jar "$JAR" --quiet "hf://bench/$name" "$OUT"
@@ -162,5 +189,5 @@ for line in open(sys.argv[1]):
     name, wall, kib = line.rsplit(None, 2)
     print(f"| {name} | {float(wall):.2f} | {int(kib) / 1024:.0f} |")
 PY
-rm -f "$RESULTS"
+rm -f "$RESULTS" "$CPU_RESULTS"
 echo "# done $(date -u +%FT%TZ), load $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -2,8 +2,8 @@
 # Assembles the image's file tree in ROOTFS (Jib puts it on `scratch`): a jlink'd runtime from IMAGE_JDK at /opt/java
 # (modules uncompressed, like the jar's entries: the layer's gzip does better over the whole, 65 MB instead of 80),
 # glibc and the C.UTF-8 locale from this machine's Debian packages (libc6, libc-bin), a nonroot user 65532, the CLI
-# jar at /app, and /app/app.aot: a JDK AOT cache trained here on real downloads (s3proxy, the GCS fixture, a plain
-# HTTP server, a volume) with the same runtime, flags and class path the image uses.
+# jar at /app, and /app/app.aot: a JDK AOT cache trained here on real downloads (s3proxy, the GCS fixture, the fake
+# Hugging Face Hub, a plain HTTP server, a volume) with the same runtime, flags and class path the image uses.
 # Run by the storage-image build (exec-maven-plugin) with the variables its pom sets.
 set -euo pipefail
 ROOTFS=$1
