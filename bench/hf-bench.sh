@@ -13,7 +13,7 @@
 #                 one curl --parallel, the shards as $PART_MB MiB ranges, $RANGE_PARALLEL at a time, written in place
 #                 with dd; no verification
 # and the CLI's peak RSS (GNU time) for the 2 GiB and the 8 GiB checkpoint, with default JVM flags and with the
-# image's. Env: ROOT (/tmp/hf-bench), OUT (/dev/shm/hf-bench-out when memory allows, else /tmp/hf-bench-out),
+# image's (CPU-seconds of the client and of the fake Hub are reported too: on 2 cores they share the machine). Env: ROOT (/tmp/hf-bench), OUT (/dev/shm/hf-bench-out when memory allows, else /tmp/hf-bench-out),
 # RANGE_PARALLEL (8), PART_MB (64), KEEP=0 to delete the checkpoints at the end, SMALL=1 for a quick check of the
 # script itself (shards of 32 and 16 MiB, under /tmp/hf-bench-small).
 source "$(dirname "$0")/common.sh"
@@ -147,9 +147,9 @@ echo "# $(date -u +%FT%TZ) $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)
 # ---------------------------------------------------------------- wall time: the CLI vs curl, 8 GiB
 start_hub llm-8g
 FILES=$(find "$ROOT/llm-8g" -type f | wc -l)
-BYTES=$(find "$ROOT/llm-8g" -type f -printf '%s\n' | awk '{s+=$1} END {print s}')
+BYTES=$(find "$ROOT/llm-8g" -type f -printf '%s\n' | awk '{s+=$1} END {printf "%d\n", s}')
 echo "# llm-8g: $FILES files, $((BYTES >> 20)) MiB, fake Hub at $HF_ENDPOINT; $RUNS runs per tool, alternating"
-RESULTS=$(mktemp); CPU_RESULTS=$(mktemp); export RESULTS CPU_RESULTS
+RESULTS=$(mktemp); CPU_RESULTS=$(mktemp); RSS_RESULTS=$(mktemp); export RESULTS CPU_RESULTS
 for _ in $(seq 1 "$RUNS"); do
   timed "CLI (java -jar, SHA-256 verified)" "$OUT" java -jar "$JAR" --quiet hf://bench/llm-8g "$OUT"
   timed "curl ceiling (no verification)" "$OUT" bash -c "$(declare -f curl_hf); curl_hf bench/llm-8g '$OUT'"
@@ -160,7 +160,7 @@ rm -rf "$OUT"; java -jar "$JAR" --quiet hf://bench/llm-8g "$OUT"
 diff -rq -x .storage-initializer "$ROOT/llm-8g" "$OUT" >&2 || { echo "the CLI's download differs" >&2; exit 1; }
 echo; echo "### hf://bench/llm-8g -> $OUT (target: CLI <= 1.2x the curl ceiling)"
 summary "$BYTES" "$FILES"
-cpu_summary
+echo; cpu_summary
 python3 - "$RESULTS" <<'PY'
 import sys, statistics, collections
 walls = collections.OrderedDict()
@@ -172,22 +172,26 @@ cli = next(v for k, v in med.items() if k.startswith("CLI"))
 curl = next(v for k, v in med.items() if k.startswith("curl"))
 print(f"  CLI {cli:.2f} s = {cli / curl:.2f}x the curl ceiling {curl:.2f} s (target <= 1.2)")
 PY
-rm -f "$RESULTS" "$CPU_RESULTS"
+grep '^CLI' "$RESULTS" | sed 's/^CLI (java -jar, SHA-256 verified)/CLI (java -jar) llm-8g/' >> "$RSS_RESULTS"
 
 # ---------------------------------------------------------------- peak RSS: 2 GiB vs 8 GiB
-RESULTS=$(mktemp); CPU_RESULTS=$(mktemp); export RESULTS CPU_RESULTS
-for name in llm-2g llm-8g; do
-  start_hub "$name"
-  timed "CLI (java -jar) $name" "$OUT" java -jar "$JAR" --quiet "hf://bench/$name" "$OUT"
-  timed "CLI (image flags) $name" "$OUT" java "${IMAGE_FLAGS[@]}" -jar "$JAR" --quiet "hf://bench/$name" "$OUT"
+RESULTS=$RSS_RESULTS
+timed "CLI (image flags) llm-8g" "$OUT" java "${IMAGE_FLAGS[@]}" -jar "$JAR" --quiet hf://bench/llm-8g "$OUT"
+start_hub llm-2g
+for _ in 1 2; do
+  timed "CLI (java -jar) llm-2g" "$OUT" java -jar "$JAR" --quiet hf://bench/llm-2g "$OUT"
+  timed "CLI (image flags) llm-2g" "$OUT" java "${IMAGE_FLAGS[@]}" -jar "$JAR" --quiet hf://bench/llm-2g "$OUT"
 done
 echo; echo "### peak RSS by checkpoint size -> $OUT (target: <= 300 MiB, the same for both sizes)"
 python3 - "$RESULTS" <<'PY'
-import sys
-print("| run | wall (s) | peak RSS (MiB) |"); print("|---|---|---|")
+import sys, collections
+wall, rss = collections.OrderedDict(), {}
 for line in open(sys.argv[1]):
-    name, wall, kib = line.rsplit(None, 2)
-    print(f"| {name} | {float(wall):.2f} | {int(kib) / 1024:.0f} |")
+    name, w, kib = line.rsplit(None, 2)
+    wall.setdefault(name, []).append(float(w)); rss[name] = max(rss.get(name, 0), int(kib))
+print("| run | runs | wall (s) | peak RSS (MiB) |"); print("|---|---|---|---|")
+for name in sorted(wall):
+    print(f"| {name} | {len(wall[name])} | {min(wall[name]):.2f}-{max(wall[name]):.2f} | {rss[name] / 1024:.0f} |")
 PY
 rm -f "$RESULTS" "$CPU_RESULTS"
 echo "# done $(date -u +%FT%TZ), load $(cut -d' ' -f1-3 /proc/loadavg)"
