@@ -13,7 +13,8 @@
 #                 one curl --parallel, the shards as $PART_MB MiB ranges, $RANGE_PARALLEL at a time, written in place
 #                 with dd; no verification
 # and the CLI's peak RSS (GNU time) for the 2 GiB and the 8 GiB checkpoint, with default JVM flags and with the
-# image's (CPU-seconds of the client and of the fake Hub are reported too: on 2 cores they share the machine). Env: ROOT (/tmp/hf-bench), OUT (/dev/shm/hf-bench-out when memory allows, else /tmp/hf-bench-out),
+# image's, also as in a pod limited to 1 GiB (KServe's default memoryLimit); CPU-seconds of the client and of the fake
+# Hub are reported too (on 2 cores they share the machine), and what SHA-256 costs on this JVM. Env: ROOT (/tmp/hf-bench), OUT (/dev/shm/hf-bench-out when memory allows, else /tmp/hf-bench-out),
 # RANGE_PARALLEL (8), PART_MB (64), KEEP=0 to delete the checkpoints at the end, SMALL=1 for a quick check of the
 # script itself (shards of 32 and 16 MiB, under /tmp/hf-bench-small).
 source "$(dirname "$0")/common.sh"
@@ -174,13 +175,36 @@ print(f"  CLI {cli:.2f} s = {cli / curl:.2f}x the curl ceiling {curl:.2f} s (tar
 PY
 grep '^CLI' "$RESULTS" | sed 's/^CLI (java -jar, SHA-256 verified)/CLI (java -jar) llm-8g/' >> "$RSS_RESULTS"
 
+# what SHA-256 costs on this JVM: the CPU-seconds the verification adds to the CLI's
+cat > "$ROOT/Sha256Rate.java" <<'JAVA'
+public class Sha256Rate {
+    public static void main(String[] a) throws Exception {
+        byte[] buf = new byte[256 << 10];
+        double best = 0;
+        for (int round = 0; round < 4; round++) {
+            java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+            long t = System.nanoTime();
+            for (int i = 0; i < 4096; i++) md.update(buf, 0, buf.length);
+            md.digest();
+            best = Math.max(best, (1L << 30) / 1e6 / ((System.nanoTime() - t) / 1e9));
+        }
+        System.out.printf("%.0f%n", best);
+    }
+}
+JAVA
+SHA_RATE=$(java "$ROOT/Sha256Rate.java")
+echo "  SHA-256 on this JVM: $SHA_RATE MB/s on one core, i.e. $(echo "scale=1; $BYTES / 1000000 / $SHA_RATE" | bc) CPU-s for the checkpoint"
+
 # ---------------------------------------------------------------- peak RSS: 2 GiB vs 8 GiB
+# the image's flags as in a pod whose memory limit is KServe's default (1 GiB): -XX:MaxRAM=1g
 RESULTS=$RSS_RESULTS
 timed "CLI (image flags) llm-8g" "$OUT" java "${IMAGE_FLAGS[@]}" -jar "$JAR" --quiet hf://bench/llm-8g "$OUT"
+timed "CLI (image flags, 1 GiB pod) llm-8g" "$OUT" java "${IMAGE_FLAGS[@]}" -XX:MaxRAM=1g -jar "$JAR" --quiet hf://bench/llm-8g "$OUT"
 start_hub llm-2g
 for _ in 1 2; do
   timed "CLI (java -jar) llm-2g" "$OUT" java -jar "$JAR" --quiet hf://bench/llm-2g "$OUT"
   timed "CLI (image flags) llm-2g" "$OUT" java "${IMAGE_FLAGS[@]}" -jar "$JAR" --quiet hf://bench/llm-2g "$OUT"
+  timed "CLI (image flags, 1 GiB pod) llm-2g" "$OUT" java "${IMAGE_FLAGS[@]}" -XX:MaxRAM=1g -jar "$JAR" --quiet hf://bench/llm-2g "$OUT"
 done
 echo; echo "### peak RSS by checkpoint size -> $OUT (target: <= 300 MiB, the same for both sizes)"
 python3 - "$RESULTS" <<'PY'
