@@ -84,7 +84,7 @@ public final class Main {
             Path terminationLog) {
         for (String a : args) {
             if (a.equals("--help") || a.equals("-h")) {
-                out.println(CommandLine.USAGE_TEXT);
+                out.println(Flags.USAGE_TEXT);
                 return OK;
             }
             if (a.equals("--version")) {

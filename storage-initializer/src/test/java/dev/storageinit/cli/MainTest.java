@@ -194,7 +194,7 @@ class MainTest {
                         .quiet())
                 .as("quiet; a blank variable is unset")
                 .isTrue();
-        for (CommandLine.Flag f : CommandLine.FLAGS) {
+        for (Flags.Flag f : Flags.ALL) {
             if (!f.name().equals("--help") && !f.name().equals("--version")) {
                 assertThat(f.env()).as(f.name()).isNotNull();
             }
@@ -237,7 +237,7 @@ class MainTest {
     @Test
     void helpListsEveryOptionWithItsVariable() {
         assertThat(run(Map.of(), "--help")).isZero();
-        for (CommandLine.Flag f : CommandLine.FLAGS) {
+        for (Flags.Flag f : Flags.ALL) {
             assertThat(out()).contains("  " + f.usage() + " ");
             if (f.env() != null) {
                 assertThat(out()).contains("[" + f.env() + "]");
