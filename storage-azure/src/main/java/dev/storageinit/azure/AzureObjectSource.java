@@ -42,6 +42,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -57,8 +58,8 @@ final class AzureObjectSource implements ObjectSource {
     private static final System.Logger LOG = Redactor.logger(AzureObjectSource.class.getName());
     private static final int PAGE_SIZE = 5000;
 
-    /** One HTTP client per pool size, shared by every source: connections are reused across downloads. */
-    private static final Map<Integer, HttpClient> HTTP_CLIENTS = new ConcurrentHashMap<>();
+    /** One HTTP client per pool size and read timeout, shared by every source: connections are reused across downloads. */
+    private static final Map<List<Object>, HttpClient> HTTP_CLIENTS = new ConcurrentHashMap<>();
 
     private final AzureLocation location;
     private final AzureAuth auth;
@@ -80,12 +81,14 @@ final class AzureObjectSource implements ObjectSource {
         this.errors = new AzureErrors(location, auth);
     }
 
-    static AzureObjectSource open(AzureLocation location, AzureAuth auth, int concurrency) throws StorageException {
+    /** @param readTimeout how long an answer may go without a byte (headers, or the next bytes of a body) */
+    static AzureObjectSource open(AzureLocation location, AzureAuth auth, int concurrency, Duration readTimeout)
+            throws StorageException {
         String shown = location.shown();
         BlobContainerClientBuilder builder = new BlobContainerClientBuilder()
                 .endpoint(auth.endpoint)
                 .containerName(location.container())
-                .httpClient(httpClient(concurrency))
+                .httpClient(httpClient(concurrency, readTimeout))
                 // few quick retries: the engine retries failed ranges itself, with resume
                 .retryOptions(
                         new RequestRetryOptions(RetryPolicyType.EXPONENTIAL, 4, (Integer) null, 500L, 8_000L, null));
@@ -182,15 +185,15 @@ final class AzureObjectSource implements ObjectSource {
         };
     }
 
-    private static HttpClient httpClient(int concurrency) {
+    private static HttpClient httpClient(int concurrency, Duration readTimeout) {
         int size = Math.max(16, Integer.highestOneBit(Math.max(1, concurrency - 1)) << 1);
         return HTTP_CLIENTS.computeIfAbsent(
-                size,
-                n -> HttpClient.createDefault(new HttpClientOptions()
-                        .setMaximumConnectionPoolSize(n)
+                List.of(size, readTimeout),
+                k -> HttpClient.createDefault(new HttpClientOptions()
+                        .setMaximumConnectionPoolSize(size)
                         .setConnectTimeout(Duration.ofSeconds(15))
-                        .setResponseTimeout(Duration.ofSeconds(60))
-                        .setReadTimeout(Duration.ofSeconds(60))
+                        .setResponseTimeout(readTimeout)
+                        .setReadTimeout(readTimeout)
                         .setConnectionIdleTimeout(Duration.ofSeconds(50))));
     }
 
