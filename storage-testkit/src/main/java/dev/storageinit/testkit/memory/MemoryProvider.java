@@ -1,70 +1,63 @@
-package dev.storageinit.internal;
+package dev.storageinit.testkit.memory;
 
 import dev.storageinit.CredentialSource;
 import dev.storageinit.ModelUri;
 import dev.storageinit.StorageException;
-import dev.storageinit.TransferException;
 import dev.storageinit.spi.Checksum;
 import dev.storageinit.spi.ObjectSource;
 import dev.storageinit.spi.RemoteObject;
 import dev.storageinit.spi.SourceContext;
 import dev.storageinit.spi.StorageProvider;
 import dev.storageinit.spi.TransferLimits;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.util.ArrayList;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
+import java.util.NavigableMap;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Consumer;
 
 /**
- * An in-memory store for engine tests ({@code mem://bucket/key}) with injectable faults. Provider tests use real
- * servers; this exists to drive the engine into states a healthy server never shows.
+ * The in-memory reference store ({@code mem://b/key}: one bucket, {@value #BUCKET}), with the faults a healthy
+ * server never shows injected through its own API ({@link #faults()}), since there is no wire to break. It runs the
+ * conformance suite like every other provider and drives the engine's tests into states a real server cannot be put
+ * in. Hand it to {@link dev.storageinit.Storage.Builder#providers}; it is not registered for
+ * {@link java.util.ServiceLoader}.
+ *
+ * <p>Reads are pinned like a real store's: an object replaced since it was listed fails the read with an
+ * {@link dev.storageinit.IntegrityException}. With {@link #requireToken} set, every request needs
+ * {@value #TOKEN} to match.
  */
-final class MemoryProvider implements StorageProvider {
-    final Map<String, byte[]> objects = new TreeMap<>();
-    final Map<String, Checksum> checksums = new ConcurrentHashMap<>();
-    /** A second checksum for an object, after the one in {@link #checksums}. */
-    final Map<String, Checksum> secondChecksums = new ConcurrentHashMap<>();
+public final class MemoryProvider implements StorageProvider {
+    /** The one bucket. */
+    public static final String BUCKET = "b";
+    /** The setting holding the token that {@link #requireToken} asks for. */
+    public static final String TOKEN = "MEMORY_TOKEN";
 
-    final AtomicInteger reads = new AtomicInteger();
-    /** Reads that fail before sending a byte, with a retryable IOException. */
-    final AtomicInteger failNextReads = new AtomicInteger();
-    /** Reads that end after this many bytes with an IOException (cut connection); 0 = off. */
-    volatile int cutAfter;
-
-    final AtomicInteger cutsLeft = new AtomicInteger();
-    /** Reads whose first byte is flipped. */
-    final AtomicInteger corruptNextReads = new AtomicInteger();
-    /** With {@link #corruptNextReads}: a byte at a random position instead, so that no two downloads agree. */
-    volatile boolean corruptAnywhere;
-    /** When set, every read fails with this (non-retryable) error. */
-    volatile StorageException readError;
-    /** What {@link #limits} answers; and, to see them applied, how long each read call takes. */
-    volatile TransferLimits limits = TransferLimits.NONE;
-
-    volatile int readMillis;
-    /** The most read calls seen at once: in all, on distinct objects, on one object. */
-    final AtomicInteger maxReads = new AtomicInteger();
-
-    final AtomicInteger maxObjects = new AtomicInteger();
-    final AtomicInteger maxReadsOfOneObject = new AtomicInteger();
-    private final Map<String, Integer> readsNow = new TreeMap<>();
     private final String scheme;
+    private final NavigableMap<String, byte[]> objects = new ConcurrentSkipListMap<>();
+    private final Map<String, List<Checksum>> checksums = new ConcurrentHashMap<>();
+    private final MemoryFaults faults = new MemoryFaults();
+    private final AtomicInteger reads = new AtomicInteger();
+    private final Map<String, Integer> readsNow = new HashMap<>();
+    private final AtomicInteger maxReads = new AtomicInteger();
+    private final AtomicInteger maxObjects = new AtomicInteger();
+    private final AtomicInteger maxReadsOfOneObject = new AtomicInteger();
+    private volatile TransferLimits limits = TransferLimits.NONE;
+    private volatile int readMillis;
+    private volatile String token;
 
     /** A store for {@code mem://} URIs. */
-    MemoryProvider() {
+    public MemoryProvider() {
         this("mem");
     }
 
     /** A store for URIs of {@code scheme}, to have two stores in one test. */
-    MemoryProvider(String scheme) {
+    public MemoryProvider(String scheme) {
         this.scheme = scheme;
     }
 
@@ -83,8 +76,140 @@ final class MemoryProvider implements StorageProvider {
         return limits;
     }
 
-    /** Counts the read calls in progress while one sleeps {@link #readMillis}. */
-    private void overlap(String key) {
+    @Override
+    public ObjectSource open(ModelUri uri, SourceContext context) throws StorageException {
+        return MemorySource.open(this, uri, context);
+    }
+
+    // ------------------------------------------------------------------ the store
+
+    /** Stores (or replaces) an object; a folder marker is a key ending in '/'. */
+    public void put(String key, byte[] content) {
+        objects.put(key, content.clone());
+    }
+
+    /**
+     * Stores {@code content} as if uploaded in parts of {@code partSize} bytes, with the multipart ETag S3 gives such
+     * an object ({@code md5(md5(part 1) ... md5(part n))-n}) as its checksum.
+     *
+     * @return that ETag
+     */
+    public Checksum putInParts(String key, byte[] content, long partSize) {
+        MessageDigest outer = md5();
+        int parts = 0;
+        for (long off = 0; off < content.length; off += partSize, parts++) {
+            MessageDigest part = md5();
+            part.update(content, (int) off, (int) Math.min(partSize, content.length - off));
+            outer.update(part.digest());
+        }
+        Checksum etag = Checksum.ofHex(
+                Checksum.Algorithm.MULTIPART_MD5, java.util.HexFormat.of().formatHex(outer.digest()) + "-" + parts);
+        put(key, content);
+        checksums(key, etag);
+        return etag;
+    }
+
+    private static MessageDigest md5() {
+        try {
+            return MessageDigest.getInstance("MD5");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has MD5", e);
+        }
+    }
+
+    /** The stored content of {@code key}, or null. */
+    public byte[] get(String key) {
+        byte[] b = objects.get(key);
+        return b == null ? null : b.clone();
+    }
+
+    /** Removes every object and checksum. */
+    public void clear() {
+        objects.clear();
+        checksums.clear();
+    }
+
+    /** The checksums the store vouches for on {@code key}, strongest first; none removes them. */
+    public void checksums(String key, Checksum... strongestFirst) {
+        if (strongestFirst.length == 0) {
+            checksums.remove(key);
+        } else {
+            checksums.put(key, List.of(strongestFirst));
+        }
+    }
+
+    /** The checksums of {@code key}, strongest first. */
+    public List<Checksum> checksums(String key) {
+        return checksums.getOrDefault(key, List.of());
+    }
+
+    /** From now on every request needs {@value #TOKEN} set to {@code token}. */
+    public void requireToken(String token) {
+        this.token = token;
+    }
+
+    /** What {@link #limits} answers. */
+    public void limits(TransferLimits limits) {
+        this.limits = limits;
+    }
+
+    /** Each read call takes {@code millis} before it answers, so that reads overlap and {@link #overlap} sees it. */
+    public void slowReads(int millis) {
+        this.readMillis = millis;
+    }
+
+    /** The faults the next reads meet. */
+    public MemoryFaults faults() {
+        return faults;
+    }
+
+    /** How many read calls were made. */
+    public int reads() {
+        return reads.get();
+    }
+
+    /** The most read calls seen at once while {@link #slowReads} is on. */
+    public record Overlap(int reads, int objects, int readsOfOneObject) {}
+
+    /** The most read calls seen at once: in all, on distinct objects, on one object. */
+    public Overlap overlap() {
+        return new Overlap(maxReads.get(), maxObjects.get(), maxReadsOfOneObject.get());
+    }
+
+    /** Forgets the {@link #overlap} seen so far. */
+    public void resetOverlap() {
+        maxReads.set(0);
+        maxObjects.set(0);
+        maxReadsOfOneObject.set(0);
+    }
+
+    // ------------------------------------------------------------------ for MemorySource
+
+    String token() {
+        return token;
+    }
+
+    NavigableMap<String, byte[]> objects() {
+        return objects;
+    }
+
+    /** The object as listed: its size, its version (of its content) and checksums; null when there is none. */
+    RemoteObject object(String key) {
+        byte[] b = objects.get(key);
+        return b == null ? null : new RemoteObject(key, b.length, versionOf(b), checksums(key));
+    }
+
+    static String versionOf(byte[] content) {
+        return "v" + Arrays.hashCode(content) + "-" + content.length;
+    }
+
+    /** Counts a read call; while {@link #slowReads} is on, sleeps and records the calls in progress. */
+    void reading(String key) {
+        reads.incrementAndGet();
+        int millis = readMillis;
+        if (millis <= 0) {
+            return;
+        }
         synchronized (readsNow) {
             readsNow.merge(key, 1, Integer::sum);
             maxReads.accumulateAndGet(
@@ -93,7 +218,7 @@ final class MemoryProvider implements StorageProvider {
             maxReadsOfOneObject.accumulateAndGet(readsNow.get(key), Math::max);
         }
         try {
-            Thread.sleep(readMillis);
+            Thread.sleep(millis);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
@@ -101,79 +226,5 @@ final class MemoryProvider implements StorageProvider {
                 readsNow.computeIfPresent(key, (k, n) -> n == 1 ? null : n - 1);
             }
         }
-    }
-
-    void put(String key, byte[] content) {
-        objects.put(key, content);
-    }
-
-    @Override
-    public ObjectSource open(ModelUri uri, SourceContext context) {
-        return new ObjectSource() {
-            @Override
-            public String key() {
-                return uri.path();
-            }
-
-            @Override
-            public void list(String prefix, Consumer<RemoteObject> sink) {
-                for (Map.Entry<String, byte[]> e : Map.copyOf(objects).entrySet()) {
-                    if (e.getKey().startsWith(prefix)) {
-                        sink.accept(object(e.getKey()));
-                    }
-                }
-            }
-
-            @Override
-            public Optional<RemoteObject> stat(String key) {
-                return objects.containsKey(key) ? Optional.of(object(key)) : Optional.empty();
-            }
-
-            @Override
-            public InputStream read(RemoteObject object, long offset, long length) throws StorageException {
-                reads.incrementAndGet();
-                if (readMillis > 0) {
-                    overlap(object.key());
-                }
-                if (readError != null) {
-                    throw readError;
-                }
-                if (failNextReads.getAndDecrement() > 0) {
-                    throw new TransferException(uri.redacted(), "503 slow down", true, null);
-                }
-                byte[] all = objects.get(object.key());
-                byte[] slice = java.util.Arrays.copyOfRange(all, (int) offset, (int) (offset + length));
-                if (corruptNextReads.getAndDecrement() > 0 && slice.length > 0) {
-                    slice[
-                            corruptAnywhere
-                                    ? java.util.concurrent.ThreadLocalRandom.current()
-                                            .nextInt(slice.length)
-                                    : 0] ^= 0x55;
-                }
-                int cut = cutAfter;
-                if (cut > 0 && cutsLeft.getAndDecrement() > 0 && slice.length > cut) {
-                    return new InputStream() {
-                        int pos;
-
-                        @Override
-                        public int read() throws IOException {
-                            if (pos >= cut) {
-                                throw new IOException("connection reset");
-                            }
-                            return slice[pos++] & 0xff;
-                        }
-                    };
-                }
-                return new ByteArrayInputStream(slice);
-            }
-        };
-    }
-
-    private RemoteObject object(String key) {
-        byte[] b = objects.get(key);
-        List<Checksum> sums = new ArrayList<>();
-        Optional.ofNullable(checksums.get(key)).ifPresent(sums::add);
-        Optional.ofNullable(secondChecksums.get(key)).ifPresent(sums::add);
-        return new RemoteObject(key, b.length, "v" + java.util.Arrays.hashCode(b), sums);
     }
 }
