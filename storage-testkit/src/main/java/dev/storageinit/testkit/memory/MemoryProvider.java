@@ -41,7 +41,7 @@ public final class MemoryProvider implements StorageProvider {
     private final String scheme;
     private final NavigableMap<String, byte[]> objects = new ConcurrentSkipListMap<>();
     private final Map<String, List<Checksum>> checksums = new ConcurrentHashMap<>();
-    private final MemoryFaults faults = new MemoryFaults();
+    private volatile MemoryFaults faults = new MemoryFaults();
     private final AtomicInteger reads = new AtomicInteger();
     private final Map<String, Integer> readsNow = new HashMap<>();
     private final AtomicInteger maxReads = new AtomicInteger();
@@ -160,6 +160,12 @@ public final class MemoryProvider implements StorageProvider {
 
     /** The faults the next reads meet. */
     public MemoryFaults faults() {
+        return faults;
+    }
+
+    /** Replaces the faults by none, their counters at zero, and returns them to arm. */
+    public MemoryFaults freshFaults() {
+        faults = new MemoryFaults();
         return faults;
     }
 
