@@ -270,9 +270,25 @@ final class AzureObjectSource implements ObjectSource {
         if (response == null) {
             throw TransferException.retryable(shown, what + ": no response", null);
         }
-        InputStream body =
-                BinaryData.fromFlux(response.getValue(), length, false).block().toStream();
-        return new Body(body, response, what);
+        boolean whole = response.getStatusCode() == 200; // the server ignored x-ms-range: the blob from byte 0
+        InputStream stream = BinaryData.fromFlux(response.getValue(), whole ? object.size() : length, false)
+                .block()
+                .toStream();
+        Body body = new Body(stream, response, what, length);
+        if (whole && offset > 0) {
+            try {
+                body.skipToRange(offset);
+            } catch (IOException e) {
+                StorageException failed = errors.cause(what, e);
+                try {
+                    body.close();
+                } catch (IOException closing) {
+                    failed.addSuppressed(closing);
+                }
+                throw failed;
+            }
+        }
+        return body;
     }
 
     @Override
@@ -323,21 +339,40 @@ final class AzureObjectSource implements ObjectSource {
         return errors.cause(what, e);
     }
 
-    /** The response body; SDK runtime exceptions become (typed) IOExceptions, close releases the connection. */
+    /**
+     * The response body, ending after the range's {@code length} bytes (a server that ignored the range sends more);
+     * SDK runtime exceptions become (typed) IOExceptions, close releases the connection.
+     */
     private final class Body extends FilterInputStream {
         private final BlobDownloadAsyncResponse response;
         private final String what;
+        private long left;
 
-        Body(InputStream in, BlobDownloadAsyncResponse response, String what) {
+        Body(InputStream in, BlobDownloadAsyncResponse response, String what, long length) {
             super(in);
             this.response = response;
             this.what = what;
+            this.left = length;
+        }
+
+        /** Skips the {@code offset} bytes before the range of a body that starts at the blob's first byte. */
+        void skipToRange(long offset) throws IOException {
+            try {
+                in.skipNBytes(offset);
+            } catch (RuntimeException e) {
+                throw map(e, what);
+            }
         }
 
         @Override
         public int read() throws IOException {
+            if (left <= 0) {
+                return -1;
+            }
             try {
-                return super.read();
+                int b = super.read();
+                left -= b < 0 ? 0 : 1;
+                return b;
             } catch (RuntimeException e) {
                 throw map(e, what);
             }
@@ -345,8 +380,13 @@ final class AzureObjectSource implements ObjectSource {
 
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
+            if (left <= 0) {
+                return len == 0 ? 0 : -1;
+            }
             try {
-                return super.read(b, off, len);
+                int n = super.read(b, off, (int) Math.min(len, left));
+                left -= Math.max(n, 0);
+                return n;
             } catch (RuntimeException e) {
                 throw map(e, what);
             }
@@ -355,7 +395,9 @@ final class AzureObjectSource implements ObjectSource {
         @Override
         public long skip(long n) throws IOException {
             try {
-                return super.skip(n);
+                long skipped = super.skip(Math.min(n, left));
+                left -= skipped;
+                return skipped;
             } catch (RuntimeException e) {
                 throw map(e, what);
             }
