@@ -470,6 +470,34 @@ public abstract class ConformanceSuite {
     }
 
     @Test
+    void malformedSecretsAreRefusedAndLeaveNoTrace() throws Exception {
+        store.put(base + "malformed/a.txt", text("a"));
+        var wrong = store.wrongCredentials();
+        if (wrong.isEmpty()) {
+            assertThat(store.settings().description())
+                    .as("a store without authentication")
+                    .isNotNull();
+            return;
+        }
+        List<String> corpus = SecretLeaks.corpus();
+        for (int i = 0; i < corpus.size(); i++) {
+            String secret = corpus.get(i);
+            CredentialSource malformed = CredentialSource.first(
+                    CredentialSource.of(Map.of(store.wrongCredentialsVariable(), secret)), wrong.get());
+            try (SecretLeaks leaks = SecretLeaks.capture()) {
+                StorageException e = leaks.download(
+                        storage(), store.uri(base + "malformed"), newDestination("malformed-" + i), malformed);
+                assertThat(e)
+                        .as(
+                                "a malformed secret in %s is refused: %s",
+                                store.wrongCredentialsVariable(), leaks.recorded())
+                        .isNotNull();
+                leaks.assertNoLeak(secret);
+            }
+        }
+    }
+
+    @Test
     void rerunSkipsIntactFilesAndRefetchesChangedOnes() throws Exception {
         if (aFolderIsNotFoundWithoutAListing("re")) {
             return;
