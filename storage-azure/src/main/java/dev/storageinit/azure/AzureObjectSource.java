@@ -33,6 +33,7 @@ import dev.storageinit.ConfigurationException;
 import dev.storageinit.StorageException;
 import dev.storageinit.TransferException;
 import dev.storageinit.spi.Checksum;
+import dev.storageinit.spi.ListPage;
 import dev.storageinit.spi.ObjectSource;
 import dev.storageinit.spi.RemoteObject;
 import dev.storageinit.spi.support.Failures;
@@ -41,12 +42,12 @@ import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Consumer;
 
 /**
  * One Azure container, read with azure-storage-blob (token credentials, or {@code AZURE_STORAGE_DATA_PATH=sdk}; see
@@ -89,9 +90,10 @@ final class AzureObjectSource implements ObjectSource {
                 .endpoint(auth.endpoint)
                 .containerName(location.container())
                 .httpClient(httpClient(concurrency, readTimeout))
-                // few quick retries: the engine retries failed ranges itself, with resume
+                // one try: the engine retries every failed call (page, stat, range), a range from where it stopped;
+                // the bearer-token policy refreshes an expired token within the call, not through retries
                 .retryOptions(
-                        new RequestRetryOptions(RetryPolicyType.EXPONENTIAL, 4, (Integer) null, 500L, 8_000L, null));
+                        new RequestRetryOptions(RetryPolicyType.EXPONENTIAL, 1, (Integer) null, 500L, 8_000L, null));
         try {
             switch (auth.kind) {
                 case ANONYMOUS -> builder.setAnonymousAccess();
@@ -205,24 +207,29 @@ final class AzureObjectSource implements ObjectSource {
     }
 
     @Override
-    public void list(String prefix, Consumer<RemoteObject> sink) throws StorageException {
+    public ListPage list(String prefix, String pageToken) throws StorageException {
         ListBlobsOptions options = new ListBlobsOptions().setMaxResultsPerPage(PAGE_SIZE);
         if (!prefix.isEmpty()) {
             options.setPrefix(prefix);
         }
         try {
-            for (PagedResponse<BlobItem> page :
-                    container.listBlobs(options, null).iterableByPage()) {
-                for (BlobItem item : page.getValue()) {
-                    if (Boolean.TRUE.equals(item.isPrefix()) || Boolean.TRUE.equals(item.isDeleted())) {
-                        continue;
-                    }
-                    BlobItemProperties p = item.getProperties();
-                    Long size = p.getContentLength();
-                    sink.accept(new RemoteObject(
-                            item.getName(), size == null ? 0 : size, p.getETag(), md5(p.getContentMd5())));
+            PagedResponse<BlobItem> page = container
+                    .listBlobs(options, null)
+                    .iterableByPage(pageToken)
+                    .iterator()
+                    .next();
+            List<RemoteObject> objects = new ArrayList<>();
+            for (BlobItem item : page.getValue()) {
+                if (Boolean.TRUE.equals(item.isPrefix()) || Boolean.TRUE.equals(item.isDeleted())) {
+                    continue;
                 }
+                BlobItemProperties p = item.getProperties();
+                Long size = p.getContentLength();
+                objects.add(
+                        new RemoteObject(item.getName(), size == null ? 0 : size, p.getETag(), md5(p.getContentMd5())));
             }
+            String next = page.getContinuationToken();
+            return new ListPage(objects, next == null || next.isEmpty() ? null : next);
         } catch (RuntimeException e) {
             throw map(e, "listing '" + prefix + "'");
         }
@@ -260,7 +267,7 @@ final class AzureObjectSource implements ObjectSource {
                     .getBlobAsyncClient(object.key())
                     .downloadStreamWithResponse(
                             new BlobRange(offset, length),
-                            new DownloadRetryOptions().setMaxRetryRequests(2),
+                            new DownloadRetryOptions().setMaxRetryRequests(0),
                             conditions,
                             false)
                     .block();

@@ -74,9 +74,10 @@ final class GcsClients {
                         .setConnectTimeout(CONNECT_TIMEOUT_MS)
                         .setReadTimeout(readMillis)
                         .build())
-                // the engine retries ranges itself; the client retries listings and opens a few times
+                // the engine retries every failed call (page, stat, range); the client makes one attempt, and
+                // refreshes an expired token within it (its credentials adapter answers a 401, not its retries)
                 .setRetrySettings(RetrySettings.newBuilder()
-                        .setMaxAttempts(3)
+                        .setMaxAttempts(1)
                         .setInitialRetryDelayDuration(Duration.ofMillis(200))
                         .setRetryDelayMultiplier(2.0)
                         .setMaxRetryDelayDuration(Duration.ofSeconds(5))

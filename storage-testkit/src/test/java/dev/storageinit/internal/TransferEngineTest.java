@@ -281,6 +281,31 @@ class TransferEngineTest {
     }
 
     @Test
+    void theListingIsPulledPageByPageAndAFailedPageIsRetriedWithItsToken() throws Exception {
+        for (int i = 0; i < 7; i++) {
+            store.put("m/f" + i + ".bin", bytes(10 + i, i));
+        }
+        store.put("other/x.bin", bytes(5, 9));
+        store.pageSize(2);
+        store.faults().failNextListings(2);
+        Path dest = temp.resolve("paged");
+        assertThat(download(storage(), "mem://b/m", dest).filesTransferred()).isEqualTo(7);
+        for (int i = 0; i < 7; i++) {
+            assertThat(dest.resolve("f" + i + ".bin")).hasBinaryContent(bytes(10 + i, i));
+        }
+        assertThat(dest.resolve("x.bin")).doesNotExist();
+        assertThat(store.listCalls()).isEqualTo(4 + 2); // four pages, the first asked for three times
+
+        store.faults().failNextListings(100);
+        Path failed = temp.resolve("failed");
+        assertThatThrownBy(() -> download(storage().maxAttempts(3), "mem://b/m", failed))
+                .isInstanceOf(TransferException.class)
+                .hasMessage("mem://b/m: listing 'm/': failed after 3 attempts: listing: 503 slow down")
+                .satisfies(e -> assertThat(((StorageException) e).isRetryable()).isTrue());
+        assertThat(failed.resolve("f0.bin")).doesNotExist();
+    }
+
+    @Test
     void finalErrorsAreNotRetried() {
         store.put("m/a.bin", bytes(100, 2));
         store.faults().failEveryRead(new AccessDeniedException("mem://b/m", "403 from test"));

@@ -22,6 +22,8 @@ public final class MemoryFaults implements Faults {
     private volatile int failStatus;
     private volatile String failReason;
 
+    private final AtomicInteger listingFailuresLeft = new AtomicInteger();
+
     private final AtomicInteger corruptLeft = new AtomicInteger();
     private volatile boolean corruptAnywhere;
     private volatile StorageException everyRead;
@@ -68,6 +70,11 @@ public final class MemoryFaults implements Faults {
         return failuresDone.get();
     }
 
+    /** The next {@code times} listing pages fail retryably, as a store answering 503 would. */
+    public void failNextListings(int times) {
+        listingFailuresLeft.set(times);
+    }
+
     /** The next {@code reads} reads have one byte changed: the first, or one at random when {@code anywhere}. */
     public void corruptNextReads(int reads, boolean anywhere) {
         corruptAnywhere = anywhere;
@@ -92,6 +99,11 @@ public final class MemoryFaults implements Faults {
             return failStatus;
         }
         return 0;
+    }
+
+    /** Whether this listing page fails. */
+    boolean failListing() {
+        return listingFailuresLeft.getAndDecrement() > 0;
     }
 
     String reason() {

@@ -43,6 +43,8 @@ public final class MemoryProvider implements StorageProvider {
     private final Map<String, List<Checksum>> checksums = new ConcurrentHashMap<>();
     private volatile MemoryFaults faults = new MemoryFaults();
     private final AtomicInteger reads = new AtomicInteger();
+    private final AtomicInteger listCalls = new AtomicInteger();
+    private volatile int pageSize = 1000;
     private final Map<String, Integer> readsNow = new HashMap<>();
     private final AtomicInteger maxReads = new AtomicInteger();
     private final AtomicInteger maxObjects = new AtomicInteger();
@@ -169,6 +171,16 @@ public final class MemoryProvider implements StorageProvider {
         return faults;
     }
 
+    /** Objects per listing page (default 1000); a page's token is its last key. */
+    public void pageSize(int objects) {
+        this.pageSize = objects;
+    }
+
+    /** How many listing pages were asked for. */
+    public int listCalls() {
+        return listCalls.get();
+    }
+
     /** How many read calls were made. */
     public int reads() {
         return reads.get();
@@ -193,6 +205,14 @@ public final class MemoryProvider implements StorageProvider {
 
     String token() {
         return token;
+    }
+
+    int pageSize() {
+        return pageSize;
+    }
+
+    void listing() {
+        listCalls.incrementAndGet();
     }
 
     NavigableMap<String, byte[]> objects() {

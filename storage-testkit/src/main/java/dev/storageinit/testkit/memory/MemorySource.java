@@ -3,6 +3,8 @@ package dev.storageinit.testkit.memory;
 import dev.storageinit.ModelUri;
 import dev.storageinit.NotFoundException;
 import dev.storageinit.StorageException;
+import dev.storageinit.TransferException;
+import dev.storageinit.spi.ListPage;
 import dev.storageinit.spi.ObjectSource;
 import dev.storageinit.spi.RemoteObject;
 import dev.storageinit.spi.SourceContext;
@@ -14,11 +16,12 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.function.Consumer;
 
 /** The bucket of a {@link MemoryProvider} as a source: listing, stat and pinned reads with the injected faults. */
 final class MemorySource implements ObjectSource {
@@ -69,18 +72,32 @@ final class MemorySource implements ObjectSource {
     }
 
     @Override
-    public void list(String prefix, Consumer<RemoteObject> sink) throws StorageException {
-        admit("listing '" + prefix + "'");
-        for (Map.Entry<String, byte[]> e : store.objects().tailMap(prefix, true).entrySet()) {
+    public ListPage list(String prefix, String pageToken) throws StorageException {
+        String what = "listing '" + prefix + "'";
+        store.listing();
+        admit(what);
+        if (store.faults().failListing()) {
+            throw new TransferException(uri.redacted(), "listing: 503 slow down", true, null);
+        }
+        List<RemoteObject> page = new ArrayList<>();
+        int size = store.pageSize();
+        for (Map.Entry<String, byte[]> e : (pageToken == null
+                        ? store.objects().tailMap(prefix, true)
+                        : store.objects().tailMap(pageToken, false))
+                .entrySet()) {
             if (!e.getKey().startsWith(prefix)) {
-                return;
+                break;
             }
-            sink.accept(new RemoteObject(
+            if (page.size() == size) {
+                return new ListPage(page, page.get(size - 1).key());
+            }
+            page.add(new RemoteObject(
                     e.getKey(),
                     e.getValue().length,
                     MemoryProvider.versionOf(e.getValue()),
                     store.checksums(e.getKey())));
         }
+        return ListPage.last(page);
     }
 
     @Override
