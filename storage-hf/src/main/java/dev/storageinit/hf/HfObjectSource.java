@@ -77,7 +77,7 @@ final class HfObjectSource implements ObjectSource {
                                 ? Signer.NONE
                                 : request -> request.set("Authorization", "Bearer " + hub.token()))
                 .readTimeout(hub.readTimeout())
-                .timeoutSettings(null, HubSettings.DOWNLOAD_TIMEOUT)
+                .timeoutSettings(null, hub.readTimeoutSetting())
                 .refusal(this::refused)
                 .build();
         LOG.log(Level.INFO, "hf: {0}: Hub {1}; token: {2}", shown, base, hub.tokenSource());

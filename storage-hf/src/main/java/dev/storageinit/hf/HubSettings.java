@@ -19,7 +19,7 @@ import java.util.Optional;
  * {@value #DEFAULT_ENDPOINT}, a mirror or a self-hosted Hub, trailing {@code /} dropped), the token ({@value #TOKEN},
  * then {@value #LEGACY_TOKEN}, then the token file: {@value #TOKEN_PATH}, else {@code $HF_HOME/token}, else
  * {@code $XDG_CACHE_HOME/huggingface/token}, else {@code ~/.cache/huggingface/token}) and the longest wait for
- * bytes ({@value #DOWNLOAD_TIMEOUT}, default 10 s as huggingface_hub). {@link #IGNORED} are the variables KServe's
+ * bytes ({@value #DOWNLOAD_TIMEOUT}, else the shared {@code STORAGE_READ_TIMEOUT}, default 10 s as huggingface_hub). {@link #IGNORED} are the variables KServe's
  * webhook sets for the Python client; they are accepted and change nothing.
  *
  * @param endpoint the Hub's base URL, without a trailing slash
@@ -27,8 +27,9 @@ import java.util.Optional;
  * @param tokenSource where the token came from ({@code HF_TOKEN (environment)}, {@code token file ...}), or what was
  *     looked at when there is none; never the token
  * @param readTimeout the longest wait for an answer and for each next bytes of a body
+ * @param readTimeoutSetting the setting that sets it, for messages
  */
-record HubSettings(URI endpoint, String token, String tokenSource, Duration readTimeout) {
+record HubSettings(URI endpoint, String token, String tokenSource, Duration readTimeout, String readTimeoutSetting) {
     static final String ENDPOINT = "HF_ENDPOINT";
     static final String DEFAULT_ENDPOINT = "https://huggingface.co";
     static final String TOKEN = "HF_TOKEN";
@@ -52,14 +53,16 @@ record HubSettings(URI endpoint, String token, String tokenSource, Duration read
 
     static HubSettings read(Settings settings) throws ConfigurationException {
         URI endpoint = endpoint(settings);
-        Duration timeout = settings.seconds(DOWNLOAD_TIMEOUT, Duration.ofSeconds(10));
+        Duration timeout = settings.readTimeout(DOWNLOAD_TIMEOUT, Duration.ofSeconds(10));
+        String timeoutSetting = settings.readTimeoutName(DOWNLOAD_TIMEOUT);
         Optional<Setting> variable = settings.firstOf(TOKEN, LEGACY_TOKEN);
         if (variable.isPresent()) {
             return new HubSettings(
                     endpoint,
                     checked(settings, variable.get().value(), variable.get().toString()),
                     variable.get().toString(),
-                    timeout);
+                    timeout,
+                    timeoutSetting);
         }
         Optional<Setting> pathSetting = settings.get(TOKEN_PATH);
         Path file;
@@ -95,10 +98,14 @@ record HubSettings(URI endpoint, String token, String tokenSource, Duration read
         }
         if (token.isEmpty()) {
             return new HubSettings(
-                    endpoint, null, "none (" + TOKEN + " and " + LEGACY_TOKEN + " unset, no " + source + ")", timeout);
+                    endpoint,
+                    null,
+                    "none (" + TOKEN + " and " + LEGACY_TOKEN + " unset, no " + source + ")",
+                    timeout,
+                    timeoutSetting);
         }
         Redactor.secret(token);
-        return new HubSettings(endpoint, checked(settings, token, source), source, timeout);
+        return new HubSettings(endpoint, checked(settings, token, source), source, timeout, timeoutSetting);
     }
 
     private static URI endpoint(Settings settings) throws ConfigurationException {

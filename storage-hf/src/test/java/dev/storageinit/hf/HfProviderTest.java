@@ -314,7 +314,12 @@ class HfProviderTest {
                 .isInstanceOf(ConfigurationException.class)
                 .hasMessageContaining("HF_TOKEN (settings map)")
                 .hasMessageNotContaining("Qz8Tail");
-        assertThat(new HubSettings(java.net.URI.create("https://huggingface.co"), TOKEN, "HF_TOKEN", Duration.ZERO)
+        assertThat(new HubSettings(
+                                java.net.URI.create("https://huggingface.co"),
+                                TOKEN,
+                                "HF_TOKEN",
+                                Duration.ZERO,
+                                "HF_HUB_DOWNLOAD_TIMEOUT")
                         .toString())
                 .doesNotContain(TOKEN);
     }
