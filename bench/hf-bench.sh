@@ -148,7 +148,7 @@ echo "# $(date -u +%FT%TZ) $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)
 # ---------------------------------------------------------------- wall time: the CLI vs curl, 8 GiB
 start_hub llm-8g
 FILES=$(find "$ROOT/llm-8g" -type f | wc -l)
-BYTES=$(find "$ROOT/llm-8g" -type f -printf '%s\n' | awk '{s+=$1} END {printf "%d\n", s}')
+BYTES=$(find "$ROOT/llm-8g" -type f -printf '%s\n' | awk '{s+=$1} END {printf "%.0f\n", s}')
 echo "# llm-8g: $FILES files, $((BYTES >> 20)) MiB, fake Hub at $HF_ENDPOINT; $RUNS runs per tool, alternating"
 RESULTS=$(mktemp); CPU_RESULTS=$(mktemp); RSS_RESULTS=$(mktemp); export RESULTS CPU_RESULTS
 for _ in $(seq 1 "$RUNS"); do
