@@ -104,6 +104,25 @@ public final class HttpText {
         return sb.toString();
     }
 
+    /**
+     * Percent-encodes {@code s} as URL path segments: everything but RFC 3986's unreserved characters and {@code /}
+     * (a literal {@code %} too), as Python's {@code urllib.parse.quote} does.
+     */
+    public static String encodePath(String s) {
+        StringBuilder sb = new StringBuilder(s.length() + 16);
+        for (byte x : s.getBytes(StandardCharsets.UTF_8)) {
+            int c = x & 0xff;
+            if (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || "-._~/".indexOf(c) >= 0) {
+                sb.append((char) c);
+            } else {
+                sb.append('%')
+                        .append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
+                        .append(Character.toUpperCase(Character.forDigit(c & 15, 16)));
+            }
+        }
+        return sb.toString();
+    }
+
     static URI parseLenient(String location) throws URISyntaxException {
         try {
             return new URI(location);
