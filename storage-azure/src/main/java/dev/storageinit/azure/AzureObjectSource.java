@@ -1,11 +1,14 @@
 package dev.storageinit.azure;
 
+import com.azure.core.credential.TokenCredential;
+import dev.storageinit.ConfigurationException;
 import dev.storageinit.StorageException;
 import dev.storageinit.TransferException;
 import dev.storageinit.spi.Checksum;
 import dev.storageinit.spi.ListPage;
 import dev.storageinit.spi.ObjectSource;
 import dev.storageinit.spi.RemoteObject;
+import dev.storageinit.spi.http.HttpText;
 import dev.storageinit.spi.http.JdkHttp;
 import dev.storageinit.spi.http.RangedGet;
 import dev.storageinit.spi.http.Response;
@@ -14,22 +17,13 @@ import dev.storageinit.spi.support.Failures;
 import dev.storageinit.spi.support.Redactor;
 import java.io.InputStream;
 import java.net.URI;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
+import java.time.Clock;
 import java.time.Duration;
-import java.time.ZoneOffset;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import javax.xml.stream.XMLInputFactory;
 import javax.xml.stream.XMLStreamConstants;
 import javax.xml.stream.XMLStreamException;
@@ -37,59 +31,89 @@ import javax.xml.stream.XMLStreamReader;
 
 /**
  * One container read with the Blob REST API on the shared JDK-{@link java.net.http.HttpClient} path
- * ({@link RangedGet}), for account-key, SAS and anonymous access: List Blobs (5,000 per page, StAX-parsed), Get Blob
- * Properties (HEAD) and ranged Get Blob ({@code x-ms-range}) pinned with {@code If-Match}, Shared Key signatures
- * computed here as a {@link Signer} (the documented string-to-sign). No Azure SDK class is loaded, which saves the
- * SDK's start (~4,700 classes, ~2.8 s cold on 2 cores) and ~40 % of the CPU per GiB read compared with the SDK's
- * netty/reactor body path. A body that makes no progress for {@link #STALL} fails (retryably) through the shared
- * body stream. Token credentials go through the SDK ({@link AzureObjectSource}).
+ * ({@link RangedGet}): List Blobs (5,000 per page, StAX-parsed), Get Blob Properties (HEAD) and ranged Get Blob
+ * ({@code x-ms-range}) pinned with {@code If-Match}. Every credential goes this one way: Shared Key
+ * ({@link SharedKey}), a SAS appended to each URL, bearer tokens from Azure identity ({@link BearerToken}, whose
+ * token requests use this source's client too), or none. No Azure SDK class is loaded unless a token credential is
+ * used, and azure-storage-blob not at all: its start (~4,700 classes, ~2.8 s cold on 2 cores) and ~40 % more CPU per
+ * GiB on netty/reactor are avoided. A body that makes no progress for {@link #READ_TIMEOUT} fails (retryably)
+ * through the shared body stream.
  */
-final class RestObjectSource implements ObjectSource {
+final class AzureObjectSource implements ObjectSource {
+    /** The Blob service version sent; bearer tokens need 2017-11-09 or later. */
     static final String VERSION = "2024-08-04";
-    private static final Duration STALL = Duration.ofSeconds(60);
-    private static final DateTimeFormatter RFC1123 = DateTimeFormatter.RFC_1123_DATE_TIME;
+
+    static final Duration READ_TIMEOUT = Duration.ofSeconds(60);
 
     private static final System.Logger LOG = Redactor.logger(AzureObjectSource.class.getName());
     static int pageSize = 5000;
 
     private final AzureLocation location;
-    private final AzureAuth auth;
+    private final AzureAccess access;
     private final String containerUrl;
+    /** The SAS token appended to every URL, or null. */
+    private final String sas;
+
     private final String shown;
-    private final AzureErrors errors;
-    private final byte[] key;
     private final JdkHttp http;
     private final RangedGet get;
 
-    private RestObjectSource(AzureLocation location, AzureAuth auth, JdkHttp http) {
+    private AzureObjectSource(AzureLocation location, AzureAccess access, JdkHttp http, Signer signer) {
         this.location = location;
-        this.auth = auth;
-        this.containerUrl = auth.endpoint + "/" + encode(location.container());
+        this.access = access;
+        this.containerUrl = access.endpoint() + "/" + HttpText.encodePath(location.container());
+        this.sas = access.auth() instanceof AzureAuth.Sas s ? s.token() : null;
         this.shown = location.shown();
-        this.errors = new AzureErrors(location, auth);
-        this.key = auth.kind == AzureAuth.Kind.ACCOUNT_KEY ? Base64.getDecoder().decode(auth.secret) : null;
         this.http = http;
+        AzureErrors errors = new AzureErrors(location, access);
         this.get = RangedGet.builder(http, new Failures(shown), URI.create(containerUrl))
-                .signer(key == null ? Signer.NONE : this::signSharedKey)
+                .signer(signer)
                 .header("x-ms-version", VERSION)
-                .readTimeout(STALL)
+                .readTimeout(READ_TIMEOUT)
                 .rangeHeader("x-ms-range")
                 .refusal((r, what) ->
-                        errors.status(r.status(), r.header("x-ms-error-code").orElse(null), what, null))
+                        errors.status(r.status(), r.header("x-ms-error-code").orElse(null), what))
                 .build();
     }
 
-    /** @param http the source's client (closed with it) */
-    static RestObjectSource open(AzureLocation location, AzureAuth auth, JdkHttp http) {
-        RestObjectSource s = new RestObjectSource(location, auth, http);
+    /** @param http the source's client, closed with it (and here when the source cannot be opened) */
+    static AzureObjectSource open(AzureLocation location, AzureAccess access, JdkHttp http)
+            throws ConfigurationException {
+        AzureObjectSource s;
+        try {
+            s = new AzureObjectSource(location, access, http, signer(location, access, http));
+        } catch (ConfigurationException | RuntimeException e) {
+            http.close();
+            throw e;
+        }
         LOG.log(
                 System.Logger.Level.INFO,
                 "azure: {0}: using {1}; endpoint {2} ({3})",
                 s.shown,
-                auth.description(),
-                auth.endpoint,
-                auth.endpointDescription());
+                access.auth().description(),
+                access.endpoint(),
+                access.endpointDescription());
         return s;
+    }
+
+    private static Signer signer(AzureLocation location, AzureAccess access, JdkHttp http)
+            throws ConfigurationException {
+        if (access.auth() instanceof AzureAuth.AccountKey key) {
+            return new SharedKey(key);
+        }
+        if (access.auth() instanceof AzureAuth.Token token) {
+            try {
+                TokenCredential credential = token.identity().credential(new JdkAzureHttpClient(http, READ_TIMEOUT));
+                return new BearerToken(
+                        credential, new Failures(location.shown()), token.description(), Clock.systemUTC());
+            } catch (IllegalArgumentException | IllegalStateException e) {
+                throw new ConfigurationException(
+                        location.shown(),
+                        "cannot use " + token.description() + ": " + Failures.firstLine(e.getMessage()),
+                        e);
+            }
+        }
+        return Signer.NONE;
     }
 
     @Override
@@ -102,47 +126,20 @@ final class RestObjectSource implements ObjectSource {
         http.close();
     }
 
-    // ------------------------------------------------------------------ requests
-
     /** The URL of the container ({@code blob} null) or a blob, with {@code query} in order and the SAS token. */
     private URI url(String blob, TreeMap<String, String> query) {
-        String url = blob == null ? containerUrl : containerUrl + "/" + encode(blob);
+        String url = blob == null ? containerUrl : containerUrl + "/" + HttpText.encodePath(blob);
         StringBuilder q = new StringBuilder();
         for (Map.Entry<String, String> e : query.entrySet()) {
-            q.append(q.length() == 0 ? "" : "&").append(e.getKey()).append('=').append(encodeQuery(e.getValue()));
+            q.append(q.length() == 0 ? "" : "&")
+                    .append(e.getKey())
+                    .append('=')
+                    .append(HttpText.encodePath(e.getValue()).replace("/", "%2F"));
         }
-        if (auth.kind == AzureAuth.Kind.SAS) {
-            q.append(q.length() == 0 ? "" : "&").append(auth.secret);
+        if (sas != null) {
+            q.append(q.length() == 0 ? "" : "&").append(sas);
         }
         return URI.create(q.length() == 0 ? url : url + "?" + q);
-    }
-
-    /** Shared Key: {@code x-ms-date} and the signature of the documented string-to-sign. */
-    private void signSharedKey(Signer.Request r) {
-        r.set("x-ms-date", RFC1123.format(ZonedDateTime.now(ZoneOffset.UTC)));
-        StringBuilder sts = new StringBuilder(r.method())
-                .append("\n\n\n\n\n\n\n\n")
-                .append(r.header("If-Match").orElse(""))
-                .append("\n\n\n\n");
-        r.headers().forEach((k, v) -> {
-            String name = k.toLowerCase(Locale.ROOT);
-            if (name.startsWith("x-ms-")) {
-                sts.append(name).append(':').append(v).append('\n');
-            }
-        });
-        sts.append('/').append(auth.account).append(r.uri().getRawPath());
-        TreeMap<String, String> query = new TreeMap<>();
-        String raw = r.uri().getRawQuery();
-        if (raw != null) {
-            for (String pair : raw.split("&")) {
-                int eq = pair.indexOf('=');
-                query.put(
-                        pair.substring(0, eq < 0 ? pair.length() : eq).toLowerCase(Locale.ROOT),
-                        eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
-            }
-        }
-        query.forEach((k, v) -> sts.append('\n').append(k).append(':').append(v));
-        r.set("Authorization", "SharedKey " + auth.account + ":" + sign(sts.toString()));
     }
 
     private static String quoted(String etag) {
@@ -274,13 +271,6 @@ final class RestObjectSource implements ObjectSource {
                 md5Of(r.header("Content-MD5").orElse(null))));
     }
 
-    /** Whether this path serves {@code auth}: every credential that needs no token. */
-    static boolean serves(AzureAuth auth) {
-        return auth.kind == AzureAuth.Kind.ACCOUNT_KEY
-                || auth.kind == AzureAuth.Kind.SAS
-                || auth.kind == AzureAuth.Kind.ANONYMOUS;
-    }
-
     @Override
     public InputStream read(RemoteObject object, long offset, long length) throws StorageException {
         String what = "reading '" + object.key() + "' at " + offset + "+" + length;
@@ -290,46 +280,8 @@ final class RestObjectSource implements ObjectSource {
                 what);
     }
 
-    private String sign(String toSign) {
-        try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(key, "HmacSHA256"));
-            return Base64.getEncoder().encodeToString(mac.doFinal(toSign.getBytes(StandardCharsets.UTF_8)));
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("HmacSHA256 unavailable", e);
-        }
-    }
-
-    /** Percent-encodes a query value: everything but unreserved characters. */
-    static String encodeQuery(String value) {
-        return encode(value).replace("/", "%2F");
-    }
-
-    /** Percent-encodes a container or blob name for a URL path: everything but unreserved characters and '/'. */
-    static String encode(String name) {
-        StringBuilder sb = new StringBuilder(name.length() + 16);
-        for (byte x : name.getBytes(StandardCharsets.UTF_8)) {
-            int c = x & 0xff;
-            if (c >= 'a' && c <= 'z'
-                    || c >= 'A' && c <= 'Z'
-                    || c >= '0' && c <= '9'
-                    || c == '-'
-                    || c == '_'
-                    || c == '.'
-                    || c == '~'
-                    || c == '/') {
-                sb.append((char) c);
-            } else {
-                sb.append('%')
-                        .append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
-                        .append(Character.toUpperCase(Character.forDigit(c & 15, 16)));
-            }
-        }
-        return sb.toString();
-    }
-
     @Override
     public String toString() {
-        return "RestObjectSource[" + shown + ", " + auth.description() + "]";
+        return "AzureObjectSource[" + shown + ", " + access.auth().description() + "]";
     }
 }

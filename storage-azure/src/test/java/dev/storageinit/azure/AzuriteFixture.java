@@ -19,7 +19,7 @@ import java.util.OptionalInt;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A container in the shared Azurite server. {@link #uri} gives the production form
+ * A container in one of the shared Azurite servers (written with azure-storage-blob on {@link JdkAzureHttpClient}). {@link #uri} gives the production form
  * {@code https://devstoreaccount1.blob.core.windows.net/<container>/<path>}; {@link #settings()} points it at
  * Azurite with {@code AZURE_STORAGE_BLOB_ENDPOINT}, so the URI parsing under test is the production one.
  */
@@ -39,10 +39,15 @@ final class AzuriteFixture implements StoreFixture {
     }
 
     AzuriteFixture(String name, PublicAccessType access) {
-        this.server = AzuriteServer.get();
+        this(name, access, AzuriteServer.get());
+    }
+
+    AzuriteFixture(String name, PublicAccessType access, AzuriteServer server) {
+        this.server = server;
         this.container = name + "-" + ProcessHandle.current().pid() + "-" + CONTAINERS.incrementAndGet();
         this.service = new BlobServiceClientBuilder()
                 .connectionString(server.connectionString())
+                .httpClient(server.sdkHttp())
                 .buildClient();
         this.client = service.getBlobContainerClient(container);
         client.createWithResponse(null, access, null, null);
@@ -70,10 +75,10 @@ final class AzuriteFixture implements StoreFixture {
         return "https://" + AzuriteServer.ACCOUNT + ".blob.core.windows.net/" + container + "/" + encodePath(path);
     }
 
-    /** Only the endpoint override: what anonymous access and a SAS in the URI need. */
+    /** Only the endpoint override (and the server's CA): what anonymous access and a SAS in the URI need. */
     Map<String, String> endpointOnly() {
-        Map<String, String> m = new HashMap<>();
-        m.put(AzureAuth.ENDPOINT_VAR, server.endpoint());
+        Map<String, String> m = new HashMap<>(server.trust());
+        m.put(AzureAuthResolver.ENDPOINT_VAR, server.endpoint());
         return m;
     }
 
@@ -97,7 +102,10 @@ final class AzuriteFixture implements StoreFixture {
                 OffsetDateTime.now().plusHours(2),
                 new BlobContainerSasPermission().setReadPermission(true).setListPermission(true)));
         return CredentialSource.of(Map.of(
-                AzureAuth.ENDPOINT_VAR, endpoint + "/" + AzuriteServer.ACCOUNT, "AZURE_STORAGE_ACCESS_KEY", sas));
+                AzureAuthResolver.ENDPOINT_VAR,
+                endpoint + "/" + AzuriteServer.ACCOUNT,
+                "AZURE_STORAGE_ACCESS_KEY",
+                sas));
     }
 
     @Override
