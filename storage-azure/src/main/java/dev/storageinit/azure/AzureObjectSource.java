@@ -1,6 +1,5 @@
 package dev.storageinit.azure;
 
-import com.azure.core.credential.TokenCredential;
 import dev.storageinit.ConfigurationException;
 import dev.storageinit.StorageException;
 import dev.storageinit.TransferException;
@@ -17,7 +16,6 @@ import dev.storageinit.spi.support.Failures;
 import dev.storageinit.spi.support.Redactor;
 import java.io.InputStream;
 import java.net.URI;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -102,16 +100,7 @@ final class AzureObjectSource implements ObjectSource {
             return new SharedKey(key);
         }
         if (access.auth() instanceof AzureAuth.Token token) {
-            try {
-                TokenCredential credential = token.identity().credential(new JdkAzureHttpClient(http, READ_TIMEOUT));
-                return new BearerToken(
-                        credential, new Failures(location.shown()), token.description(), Clock.systemUTC());
-            } catch (IllegalArgumentException | IllegalStateException e) {
-                throw new ConfigurationException(
-                        location.shown(),
-                        "cannot use " + token.description() + ": " + Failures.firstLine(e.getMessage()),
-                        e);
-            }
+            return BearerToken.of(token, http, READ_TIMEOUT, new Failures(location.shown()));
         }
         return Signer.NONE;
     }

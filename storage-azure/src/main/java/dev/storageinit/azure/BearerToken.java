@@ -5,10 +5,13 @@ import com.azure.core.credential.TokenCredential;
 import com.azure.core.credential.TokenRequestContext;
 import com.azure.core.exception.ClientAuthenticationException;
 import dev.storageinit.AccessDeniedException;
+import dev.storageinit.ConfigurationException;
 import dev.storageinit.StorageException;
+import dev.storageinit.spi.http.JdkHttp;
 import dev.storageinit.spi.http.Signer;
 import dev.storageinit.spi.support.Failures;
 import dev.storageinit.spi.support.Redactor;
+import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -33,6 +36,24 @@ final class BearerToken implements Signer {
     private final Clock clock;
     private AccessToken token;
     private Instant refreshAt = Instant.MIN;
+
+    /**
+     * The signer for {@code token}'s identity, whose token requests go through the source's client {@code http}
+     * (so a key or SAS source never loads an azure-core class).
+     *
+     * @param timeout longest wait for a token endpoint's answer
+     * @throws ConfigurationException when azure-identity cannot build the credential
+     */
+    static BearerToken of(AzureAuth.Token token, JdkHttp http, Duration timeout, Failures failures)
+            throws ConfigurationException {
+        try {
+            TokenCredential credential = token.identity().credential(new JdkAzureHttpClient(http, timeout));
+            return new BearerToken(credential, failures, token.description(), Clock.systemUTC());
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            throw new ConfigurationException(
+                    failures.uri(), "cannot use " + token.description() + ": " + Failures.firstLine(e.getMessage()), e);
+        }
+    }
 
     /** @param description the credential, named in errors (never a value) */
     BearerToken(TokenCredential credential, Failures failures, String description, Clock clock) {
@@ -76,13 +97,18 @@ final class BearerToken implements Signer {
         return fresh.getToken();
     }
 
+    /**
+     * A token endpoint that answered no: {@link AccessDeniedException}; one that could not be reached (an I/O failure
+     * under azure-identity's exception): retryable, or a TLS configuration error.
+     */
     private StorageException refused(RuntimeException e) {
-        if (e instanceof ClientAuthenticationException) {
+        IOException io = Failures.find(e, IOException.class);
+        if (io == null && e instanceof ClientAuthenticationException) {
             return new AccessDeniedException(
                     failures.uri(),
                     "could not get a token using " + description + ": " + Failures.firstLine(e.getMessage()),
                     e);
         }
-        return failures.fromCause("getting a token using " + description, e, null);
+        return failures.fromCause("could not get a token using " + description, io != null ? io : e, null);
     }
 }

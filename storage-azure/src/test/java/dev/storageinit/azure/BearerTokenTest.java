@@ -138,7 +138,7 @@ class BearerTokenTest {
     }
 
     @Test
-    void aRefusedTokenIsAccessDeniedNamingTheCredentialAndATransportFailureIsRetryable() {
+    void aRefusedTokenIsAccessDeniedAndAnUnreachableEndpointIsRetryable() {
         assertThatThrownBy(() -> bearer(credential(
                                 Duration.ofHours(1),
                                 1,
@@ -148,13 +148,18 @@ class BearerTokenTest {
                 .hasMessageStartingWith(FAILURES.uri())
                 .hasMessageContaining("could not get a token using test credential (settings map)")
                 .hasMessageContaining("AADSTS700016");
+        // azure-identity wraps a connection failure in its authentication exception
         assertThatThrownBy(() -> bearer(credential(
                                 Duration.ofHours(1),
                                 1,
-                                new UncheckedIOException(new ConnectException("Connection refused"))))
+                                new ClientAuthenticationException(
+                                        "Managed Identity authentication failed",
+                                        null,
+                                        new UncheckedIOException(new ConnectException("Connection refused")))))
                         .authorization())
                 .isInstanceOfSatisfying(TransferException.class, e -> assertThat(e.isRetryable())
                         .isTrue())
-                .hasMessageContaining("getting a token using test credential");
+                .hasMessageContaining(
+                        "could not get a token using test credential (settings map): java.net.ConnectException");
     }
 }
