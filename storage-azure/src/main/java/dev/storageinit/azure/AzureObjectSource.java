@@ -216,7 +216,7 @@ final class AzureObjectSource implements ObjectSource {
                         && x.getLocalName().equals("Blob")) {
                     inBlob = false;
                     if (name != null) {
-                        String key = encoded ? AzureLocation.decode(name) : name;
+                        String key = encoded ? HttpText.decodePath(name) : name;
                         objects.add(new RemoteObject(key, size, quoted(etag), md5Of(md5)));
                     }
                 }

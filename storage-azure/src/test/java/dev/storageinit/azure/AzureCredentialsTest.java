@@ -48,6 +48,9 @@ class AzureCredentialsTest {
     private AzuriteFixture store;
     private AzuriteFixture publicStore;
     private String sas;
+    /** Held here: JUL keeps loggers weakly, and a collected one would come back without the handler. */
+    private final Logger sourceLog = Logger.getLogger(AzureObjectSource.class.getName());
+
     private final List<String> logged = new ArrayList<>();
     private final Handler capture = new Handler() {
         @Override
@@ -77,12 +80,12 @@ class AzureCredentialsTest {
         sas = store.client.generateSas(new BlobServiceSasSignatureValues(
                 OffsetDateTime.now().plusHours(2),
                 new BlobContainerSasPermission().setReadPermission(true).setListPermission(true)));
-        Logger.getLogger(AzureObjectSource.class.getName()).addHandler(capture);
+        sourceLog.addHandler(capture);
     }
 
     @AfterAll
     void stop() {
-        Logger.getLogger(AzureObjectSource.class.getName()).removeHandler(capture);
+        sourceLog.removeHandler(capture);
         store.close();
         publicStore.close();
     }
