@@ -14,6 +14,7 @@ import dev.storageinit.spi.http.Response;
 import dev.storageinit.spi.http.Signer;
 import dev.storageinit.spi.support.Failures;
 import dev.storageinit.spi.support.Redactor;
+import dev.storageinit.spi.support.Settings;
 import java.io.InputStream;
 import java.net.URI;
 import java.time.Duration;
@@ -34,13 +35,14 @@ import javax.xml.stream.XMLStreamReader;
  * ({@link SharedKey}), a SAS appended to each URL, bearer tokens from Azure identity ({@link BearerToken}, whose
  * token requests use this source's client too), or none. No Azure SDK class is loaded unless a token credential is
  * used, and azure-storage-blob not at all: its start (~4,700 classes, ~2.8 s cold on 2 cores) and ~40 % more CPU per
- * GiB on netty/reactor are avoided. A body that makes no progress for {@link #READ_TIMEOUT} fails (retryably)
- * through the shared body stream.
+ * GiB on netty/reactor are avoided. An answer that makes no progress for the read timeout ({@code
+ * STORAGE_READ_TIMEOUT}, default {@link #READ_TIMEOUT}) fails (retryably) through the shared body stream.
  */
 final class AzureObjectSource implements ObjectSource {
     /** The Blob service version sent; bearer tokens need 2017-11-09 or later. */
     static final String VERSION = "2024-08-04";
 
+    /** The read timeout when {@code STORAGE_READ_TIMEOUT} is not set. */
     static final Duration READ_TIMEOUT = Duration.ofSeconds(60);
 
     private static final System.Logger LOG = Redactor.logger(AzureObjectSource.class.getName());
@@ -56,7 +58,8 @@ final class AzureObjectSource implements ObjectSource {
     private final JdkHttp http;
     private final RangedGet get;
 
-    private AzureObjectSource(AzureLocation location, AzureAccess access, JdkHttp http, Signer signer) {
+    private AzureObjectSource(
+            AzureLocation location, AzureAccess access, JdkHttp http, Duration readTimeout, Signer signer) {
         this.location = location;
         this.access = access;
         this.containerUrl = access.endpoint() + "/" + HttpText.encodePath(location.container());
@@ -67,19 +70,23 @@ final class AzureObjectSource implements ObjectSource {
         this.get = RangedGet.builder(http, new Failures(shown), URI.create(containerUrl))
                 .signer(signer)
                 .header("x-ms-version", VERSION)
-                .readTimeout(READ_TIMEOUT)
+                .readTimeout(readTimeout)
+                .timeoutSettings(null, Settings.READ_TIMEOUT)
                 .rangeHeader("x-ms-range")
                 .refusal((r, what) ->
                         errors.status(r.status(), r.header("x-ms-error-code").orElse(null), what))
                 .build();
     }
 
-    /** @param http the source's client, closed with it (and here when the source cannot be opened) */
-    static AzureObjectSource open(AzureLocation location, AzureAccess access, JdkHttp http)
+    /**
+     * @param http the source's client, closed with it (and here when the source cannot be opened)
+     * @param readTimeout how long an answer (a token endpoint's too) may go without a byte
+     */
+    static AzureObjectSource open(AzureLocation location, AzureAccess access, JdkHttp http, Duration readTimeout)
             throws ConfigurationException {
         AzureObjectSource s;
         try {
-            s = new AzureObjectSource(location, access, http, signer(location, access, http));
+            s = new AzureObjectSource(location, access, http, readTimeout, signer(location, access, http, readTimeout));
         } catch (ConfigurationException | RuntimeException e) {
             http.close();
             throw e;
@@ -94,13 +101,13 @@ final class AzureObjectSource implements ObjectSource {
         return s;
     }
 
-    private static Signer signer(AzureLocation location, AzureAccess access, JdkHttp http)
+    private static Signer signer(AzureLocation location, AzureAccess access, JdkHttp http, Duration readTimeout)
             throws ConfigurationException {
         if (access.auth() instanceof AzureAuth.AccountKey key) {
             return new SharedKey(key);
         }
         if (access.auth() instanceof AzureAuth.Token token) {
-            return BearerToken.of(token, http, READ_TIMEOUT, new Failures(location.shown()));
+            return BearerToken.of(token, http, readTimeout, new Failures(location.shown()));
         }
         return Signer.NONE;
     }

@@ -74,9 +74,8 @@ public final class AzureProvider implements StorageProvider {
         AzureLocation location =
                 AzureLocation.of(uri, rcloneRemote(uri, context.settings()).orElse(null));
         AzureAccess access = AzureAuthResolver.resolve(location, context.settings());
-        return AzureObjectSource.open(
-                location,
-                access,
-                JdkHttp.open(Settings.of(context.settings(), uri.redacted()), context, CONNECT_TIMEOUT));
+        Settings settings = Settings.of(context.settings(), uri.redacted());
+        Duration readTimeout = settings.readTimeout(null, AzureObjectSource.READ_TIMEOUT);
+        return AzureObjectSource.open(location, access, JdkHttp.open(settings, context, CONNECT_TIMEOUT), readTimeout);
     }
 }

@@ -158,7 +158,7 @@ final class GcsObjectSource implements ObjectSource {
                     ((HttpsURLConnection) c).setSSLSocketFactory(clients.sslSocketFactory);
                 }
                 c.setConnectTimeout(GcsClients.CONNECT_TIMEOUT_MS);
-                c.setReadTimeout(GcsClients.READ_TIMEOUT_MS);
+                c.setReadTimeout(GcsClients.millis(settings.readTimeout));
                 c.setInstanceFollowRedirects(false);
                 c.setRequestProperty("User-Agent", USER_AGENT);
                 c.setRequestProperty("Accept-Encoding", "gzip");

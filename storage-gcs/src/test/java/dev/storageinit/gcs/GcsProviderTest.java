@@ -176,6 +176,22 @@ class GcsProviderTest {
     }
 
     @Test
+    void aTokenRevokedDuringTheDownloadIsRefreshedOnceAndTheReadsGoOn() throws Exception {
+        Map<String, String> env = emulator("GOOGLE_APPLICATION_CREDENTIALS", trustedKey.toString());
+        int before = server.tokenRequests();
+        download("gs://private-models/llama", temp.resolve("plain"), env);
+        int plain = server.tokenRequests() - before;
+
+        server.revokeIssuedTokensAtNextMedia();
+        before = server.tokenRequests();
+        Path dest = temp.resolve("revoked");
+        download("gs://private-models/llama", dest, env);
+        assertThat(files(dest)).containsExactly("config.json", "weights/model.bin");
+        assertThat(Files.readString(dest.resolve("config.json"))).isEqualTo("{\"private\":true}");
+        assertThat(server.tokenRequests() - before).isEqualTo(plain + 1); // the one refresh
+    }
+
+    @Test
     void rcloneInlineServiceAccountCredentialsWinOverGoogleApplicationCredentials() throws Exception {
         String json = Files.readString(trustedKey);
         Path dest = temp.resolve("inline");

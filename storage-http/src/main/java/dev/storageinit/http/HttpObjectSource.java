@@ -84,7 +84,13 @@ final class HttpObjectSource implements ObjectSource {
     }
 
     private HttpObjectSource(
-            ModelUri uri, URI target, String userInfo, Settings settings, JdkHttp http, Duration readTimeout) {
+            ModelUri uri,
+            URI target,
+            String userInfo,
+            Settings settings,
+            JdkHttp http,
+            Duration readTimeout,
+            String readTimeoutName) {
         this.uri = uri;
         this.shown = uri.redacted();
         this.target = target;
@@ -95,7 +101,7 @@ final class HttpObjectSource implements ObjectSource {
         this.get = RangedGet.builder(http, failures, target)
                 .signer(new HeaderSigner())
                 .readTimeout(readTimeout)
-                .timeoutSettings(CONNECT_TIMEOUT, READ_TIMEOUT)
+                .timeoutSettings(CONNECT_TIMEOUT, readTimeoutName)
                 .refusal((r, what) -> failures.forStatus(
                         r.status(),
                         what,
@@ -130,8 +136,15 @@ final class HttpObjectSource implements ObjectSource {
         }
         Settings settings = Settings.of(context.settings(), shown);
         Duration connect = settings.seconds(CONNECT_TIMEOUT, Duration.ofSeconds(15));
-        Duration read = settings.seconds(READ_TIMEOUT, Duration.ofSeconds(30));
-        return new HttpObjectSource(uri, target, userInfo, settings, JdkHttp.open(settings, context, connect), read);
+        Duration read = settings.readTimeout(READ_TIMEOUT, Duration.ofSeconds(30));
+        return new HttpObjectSource(
+                uri,
+                target,
+                userInfo,
+                settings,
+                JdkHttp.open(settings, context, connect),
+                read,
+                settings.readTimeoutName(READ_TIMEOUT));
     }
 
     // ------------------------------------------------------------ ObjectSource
