@@ -19,6 +19,7 @@ import dev.storageinit.spi.Checksum;
 import dev.storageinit.spi.ListPage;
 import dev.storageinit.spi.ObjectSource;
 import dev.storageinit.spi.RemoteObject;
+import dev.storageinit.spi.http.RangeAnswer;
 import dev.storageinit.spi.support.Failures;
 import java.io.IOException;
 import java.io.InputStream;
@@ -29,6 +30,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.net.ssl.HttpsURLConnection;
@@ -172,13 +174,19 @@ final class GcsObjectSource implements ObjectSource {
                     }
                 }
                 int status = c.getResponseCode();
-                if (status == 206) {
-                    return new MediaStream(c.getInputStream(), what, Long.MAX_VALUE);
-                }
-                if (status == 200) {
-                    // a server that ignores Range sends the whole object: skip to the part asked for, stop after it
+                if (status == 200 || status == 206) {
+                    long before = RangeAnswer.bytesBefore(
+                            failures,
+                            what,
+                            status,
+                            c.getHeaderField("Content-Range"),
+                            c.getContentLengthLong() < 0
+                                    ? OptionalLong.empty()
+                                    : OptionalLong.of(c.getContentLengthLong()),
+                            offset,
+                            object.size());
                     InputStream body = c.getInputStream();
-                    body.skipNBytes(offset);
+                    body.skipNBytes(before);
                     return new MediaStream(body, what, length);
                 }
                 String reason = errorMessage(c);
@@ -189,6 +197,7 @@ final class GcsObjectSource implements ObjectSource {
                 }
                 throw httpError(status, reason, what);
             } catch (StorageException e) {
+                c.disconnect();
                 throw e;
             } catch (IOException | RuntimeException e) {
                 if (c != null) {

@@ -8,6 +8,7 @@ import dev.storageinit.spi.Checksum;
 import dev.storageinit.spi.ListPage;
 import dev.storageinit.spi.ObjectSource;
 import dev.storageinit.spi.RemoteObject;
+import dev.storageinit.spi.http.RangeAnswer;
 import dev.storageinit.spi.support.Redactor;
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,6 +16,7 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.regex.Pattern;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.exception.SdkClientException;
@@ -292,23 +294,27 @@ final class S3ObjectSource implements ObjectSource {
         if (r.sseCustomerAlgorithm() != null || (sse != null && sse.startsWith("aws:kms"))) {
             etagIsMd5 = false; // for objects listed from now on
         }
-        Long got = r.contentLength();
-        boolean rangeHonoured = r.contentRange() != null || (offset == 0 && (got == null || got == length));
-        if (!rangeHonoured || (got != null && got != length)) {
+        try {
+            long before = RangeAnswer.bytesBefore(
+                    errors.failures(),
+                    what,
+                    r.status(),
+                    r.contentRange(),
+                    r.contentLength() == null ? OptionalLong.empty() : OptionalLong.of(r.contentLength()),
+                    offset,
+                    object.size());
+            r.body().skipNBytes(before);
+        } catch (IOException e) {
             r.body().abort();
             closeQuietly(r.body());
-            throw TransferException.fatal(
-                    shown,
-                    what + ": the server answered " + got + " bytes"
-                            + (r.contentRange() == null ? " without a Content-Range" : " (" + r.contentRange() + ")")
-                            + " to a ranged GET",
-                    null);
+            throw errors.streamFailure(what, e);
         }
         return new RangeStream(r.body(), length, what);
     }
 
     /** A GET's body and the response headers {@link #read} looks at, whichever way it was sent. */
     private record Opened(
+            int status,
             AbortableInputStream body,
             Long contentLength,
             String contentRange,
@@ -324,6 +330,7 @@ final class S3ObjectSource implements ObjectSource {
         ResponseInputStream<GetObjectResponse> in = s3.getObject(b.build());
         GetObjectResponse g = in.response();
         return new Opened(
+                g.sdkHttpResponse().statusCode(),
                 AbortableInputStream.create(in, in),
                 g.contentLength(),
                 g.contentRange(),
@@ -344,6 +351,7 @@ final class S3ObjectSource implements ObjectSource {
         }
         Long length = h.firstMatchingHeader("Content-Length").map(Long::valueOf).orElse(null);
         return new Opened(
+                h.statusCode(),
                 response.body(),
                 length,
                 h.firstMatchingHeader("Content-Range").orElse(null),

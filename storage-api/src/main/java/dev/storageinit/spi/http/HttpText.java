@@ -49,7 +49,12 @@ public final class HttpText {
 
     /** {first, last, total} of "bytes a-b/total" (total -1 when "*"), {-1, -1, total} for "bytes star/total". */
     public static long[] contentRange(HttpHeaders h) {
-        String v = h.firstValue("Content-Range").orElse(null);
+        return contentRange(h.firstValue("Content-Range").orElse(null));
+    }
+
+    /** {@link #contentRange(HttpHeaders)} of a Content-Range value; null for null or a value it cannot read. */
+    public static long[] contentRange(String value) {
+        String v = value;
         if (v == null) {
             return null;
         }
