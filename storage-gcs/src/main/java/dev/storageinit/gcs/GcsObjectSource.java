@@ -14,11 +14,12 @@ import dev.storageinit.IntegrityException;
 import dev.storageinit.ModelUri;
 import dev.storageinit.StorageException;
 import dev.storageinit.TransferException;
-import dev.storageinit.spi.BlockReadStream;
 import dev.storageinit.spi.Checksum;
+import dev.storageinit.spi.LimitedBody;
 import dev.storageinit.spi.ListPage;
 import dev.storageinit.spi.ObjectSource;
 import dev.storageinit.spi.RemoteObject;
+import dev.storageinit.spi.http.HttpText;
 import dev.storageinit.spi.http.RangeAnswer;
 import dev.storageinit.spi.support.Failures;
 import java.io.IOException;
@@ -141,9 +142,9 @@ final class GcsObjectSource implements ObjectSource {
         }
         StringBuilder url = new StringBuilder(settings.endpoint)
                 .append("/storage/v1/b/")
-                .append(encode(bucket))
+                .append(segment(bucket))
                 .append("/o/")
-                .append(encode(object.key()))
+                .append(segment(object.key()))
                 .append("?alt=media");
         if (object.version() != null) {
             if (!object.version().chars().allMatch(Character::isDigit)) {
@@ -187,7 +188,7 @@ final class GcsObjectSource implements ObjectSource {
                             object.size());
                     InputStream body = c.getInputStream();
                     body.skipNBytes(before);
-                    return new MediaStream(body, what, length);
+                    return new LimitedBody(body, length, e -> translate(e, what), null);
                 }
                 String reason = errorMessage(c);
                 c.disconnect();
@@ -210,28 +211,11 @@ final class GcsObjectSource implements ObjectSource {
 
     private static final String USER_AGENT = "storage-initializer-java gcs";
 
-    /** Percent-encodes one path segment (an object name keeps its '/' as %2F), as the JSON API wants. */
-    static String encode(String segment) {
-        byte[] bytes = segment.getBytes(StandardCharsets.UTF_8);
-        StringBuilder sb = new StringBuilder(bytes.length + 16);
-        for (byte b : bytes) {
-            int ch = b & 0xff;
-            if (ch >= 'a' && ch <= 'z'
-                    || ch >= 'A' && ch <= 'Z'
-                    || ch >= '0' && ch <= '9'
-                    || ch == '-'
-                    || ch == '.'
-                    || ch == '_'
-                    || ch == '~') {
-                sb.append((char) ch);
-            } else {
-                sb.append('%').append(HEX[ch >> 4]).append(HEX[ch & 15]);
-            }
-        }
-        return sb.toString();
+    /** One path segment as the JSON API wants it: an object name keeps its '/' as {@code %2F}. */
+    private static String segment(String name) {
+        return HttpText.encodePath(name).replace("/", "%2F");
     }
 
-    private static final char[] HEX = "0123456789ABCDEF".toCharArray();
     private static final Pattern MESSAGE = Pattern.compile("\"message\"\\s*:\\s*\"((?:[^\"\\\\]|\\\\.)*)\"");
 
     /** The {@code error.message} of a JSON error body, or the HTTP reason phrase. */
@@ -255,40 +239,6 @@ final class GcsObjectSource implements ObjectSource {
             return failures.changed(what, Failures.answer(code, "generation precondition failed", reason), null);
         }
         return failures.forStatus(code, what, Failures.answer(code, null, reason), settings.credentialSource, null);
-    }
-
-    /** The body of a media GET, at most {@code limit} bytes; read errors come out as retryable transfer errors. */
-    private final class MediaStream extends BlockReadStream {
-        private final InputStream in;
-        private final String what;
-        private long left;
-
-        MediaStream(InputStream in, String what, long limit) {
-            this.in = in;
-            this.what = what;
-            this.left = limit;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            if (left <= 0) {
-                return -1;
-            }
-            try {
-                int n = in.read(b, off, (int) Math.min(len, left));
-                if (n > 0) {
-                    left -= n;
-                }
-                return n;
-            } catch (IOException e) {
-                throw translate(e, what);
-            }
-        }
-
-        @Override
-        public void close() throws IOException {
-            in.close();
-        }
     }
 
     @Override

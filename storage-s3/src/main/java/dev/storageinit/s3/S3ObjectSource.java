@@ -2,9 +2,8 @@ package dev.storageinit.s3;
 
 import dev.storageinit.IntegrityException;
 import dev.storageinit.StorageException;
-import dev.storageinit.TransferException;
-import dev.storageinit.spi.BlockReadStream;
 import dev.storageinit.spi.Checksum;
+import dev.storageinit.spi.LimitedBody;
 import dev.storageinit.spi.ListPage;
 import dev.storageinit.spi.ObjectSource;
 import dev.storageinit.spi.RemoteObject;
@@ -309,7 +308,16 @@ final class S3ObjectSource implements ObjectSource {
             closeQuietly(r.body());
             throw errors.streamFailure(what, e);
         }
-        return new RangeStream(r.body(), length, what);
+        AbortableInputStream body = r.body();
+        return new LimitedBody(body, length, e -> bodyFailure(what, e), body::abort);
+    }
+
+    /** A failure while a body is read: the SDK's own mapped, any other a retryable transfer failure. */
+    private StorageException bodyFailure(String what, Exception e) {
+        if (e instanceof SdkException sdk) {
+            return errors.map(what, sdk);
+        }
+        return errors.streamFailure(what, e instanceof IOException io ? io : new IOException(e.toString(), e));
     }
 
     /** A GET's body and the response headers {@link #read} looks at, whichever way it was sent. */
@@ -393,55 +401,5 @@ final class S3ObjectSource implements ObjectSource {
             e = e.substring(1, e.length() - 1);
         }
         return e;
-    }
-
-    /**
-     * The body of one ranged GET. Closing it before its end aborts the connection instead of draining the rest of
-     * the range; read failures come out as retryable {@link TransferException}s naming the URI.
-     */
-    private final class RangeStream extends BlockReadStream {
-        private final AbortableInputStream in;
-        private final String what;
-        private long remaining;
-        private boolean closed;
-
-        RangeStream(AbortableInputStream in, long length, String what) {
-            this.in = in;
-            this.remaining = length;
-            this.what = what;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            if (len == 0) {
-                return 0;
-            }
-            int n;
-            try {
-                n = in.read(b, off, len);
-            } catch (IOException e) {
-                throw errors.streamFailure(what, e);
-            } catch (SdkException e) {
-                throw errors.map(what, e);
-            } catch (RuntimeException e) {
-                throw errors.streamFailure(what, new IOException(e.toString(), e));
-            }
-            if (n > 0) {
-                remaining -= n;
-            }
-            return n;
-        }
-
-        @Override
-        public void close() throws IOException {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            if (remaining > 0) {
-                in.abort(); // do not drain the rest of a large range just to reuse the connection
-            }
-            closeQuietly(in);
-        }
     }
 }

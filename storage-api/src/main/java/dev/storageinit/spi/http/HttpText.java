@@ -1,5 +1,6 @@
 package dev.storageinit.spi.http;
 
+import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.http.HttpHeaders;
@@ -137,6 +138,27 @@ public final class HttpText {
             }
         }
         return sb.toString();
+    }
+
+    /**
+     * Decodes the {@code %XX} escapes of a URL path as UTF-8, leniently: {@code +} stays {@code +}, and a {@code %}
+     * not followed by two hex digits stays as it is.
+     */
+    public static String decodePath(String s) {
+        if (s.indexOf('%') < 0) {
+            return s;
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream(s.length());
+        byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
+        for (int i = 0; i < bytes.length; i++) {
+            if (bytes[i] == '%' && i + 2 < bytes.length && isHex(bytes[i + 1]) && isHex(bytes[i + 2])) {
+                out.write(Character.digit(bytes[i + 1], 16) * 16 + Character.digit(bytes[i + 2], 16));
+                i += 2;
+            } else {
+                out.write(bytes[i]);
+            }
+        }
+        return out.toString(StandardCharsets.UTF_8);
     }
 
     /**
