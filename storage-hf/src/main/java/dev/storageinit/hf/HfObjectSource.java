@@ -8,7 +8,6 @@ import dev.storageinit.spi.Checksum;
 import dev.storageinit.spi.ListPage;
 import dev.storageinit.spi.ObjectSource;
 import dev.storageinit.spi.RemoteObject;
-import dev.storageinit.spi.http.BodyStream;
 import dev.storageinit.spi.http.HttpText;
 import dev.storageinit.spi.http.JdkHttp;
 import dev.storageinit.spi.http.RangedGet;
@@ -37,7 +36,9 @@ import java.util.regex.Pattern;
  * file ({@code /{repo}/resolve/{commit}/{path}}), so a branch that moves during the download cannot mix two commits.
  * A file kept in git is served by the Hub; an LFS file is redirected to a presigned CDN URL, followed by the shared
  * {@link RangedGet} with the token sent to the Hub's own origin only, and remembered per file so that its other
- * ranges go to the CDN directly (one Hub request per file, not per range); an expired one is resolved again.
+ * ranges go to the CDN directly (one Hub request per file, not per range); an expired one is resolved again. Files
+ * are read with {@link RangedGet#readDirect} (a multi-GiB shard costs half the CPU and no garbage that way), the
+ * revision and the tree with {@link RangedGet#send}.
  * Every file is verified by the engine: LFS files by SHA-256 against {@code lfs.oid}, the others by their git blob id.
  */
 final class HfObjectSource implements ObjectSource {
@@ -191,9 +192,9 @@ final class HfObjectSource implements ObjectSource {
             CompletableFuture<URI> known = cdn.putIfAbsent(object.key(), mine);
             if (known == null) {
                 try {
-                    BodyStream body = get.read(resolve, part, what);
-                    mine.complete(body.location().equals(resolve) ? null : body.location());
-                    return body;
+                    RangedGet.Read read = get.readDirect(resolve, part, what);
+                    mine.complete(read.location().equals(resolve) ? null : read.location());
+                    return read.body();
                 } catch (StorageException | RuntimeException e) {
                     cdn.remove(object.key(), mine);
                     mine.complete(null);
@@ -202,10 +203,10 @@ final class HfObjectSource implements ObjectSource {
             }
             URI location = known.join(); // null: the Hub serves the file itself, or the first try failed
             if (location == null) {
-                return get.read(resolve, part, what);
+                return get.readDirect(resolve, part, what).body();
             }
             try {
-                return get.read(location, part, what);
+                return get.readDirect(location, part, what).body();
             } catch (AccessDeniedException | NotFoundException e) {
                 if (again) {
                     throw e;

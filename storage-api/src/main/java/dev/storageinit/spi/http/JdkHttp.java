@@ -32,11 +32,18 @@ public final class JdkHttp implements Closeable {
     private static final AtomicInteger CLIENTS = new AtomicInteger();
 
     private final ThreadPoolExecutor executor;
+    private final int concurrency;
+    private final Duration connectTimeout;
+    private final SSLContext tls;
     private volatile HttpClient client;
 
-    private JdkHttp(ThreadPoolExecutor executor, HttpClient client) {
+    private JdkHttp(
+            ThreadPoolExecutor executor, HttpClient client, int concurrency, Duration connectTimeout, SSLContext tls) {
         this.executor = executor;
         this.client = client;
+        this.concurrency = concurrency;
+        this.connectTimeout = connectTimeout;
+        this.tls = tls;
     }
 
     /**
@@ -74,7 +81,7 @@ public final class JdkHttp implements Closeable {
         if (tls != null) {
             b.sslContext(tls);
         }
-        return new JdkHttp(executor, b.build());
+        return new JdkHttp(executor, b.build(), concurrency, connectTimeout, tls);
     }
 
     /** The TLS context trusting the cluster CA bundle besides the JDK's authorities, or null when none is set. */
@@ -92,6 +99,21 @@ public final class JdkHttp implements Closeable {
                 bundle.get(),
                 TrustBundles.CONFIGMAP_NAME);
         return ctx;
+    }
+
+    /** Requests the engine runs at once against the source. */
+    int concurrency() {
+        return concurrency;
+    }
+
+    /** The connect timeout, for the connections {@link RangedGet#readDirect} opens itself. */
+    Duration connectTimeout() {
+        return connectTimeout;
+    }
+
+    /** The TLS context trusting the cluster CA bundle, or null for the JDK's defaults. */
+    SSLContext tls() {
+        return tls;
     }
 
     /** The client; fails once closed. */

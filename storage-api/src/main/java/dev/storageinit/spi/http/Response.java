@@ -10,30 +10,47 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Flow;
 
-/** A final (non-redirect) answer whose body is not read yet, and the URL it came from. */
+/**
+ * A final (non-redirect) answer whose body is not read yet, and the URL it came from; or, for a refusal that
+ * {@link RangedGet#readDirect} met, its status and headers with the body already thrown away.
+ */
 public final class Response {
+    private final int status;
+    private final HttpHeaders headers;
     private final HttpResponse<Flow.Publisher<List<ByteBuffer>>> raw;
     private final URI location;
     private final RangedGet owner;
     private boolean taken;
 
     Response(HttpResponse<Flow.Publisher<List<ByteBuffer>>> raw, URI location, RangedGet owner) {
+        this.status = raw.statusCode();
+        this.headers = raw.headers();
         this.raw = raw;
         this.location = location;
         this.owner = owner;
     }
 
+    /** An answer whose body was read and dropped already. */
+    Response(int status, HttpHeaders headers, URI location, RangedGet owner) {
+        this.status = status;
+        this.headers = headers;
+        this.raw = null;
+        this.location = location;
+        this.owner = owner;
+        this.taken = true;
+    }
+
     public int status() {
-        return raw.statusCode();
+        return status;
     }
 
     public HttpHeaders headers() {
-        return raw.headers();
+        return headers;
     }
 
     /** The first value of header {@code name}. */
     public Optional<String> header(String name) {
-        return raw.headers().firstValue(name);
+        return headers.firstValue(name);
     }
 
     /** The URL that answered (after redirects). */

@@ -7,6 +7,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.storageinit.IntegrityException;
 import dev.storageinit.NotFoundException;
+import dev.storageinit.StorageException;
 import dev.storageinit.TransferException;
 import dev.storageinit.spi.support.Failures;
 import java.io.IOException;
@@ -23,7 +24,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** The shared JDK-HttpClient path against a loopback server that misbehaves on purpose. */
+/** The shared JDK HTTP path against a loopback server that misbehaves on purpose. */
 class RangedGetTest {
     private static final String URI_SHOWN = "https://example.invalid/model";
     private static final byte[] CONTENT = new byte[100_000];
@@ -100,6 +101,11 @@ class RangedGetTest {
         return RangedGet.builder(http, new Failures(URI_SHOWN), home).readTimeout(Duration.ofSeconds(5));
     }
 
+    /** The read under test: the {@code HttpClient}'s ({@link RangedGet#read}); a subclass runs the direct one. */
+    InputStream read(RangedGet get, URI u, RangedGet.Part part, String what) throws StorageException {
+        return get.read(u, part, what);
+    }
+
     private static byte[] readAll(InputStream in) throws IOException {
         try (in) {
             return in.readAllBytes();
@@ -110,7 +116,7 @@ class RangedGetTest {
     void aRangeIsReadPinnedToTheVersion() throws Exception {
         URI u = serve(content("Range", false));
         RangedGet get = builder(u).build();
-        byte[] got = readAll(get.read(u, new RangedGet.Part(1000, 500, CONTENT.length, "\"v1\"", null, true), "r"));
+        byte[] got = readAll(read(get, u, new RangedGet.Part(1000, 500, CONTENT.length, "\"v1\"", null, true), "r"));
         assertThat(got).isEqualTo(Arrays.copyOfRange(CONTENT, 1000, 1500));
         assertThat(seen.get(0)).containsEntry("range", "bytes=1000-1499").containsEntry("if-match", "\"v1\"");
     }
@@ -122,7 +128,7 @@ class RangedGetTest {
             RangedGet get = builder(u).rangeHeader(header).build();
             for (long offset : new long[] {0, 1, 65_536, 99_000}) {
                 byte[] got = readAll(
-                        get.read(u, new RangedGet.Part(offset, 1000, CONTENT.length, "\"v1\"", null, true), "r"));
+                        read(get, u, new RangedGet.Part(offset, 1000, CONTENT.length, "\"v1\"", null, true), "r"));
                 assertThat(got)
                         .as("%s at %d", header, offset)
                         .isEqualTo(Arrays.copyOfRange(CONTENT, (int) offset, (int) offset + 1000));
@@ -138,7 +144,7 @@ class RangedGetTest {
             send(ex, 429, "slow down".getBytes(java.nio.charset.StandardCharsets.UTF_8));
         });
         RangedGet get = builder(u).build();
-        assertThatThrownBy(() -> get.read(u, new RangedGet.Part(0, 10, CONTENT.length, null, null, true), "r"))
+        assertThatThrownBy(() -> read(get, u, new RangedGet.Part(0, 10, CONTENT.length, null, null, true), "r"))
                 .isInstanceOfSatisfying(TransferException.class, e -> {
                     assertThat(e.isRetryable()).isTrue();
                     assertThat(e.retryAfter()).contains(Duration.ofSeconds(7));
@@ -149,7 +155,7 @@ class RangedGetTest {
     void aWholeBodyOfAnotherSizeIsAnIntegrityError() throws Exception {
         URI u = serve(content("Range", true));
         RangedGet get = builder(u).build();
-        assertThatThrownBy(() -> get.read(u, new RangedGet.Part(10, 10, CONTENT.length + 1, null, null, true), "r"))
+        assertThatThrownBy(() -> read(get, u, new RangedGet.Part(10, 10, CONTENT.length + 1, null, null, true), "r"))
                 .isInstanceOf(IntegrityException.class)
                 .hasMessageStartingWith(URI_SHOWN)
                 .hasMessageContaining("the file is now 100000 bytes");
@@ -160,7 +166,7 @@ class RangedGetTest {
         URI u = serve(content("Range", false));
         RangedGet get = builder(u).build();
         assertThatThrownBy(() ->
-                        get.read(u, new RangedGet.Part(0, 10, CONTENT.length, "W/\"v0\"", "yesterday", true), "r"))
+                        read(get, u, new RangedGet.Part(0, 10, CONTENT.length, "W/\"v0\"", "yesterday", true), "r"))
                 .isInstanceOf(IntegrityException.class)
                 .hasMessageContaining("became \"v1\"");
         assertThat(seen.get(0))
@@ -175,15 +181,15 @@ class RangedGetTest {
         RangedGet get = builder(u).build();
         RangedGet.Part part = new RangedGet.Part(0, 10, 100, "\"v1\"", null, true);
         status[0] = 503;
-        assertThatThrownBy(() -> get.read(u, part, "GET a"))
+        assertThatThrownBy(() -> read(get, u, part, "GET a"))
                 .isInstanceOfSatisfying(TransferException.class, e -> assertThat(e.isRetryable())
                         .isTrue());
         status[0] = 404;
-        assertThatThrownBy(() -> get.read(u, part, "GET a")).isInstanceOf(NotFoundException.class);
+        assertThatThrownBy(() -> read(get, u, part, "GET a")).isInstanceOf(NotFoundException.class);
         status[0] = 412;
-        assertThatThrownBy(() -> get.read(u, part, "GET a")).isInstanceOf(IntegrityException.class);
+        assertThatThrownBy(() -> read(get, u, part, "GET a")).isInstanceOf(IntegrityException.class);
         status[0] = 400;
-        assertThatThrownBy(() -> get.read(u, part, "GET a"))
+        assertThatThrownBy(() -> read(get, u, part, "GET a"))
                 .isInstanceOfSatisfying(TransferException.class, e -> assertThat(e.isRetryable())
                         .isFalse());
     }
@@ -208,8 +214,8 @@ class RangedGetTest {
                     }
                 })
                 .build();
-        byte[] got = readAll(get.read(
-                home.resolve("/model.bin"), new RangedGet.Part(0, 100, CONTENT.length, null, null, true), "r"));
+        byte[] got = readAll(read(
+                get, home.resolve("/model.bin"), new RangedGet.Part(0, 100, CONTENT.length, null, null, true), "r"));
         assertThat(got).isEqualTo(Arrays.copyOf(CONTENT, 100));
         assertThat(seen).hasSize(2);
         assertThat(seen.get(0))
@@ -235,7 +241,7 @@ class RangedGetTest {
                 .timeoutSettings(null, "X_READ_TIMEOUT")
                 .build();
         long started = System.nanoTime();
-        InputStream in = get.read(u, new RangedGet.Part(0, CONTENT.length, CONTENT.length, null, null, false), "r");
+        InputStream in = read(get, u, new RangedGet.Part(0, CONTENT.length, CONTENT.length, null, null, false), "r");
         assertThatThrownBy(() -> readAll(in)).isInstanceOfSatisfying(TransferException.class, e -> {
             assertThat(e.isRetryable()).isTrue();
             assertThat(e).hasMessageContaining("no data from the server for 0.4 s (X_READ_TIMEOUT)");
@@ -247,7 +253,7 @@ class RangedGetTest {
     void closeEndsTheClientsThreads() throws Exception {
         URI u = serve(content("Range", false));
         RangedGet get = builder(u).build();
-        readAll(get.read(u, new RangedGet.Part(0, 10, CONTENT.length, null, null, true), "r"));
+        readAll(read(get, u, new RangedGet.Part(0, 10, CONTENT.length, null, null, true), "r"));
         http.close();
         assertThat(http.isClosed()).isTrue();
         assertThat(http.awaitTermination(Duration.ofSeconds(5))).isTrue();
@@ -257,7 +263,7 @@ class RangedGetTest {
     @Test
     void anEmptyRangeSendsNothing() throws Exception {
         URI u = serve(content("Range", false));
-        assertThat(readAll(builder(u).build().read(u, new RangedGet.Part(0, 0, 0, null, null, true), "r")))
+        assertThat(readAll(read(builder(u).build(), u, new RangedGet.Part(0, 0, 0, null, null, true), "r")))
                 .isEmpty();
         assertThat(seen).isEmpty();
     }
