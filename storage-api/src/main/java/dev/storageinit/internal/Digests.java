@@ -5,8 +5,6 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.zip.CRC32;
-import java.util.zip.CRC32C;
 import java.util.zip.Checksum;
 
 /** Incremental computation of the checksums a store may advertise. */
@@ -26,9 +24,7 @@ public final class Digests {
         return switch (algorithm) {
             case MD5 -> message("MD5");
             case SHA256 -> message("SHA-256");
-            case CRC32C -> crc(new CRC32C(), 8);
-            case CRC32 -> crc(new CRC32(), 8);
-            case CRC64NVME -> crc(new Crc64Nvme(), 16);
+            case CRC32C, CRC32, CRC64NVME -> crc(Crc.of(algorithm));
             default -> throw new IllegalArgumentException(algorithm.toString());
         };
     }
@@ -62,8 +58,8 @@ public final class Digests {
         };
     }
 
-    private static Digest crc(Checksum crc, int hexDigits) {
-        String format = "%0" + hexDigits + "x";
+    private static Digest crc(Crc kind) {
+        Checksum crc = kind.newChecksum();
         return new Digest() {
             @Override
             public void update(byte[] b, int off, int len) {
@@ -72,7 +68,7 @@ public final class Digests {
 
             @Override
             public String hex() {
-                return String.format(format, crc.getValue());
+                return kind.hex(crc.getValue());
             }
         };
     }
