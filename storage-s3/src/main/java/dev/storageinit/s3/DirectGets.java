@@ -3,6 +3,7 @@ package dev.storageinit.s3;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -20,16 +21,15 @@ import software.amazon.awssdk.http.SdkHttpFullRequest;
 import software.amazon.awssdk.http.SdkHttpMethod;
 import software.amazon.awssdk.http.SdkHttpRequest;
 import software.amazon.awssdk.http.SdkHttpResponse;
-import software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.utils.http.SdkHttpUtils;
 
 /**
- * Object reads sent straight through the SDK's HTTP client and signed with the SDK's SigV4 signer, skipping the
- * S3 client's per-request pipeline (endpoint rules, interceptors, marshalling), which costs about as much CPU as
- * the request itself: the CLI used 7.0 CPU-seconds for the benchmark's 2,000 small objects through the S3 client,
- * 4.3 through this class.
+ * Object reads sent straight through the SDK's HTTP client and signed by {@link GetSigner} (SigV4, as the SDK's
+ * signer signs them), skipping the S3 client's per-request pipeline (endpoint rules, interceptors, marshalling),
+ * which costs about as much CPU as the request itself: the CLI used 7.0 CPU-seconds for the benchmark's 2,000 small
+ * objects through the S3 client, 4.3 through this class.
  *
  * <p>Nothing about the bucket's address is worked out here: as an {@link ExecutionInterceptor} on the S3 client,
  * this class learns it from the first successful ListObjectsV2 the SDK sent (scheme, host, port, the bucket's path
@@ -51,6 +51,11 @@ final class DirectGets implements ExecutionInterceptor {
         boolean signed() {
             return region != null;
         }
+
+        /** The Host header HttpURLConnection sends: the port only when it is not the scheme's default. */
+        String hostHeader() {
+            return SdkHttpUtils.isUsingStandardPort(protocol, port) ? host : host + ":" + port;
+        }
     }
 
     /** A response to a direct GET, before its status was looked at. */
@@ -58,7 +63,9 @@ final class DirectGets implements ExecutionInterceptor {
 
     private final SdkHttpClient http;
     private final AwsCredentialsProvider credentials;
-    private final AwsV4HttpSigner signer = AwsV4HttpSigner.create();
+    /** Signs for the address's region and service; null until learned, and for anonymous access. */
+    private volatile GetSigner signer;
+
     private volatile Address address;
     private volatile boolean unsupported;
 
@@ -80,7 +87,9 @@ final class DirectGets implements ExecutionInterceptor {
                 && context.httpResponse().isSuccessful()) {
             Optional<Address> learned = learn(context.httpRequest());
             if (learned.isPresent()) {
-                address = learned.get();
+                Address a = learned.get();
+                signer = a.signed() ? new GetSigner(a.region(), a.service()) : null;
+                address = a;
             } else {
                 unsupported = true;
             }
@@ -112,30 +121,29 @@ final class DirectGets implements ExecutionInterceptor {
     /** Sends {@code GET key} with the given headers; the caller checks the status and owns the body. */
     Response get(String key, String range, String ifMatch) throws IOException {
         Address a = address;
+        String path = a.bucketPath() + "/" + SdkHttpUtils.urlEncodeIgnoreSlashes(key);
         SdkHttpFullRequest.Builder b = SdkHttpFullRequest.builder()
                 .method(SdkHttpMethod.GET)
                 .protocol(a.protocol())
                 .host(a.host())
                 .port(a.port())
-                .encodedPath(a.bucketPath() + "/" + SdkHttpUtils.urlEncodeIgnoreSlashes(key))
+                .encodedPath(path)
                 .putHeader("Range", range);
         if (ifMatch != null) {
             b.putHeader("If-Match", ifMatch);
         }
-        SdkHttpFullRequest unsigned = b.build();
-        SdkHttpRequest request = unsigned;
         if (a.signed()) {
-            request = signer.sign(s -> s.identity(credentials.resolveCredentials())
-                            .request(unsigned)
-                            .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, a.service())
-                            .putProperty(AwsV4HttpSigner.REGION_NAME, a.region())
-                            // S3 signs the path as sent: no normalisation, no second encoding
-                            .putProperty(AwsV4HttpSigner.NORMALIZE_PATH, false)
-                            .putProperty(AwsV4HttpSigner.DOUBLE_URL_ENCODE, false))
-                    .request();
+            GetSigner.Signed signed =
+                    signer.sign(credentials.resolveCredentials(), Instant.now(), a.hostHeader(), path, range, ifMatch);
+            b.putHeader("x-amz-content-sha256", GetSigner.EMPTY_SHA256)
+                    .putHeader("x-amz-date", signed.amzDate())
+                    .putHeader("Authorization", signed.authorization());
+            if (signed.securityToken() != null) {
+                b.putHeader("x-amz-security-token", signed.securityToken());
+            }
         }
         ExecutableHttpRequest call = http.prepareRequest(
-                HttpExecuteRequest.builder().request(request).build());
+                HttpExecuteRequest.builder().request(b.build()).build());
         HttpExecuteResponse response = call.call();
         AbortableInputStream body =
                 response.responseBody().orElseGet(() -> AbortableInputStream.create(InputStream.nullInputStream()));
