@@ -2,8 +2,13 @@ package dev.storageinit.s3;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.HttpURLConnection;
+import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -45,6 +50,7 @@ final class DirectGets implements ExecutionInterceptor {
     private static final Pattern ERROR_CODE = Pattern.compile("<Code>([^<]*)</Code>");
     private static final Pattern ERROR_MESSAGE = Pattern.compile("<Message>([^<]*)</Message>");
     private static final int MAX_ERROR_BODY = 64 * 1024;
+    private static final char[] HEX_DIGITS = "0123456789ABCDEF".toCharArray();
 
     /** Where the bucket lives and how requests to it are signed, as the SDK did it. */
     record Address(String protocol, String host, int port, String bucketPath, String region, String service) {
@@ -61,7 +67,15 @@ final class DirectGets implements ExecutionInterceptor {
     /** A response to a direct GET, before its status was looked at. */
     record Response(SdkHttpResponse http, AbortableInputStream body) {}
 
+    /** The response headers a successful read looks at. */
+    private static final List<String> READ_HEADERS = List.of(
+            "Content-Length",
+            "Content-Range",
+            "x-amz-server-side-encryption",
+            "x-amz-server-side-encryption-customer-algorithm");
+
     private final SdkHttpClient http;
+    private final UrlConnections.Opener opener;
     private final AwsCredentialsProvider credentials;
     /** Signs for the address's region and service; null until learned, and for anonymous access. */
     private volatile GetSigner signer;
@@ -69,8 +83,13 @@ final class DirectGets implements ExecutionInterceptor {
     private volatile Address address;
     private volatile boolean unsupported;
 
-    DirectGets(SdkHttpClient http, AwsCredentialsProvider credentials) {
+    /**
+     * @param http the SDK's HTTP client, for GETs when {@code opener} is null
+     * @param opener opens our own connections, null when a proxy is configured
+     */
+    DirectGets(SdkHttpClient http, UrlConnections.Opener opener, AwsCredentialsProvider credentials) {
         this.http = http;
+        this.opener = opener;
         this.credentials = credentials;
     }
 
@@ -121,33 +140,111 @@ final class DirectGets implements ExecutionInterceptor {
     /** Sends {@code GET key} with the given headers; the caller checks the status and owns the body. */
     Response get(String key, String range, String ifMatch) throws IOException {
         Address a = address;
-        String path = a.bucketPath() + "/" + SdkHttpUtils.urlEncodeIgnoreSlashes(key);
+        String path = a.bucketPath() + "/" + encodePath(key);
+        Map<String, String> headers = new LinkedHashMap<>(8);
+        headers.put("Range", range);
+        if (ifMatch != null) {
+            headers.put("If-Match", ifMatch);
+        }
+        if (a.signed()) {
+            GetSigner.Signed signed =
+                    signer.sign(credentials.resolveCredentials(), Instant.now(), a.hostHeader(), path, range, ifMatch);
+            headers.put("x-amz-content-sha256", GetSigner.EMPTY_SHA256);
+            headers.put("x-amz-date", signed.amzDate());
+            if (signed.securityToken() != null) {
+                headers.put("x-amz-security-token", signed.securityToken());
+            }
+            headers.put("Authorization", signed.authorization());
+        }
+        return opener == null ? sdkGet(a, path, headers) : urlGet(a, path, headers);
+    }
+
+    /**
+     * The GET on a connection of our own: the SDK client's wrapper around the same {@link HttpURLConnection}
+     * (request and response builders, every header copied into maps) cost as much CPU as the connection's own work.
+     */
+    private Response urlGet(Address a, String path, Map<String, String> headers) throws IOException {
+        HttpURLConnection c = opener.open(new URL(a.protocol(), a.host(), a.port(), path));
+        c.setInstanceFollowRedirects(false);
+        headers.forEach(c::setRequestProperty);
+        int status = c.getResponseCode();
+        SdkHttpResponse.Builder response = SdkHttpResponse.builder().statusCode(status);
+        InputStream body;
+        if (status / 100 == 2) {
+            for (String h : READ_HEADERS) {
+                String v = c.getHeaderField(h);
+                if (v != null) {
+                    response.putHeader(h, v);
+                }
+            }
+            body = c.getInputStream();
+        } else {
+            response.statusText(c.getResponseMessage());
+            c.getHeaderFields().forEach((name, values) -> {
+                if (name != null) {
+                    response.putHeader(name, values);
+                }
+            });
+            body = c.getErrorStream();
+        }
+        return new Response(
+                response.build(),
+                AbortableInputStream.create(body == null ? InputStream.nullInputStream() : body, c::disconnect));
+    }
+
+    /** The GET through the SDK's HTTP client, which applies the proxy settings. */
+    private Response sdkGet(Address a, String path, Map<String, String> headers) throws IOException {
         SdkHttpFullRequest.Builder b = SdkHttpFullRequest.builder()
                 .method(SdkHttpMethod.GET)
                 .protocol(a.protocol())
                 .host(a.host())
                 .port(a.port())
-                .encodedPath(path)
-                .putHeader("Range", range);
-        if (ifMatch != null) {
-            b.putHeader("If-Match", ifMatch);
-        }
-        if (a.signed()) {
-            GetSigner.Signed signed =
-                    signer.sign(credentials.resolveCredentials(), Instant.now(), a.hostHeader(), path, range, ifMatch);
-            b.putHeader("x-amz-content-sha256", GetSigner.EMPTY_SHA256)
-                    .putHeader("x-amz-date", signed.amzDate())
-                    .putHeader("Authorization", signed.authorization());
-            if (signed.securityToken() != null) {
-                b.putHeader("x-amz-security-token", signed.securityToken());
-            }
-        }
+                .encodedPath(path);
+        headers.forEach(b::putHeader);
         ExecutableHttpRequest call = http.prepareRequest(
                 HttpExecuteRequest.builder().request(b.build()).build());
         HttpExecuteResponse response = call.call();
         AbortableInputStream body =
                 response.responseBody().orElseGet(() -> AbortableInputStream.create(InputStream.nullInputStream()));
         return new Response(response.httpResponse(), body);
+    }
+
+    /**
+     * {@code key} percent-encoded as S3 signs and reads it, as the SDK's {@code SdkHttpUtils.urlEncodeIgnoreSlashes}
+     * does: the UTF-8 bytes of everything but RFC 3986's unreserved characters and {@code /}; a key of only those
+     * (most model files) is returned as it is. The SDK's version goes through {@code URLEncoder} and four string
+     * replacements per key.
+     */
+    static String encodePath(String key) {
+        int i = 0;
+        while (i < key.length() && keptAsIs(key.charAt(i))) {
+            i++;
+        }
+        if (i == key.length()) {
+            return key;
+        }
+        byte[] utf8 = key.getBytes(StandardCharsets.UTF_8);
+        StringBuilder b = new StringBuilder(utf8.length + 16);
+        for (byte x : utf8) {
+            char c = (char) (x & 0xFF);
+            if (keptAsIs(c)) {
+                b.append(c);
+            } else {
+                b.append('%').append(HEX_DIGITS[c >> 4]).append(HEX_DIGITS[c & 0xF]);
+            }
+        }
+        return b.toString();
+    }
+
+    private static boolean keptAsIs(char c) {
+        return (c >= 'a' && c <= 'z')
+                || (c >= 'A' && c <= 'Z')
+                || (c >= '0' && c <= '9')
+                || c == '-'
+                || c == '_'
+                || c == '.'
+                || c == '~'
+                || c == '/';
     }
 
     /** The S3 error a failed response carries, read from its XML body, for {@link S3Errors} to map. */
