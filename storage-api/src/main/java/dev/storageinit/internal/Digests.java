@@ -7,7 +7,14 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.zip.Checksum;
 
-/** Incremental computation of the checksums a store may advertise. */
+/**
+ * Incremental computation of the checksums a store may advertise. MD5 and SHA-256 are the JDK's: measured against
+ * BouncyCastle's pure-Java ones ({@code bench/digest-bench.sh}, one thread, 256 KiB buffers, 2-core machine at load
+ * 9-13, 2026-12-01), MD5 699 vs 342 MB/s and SHA-256 1,624 vs 198 MB/s on JDK 17 with C2; 751 vs 277 and 1,344 vs
+ * 128 MB/s on the image's Temurin 25; C1 only, 267 vs 98 and 70 vs 57 MB/s. The JDK's C2 compiles both to
+ * intrinsics (MD5 since JDK 16, SHA-256 with SHA-NI), so the JVM must keep C2. CRC32C (JDK intrinsic) ran at
+ * 37-56 GB/s, the engine's CRC-64/NVME at 0.8-1.2 GB/s.
+ */
 public final class Digests {
     private Digests() {}
 
