@@ -22,7 +22,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * The shape of the code, checked on the main classes of every module (storage-initializer's test classpath holds
  * them all): no package cycles within {@code dev.storageinit..}, and providers and the CLI use only the public API
  * ({@code dev.storageinit}) and the SPI ({@code dev.storageinit.spi..}: spi, spi.support, spi.http), never the
- * engine in {@code dev.storageinit.internal..}.
+ * engine in {@code dev.storageinit.internal..}; so does the testkit, whose in-memory provider is a provider too.
  */
 class ArchitectureTest {
     private static final JavaClasses CLASSES = new ClassFileImporter()
@@ -73,12 +73,14 @@ class ArchitectureTest {
                         "dev.storageinit.azure..",
                         "dev.storageinit.http..",
                         "dev.storageinit.pvc..",
+                        "dev.storageinit.testkit..",
                         "dev.storageinit.cli..")
                 .should()
                 .dependOnClassesThat()
                 .resideInAPackage("dev.storageinit.internal..")
-                .because("providers and the CLI use only dev.storageinit and dev.storageinit.spi.. (spi, spi.support, "
-                        + "spi.http); what they need from the engine belongs in spi.support")
+                .because("providers (the testkit's in-memory one too), the suite and the CLI use only dev.storageinit "
+                        + "and dev.storageinit.spi.. (spi, spi.support, spi.http); what they need from the engine "
+                        + "belongs in spi.support")
                 .check(CLASSES);
     }
 

@@ -33,6 +33,9 @@ final class DownloadJob {
     final Progress progress;
     final Admission admission;
     final RangeCopier copier;
+    /** The one retry policy for this download's calls to the source. */
+    final Retries retries;
+
     private final PathFilter filter;
     /** The engine settings of this download, parsed before it started. */
     final JobSettings jobSettings;
@@ -60,7 +63,8 @@ final class DownloadJob {
         this.filter = jobSettings.filter();
         this.progress = new Progress(shown, request.source(), engine.listener(), this::fail);
         this.admission = new Admission(engine::submit, jobSettings.limits());
-        this.copier = new RangeCopier(shown, source, settings, request.linkMode(), progress, this::aborted);
+        this.retries = new Retries(shown, settings, this::aborted);
+        this.copier = new RangeCopier(shown, source, settings, retries, request.linkMode(), progress, this::aborted);
     }
 
     DownloadResult run() throws StorageException {

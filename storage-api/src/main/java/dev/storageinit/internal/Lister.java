@@ -3,6 +3,7 @@ package dev.storageinit.internal;
 import dev.storageinit.NotFoundException;
 import dev.storageinit.StorageException;
 import dev.storageinit.TransferException;
+import dev.storageinit.spi.ListPage;
 import dev.storageinit.spi.RemoteObject;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -37,6 +38,7 @@ final class Lister {
     private final Consumer<ListedFile> files;
     private final String key;
     private final String prefix;
+    private int pages;
     private final AtomicLong seenObjects = new AtomicLong();
     private final AtomicLong listedFiles = new AtomicLong();
     private final AtomicLong listedBytes = new AtomicLong();
@@ -54,12 +56,21 @@ final class Lister {
     /** Lists everything; a failure is the job's. */
     void run() {
         try {
-            job.source.list(prefix, object -> {
-                if (job.aborted()) {
-                    throw new ListingStopped();
+            String token = null;
+            do {
+                String pageToken = token;
+                ListPage page = job.retries.call(
+                        "listing '" + prefix + "'" + (pages == 0 ? "" : " (page " + (pages + 1) + ")"),
+                        () -> job.source.list(prefix, pageToken));
+                pages++;
+                for (RemoteObject object : page.objects()) {
+                    if (job.aborted()) {
+                        throw new ListingStopped();
+                    }
+                    accept(object, relativeOf(object.key()), false);
                 }
-                accept(object, relativeOf(object.key()), false);
-            });
+                token = page.nextToken();
+            } while (token != null && !job.aborted());
             if (seenObjects.get() == 0 && !job.aborted()) {
                 listSingleObject();
             }
@@ -86,7 +97,7 @@ final class Lister {
                     job.shown,
                     key.isEmpty() ? "the container holds no objects" : "no object under folder '" + key + "'");
         }
-        Optional<RemoteObject> single = job.source.stat(key);
+        Optional<RemoteObject> single = job.retries.call("reading '" + key + "'", () -> job.source.stat(key));
         if (single.isEmpty()) {
             throw new NotFoundException(
                     job.shown, "no object under folder '" + prefix + "' and no object named '" + key + "'");

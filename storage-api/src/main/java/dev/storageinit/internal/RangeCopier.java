@@ -3,8 +3,6 @@ package dev.storageinit.internal;
 import dev.storageinit.DestinationException;
 import dev.storageinit.IntegrityException;
 import dev.storageinit.LinkMode;
-import dev.storageinit.StorageException;
-import dev.storageinit.TransferException;
 import dev.storageinit.spi.LocalObjectSource;
 import dev.storageinit.spi.ObjectSource;
 import java.io.EOFException;
@@ -16,9 +14,7 @@ import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -28,12 +24,12 @@ import java.util.function.BooleanSupplier;
  */
 final class RangeCopier {
     private static final ThreadLocal<byte[]> BUFFER = new ThreadLocal<>();
-    private static final Duration MAX_BACKOFF = Duration.ofSeconds(10);
     private static final long LOCAL_COPY_SLICE = 8L << 20;
 
     private final String shown;
     private final ObjectSource source;
     private final EngineSettings settings;
+    private final Retries retries;
     private final LinkMode linkMode;
     private final Progress progress;
     private final BooleanSupplier aborted;
@@ -42,12 +38,14 @@ final class RangeCopier {
             String shown,
             ObjectSource source,
             EngineSettings settings,
+            Retries retries,
             LinkMode linkMode,
             Progress progress,
             BooleanSupplier aborted) {
         this.shown = shown;
         this.source = source;
         this.settings = settings;
+        this.retries = retries;
         this.linkMode = linkMode;
         this.progress = progress;
         this.aborted = aborted;
@@ -124,20 +122,16 @@ final class RangeCopier {
                 }
                 return;
             } catch (IOException e) {
-                if (aborted.getAsBoolean() || !retryable(e)) {
+                if (aborted.getAsBoolean() || !Retries.retryable(e)) {
                     throw e;
                 }
                 if (position > before) {
                     attempt = 1; // progress was made: count failures since the last progress
                 }
                 if (attempt >= settings.maxAttempts()) {
-                    throw new TransferException(
-                            shown,
-                            file.relative + ": failed after " + attempt + " attempts: " + e.getMessage(),
-                            true,
-                            e);
+                    throw retries.exhausted(file.relative, attempt, e);
                 }
-                sleepBackoff(attempt++);
+                retries.pause(attempt++);
             }
         }
     }
@@ -198,22 +192,6 @@ final class RangeCopier {
             return FileChannel.open(file.stagingFile(), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         } catch (IOException e) {
             throw Destination.writeFailed(shown, "cannot create " + file.stagingFile() + " for " + file.relative, e);
-        }
-    }
-
-    private static boolean retryable(IOException e) {
-        return !(e instanceof StorageException se) || se.isRetryable();
-    }
-
-    private void sleepBackoff(int attempt) throws TransferException {
-        long base = settings.retryBackoff().toMillis() << Math.min(attempt - 1, 20);
-        long capped = Math.min(base, MAX_BACKOFF.toMillis());
-        long delay = capped / 2 + ThreadLocalRandom.current().nextLong(capped / 2 + 1);
-        try {
-            Thread.sleep(delay);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new TransferException(shown, "download interrupted", true, e);
         }
     }
 }

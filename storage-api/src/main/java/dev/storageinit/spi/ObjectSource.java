@@ -4,7 +4,6 @@ import dev.storageinit.StorageException;
 import java.io.Closeable;
 import java.io.InputStream;
 import java.util.Optional;
-import java.util.function.Consumer;
 
 /**
  * One container (bucket, Azure container, claim, directory tree) opened for reading. Keys are the store's own
@@ -25,13 +24,15 @@ public interface ObjectSource extends Closeable {
     String key();
 
     /**
-     * Streams every object whose key starts with {@code prefix} (at any depth) to {@code sink}, page by page as
-     * the store returns them, so downloads start before the listing ends. {@code prefix} is empty or ends with
-     * '/'. Folder markers (keys ending in '/') may be passed on; the engine skips them.
+     * One page of the objects whose key starts with {@code prefix} (at any depth), so that downloads start before
+     * the listing ends. {@code prefix} is empty or ends with '/'. {@code pageToken} is null for the first page and
+     * the previous page's {@link ListPage#nextToken()} after it. A failed page is retried by the engine with the
+     * same token, so a source does not retry on its own. Folder markers (keys ending in '/') may be returned; the
+     * engine skips them.
      */
-    void list(String prefix, Consumer<RemoteObject> sink) throws StorageException;
+    ListPage list(String prefix, String pageToken) throws StorageException;
 
-    /** The object named exactly {@code key}, or empty when there is none. */
+    /** The object named exactly {@code key}, or empty when there is none; retried by the engine like a page. */
     Optional<RemoteObject> stat(String key) throws StorageException;
 
     /**

@@ -33,6 +33,7 @@ import dev.storageinit.ConfigurationException;
 import dev.storageinit.StorageException;
 import dev.storageinit.TransferException;
 import dev.storageinit.spi.Checksum;
+import dev.storageinit.spi.ListPage;
 import dev.storageinit.spi.ObjectSource;
 import dev.storageinit.spi.RemoteObject;
 import dev.storageinit.spi.support.Failures;
@@ -41,11 +42,12 @@ import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Consumer;
 
 /**
  * One Azure container, read with azure-storage-blob (token credentials, or {@code AZURE_STORAGE_DATA_PATH=sdk}; see
@@ -57,8 +59,8 @@ final class AzureObjectSource implements ObjectSource {
     private static final System.Logger LOG = Redactor.logger(AzureObjectSource.class.getName());
     private static final int PAGE_SIZE = 5000;
 
-    /** One HTTP client per pool size, shared by every source: connections are reused across downloads. */
-    private static final Map<Integer, HttpClient> HTTP_CLIENTS = new ConcurrentHashMap<>();
+    /** One HTTP client per pool size and read timeout, shared by every source: connections are reused across downloads. */
+    private static final Map<List<Object>, HttpClient> HTTP_CLIENTS = new ConcurrentHashMap<>();
 
     private final AzureLocation location;
     private final AzureAuth auth;
@@ -80,15 +82,18 @@ final class AzureObjectSource implements ObjectSource {
         this.errors = new AzureErrors(location, auth);
     }
 
-    static AzureObjectSource open(AzureLocation location, AzureAuth auth, int concurrency) throws StorageException {
+    /** @param readTimeout how long an answer may go without a byte (headers, or the next bytes of a body) */
+    static AzureObjectSource open(AzureLocation location, AzureAuth auth, int concurrency, Duration readTimeout)
+            throws StorageException {
         String shown = location.shown();
         BlobContainerClientBuilder builder = new BlobContainerClientBuilder()
                 .endpoint(auth.endpoint)
                 .containerName(location.container())
-                .httpClient(httpClient(concurrency))
-                // few quick retries: the engine retries failed ranges itself, with resume
+                .httpClient(httpClient(concurrency, readTimeout))
+                // one try: the engine retries every failed call (page, stat, range), a range from where it stopped;
+                // the bearer-token policy refreshes an expired token within the call, not through retries
                 .retryOptions(
-                        new RequestRetryOptions(RetryPolicyType.EXPONENTIAL, 4, (Integer) null, 500L, 8_000L, null));
+                        new RequestRetryOptions(RetryPolicyType.EXPONENTIAL, 1, (Integer) null, 500L, 8_000L, null));
         try {
             switch (auth.kind) {
                 case ANONYMOUS -> builder.setAnonymousAccess();
@@ -182,15 +187,15 @@ final class AzureObjectSource implements ObjectSource {
         };
     }
 
-    private static HttpClient httpClient(int concurrency) {
+    private static HttpClient httpClient(int concurrency, Duration readTimeout) {
         int size = Math.max(16, Integer.highestOneBit(Math.max(1, concurrency - 1)) << 1);
         return HTTP_CLIENTS.computeIfAbsent(
-                size,
-                n -> HttpClient.createDefault(new HttpClientOptions()
-                        .setMaximumConnectionPoolSize(n)
+                List.of(size, readTimeout),
+                k -> HttpClient.createDefault(new HttpClientOptions()
+                        .setMaximumConnectionPoolSize(size)
                         .setConnectTimeout(Duration.ofSeconds(15))
-                        .setResponseTimeout(Duration.ofSeconds(60))
-                        .setReadTimeout(Duration.ofSeconds(60))
+                        .setResponseTimeout(readTimeout)
+                        .setReadTimeout(readTimeout)
                         .setConnectionIdleTimeout(Duration.ofSeconds(50))));
     }
 
@@ -202,24 +207,29 @@ final class AzureObjectSource implements ObjectSource {
     }
 
     @Override
-    public void list(String prefix, Consumer<RemoteObject> sink) throws StorageException {
+    public ListPage list(String prefix, String pageToken) throws StorageException {
         ListBlobsOptions options = new ListBlobsOptions().setMaxResultsPerPage(PAGE_SIZE);
         if (!prefix.isEmpty()) {
             options.setPrefix(prefix);
         }
         try {
-            for (PagedResponse<BlobItem> page :
-                    container.listBlobs(options, null).iterableByPage()) {
-                for (BlobItem item : page.getValue()) {
-                    if (Boolean.TRUE.equals(item.isPrefix()) || Boolean.TRUE.equals(item.isDeleted())) {
-                        continue;
-                    }
-                    BlobItemProperties p = item.getProperties();
-                    Long size = p.getContentLength();
-                    sink.accept(new RemoteObject(
-                            item.getName(), size == null ? 0 : size, p.getETag(), md5(p.getContentMd5())));
+            PagedResponse<BlobItem> page = container
+                    .listBlobs(options, null)
+                    .iterableByPage(pageToken)
+                    .iterator()
+                    .next();
+            List<RemoteObject> objects = new ArrayList<>();
+            for (BlobItem item : page.getValue()) {
+                if (Boolean.TRUE.equals(item.isPrefix()) || Boolean.TRUE.equals(item.isDeleted())) {
+                    continue;
                 }
+                BlobItemProperties p = item.getProperties();
+                Long size = p.getContentLength();
+                objects.add(
+                        new RemoteObject(item.getName(), size == null ? 0 : size, p.getETag(), md5(p.getContentMd5())));
             }
+            String next = page.getContinuationToken();
+            return new ListPage(objects, next == null || next.isEmpty() ? null : next);
         } catch (RuntimeException e) {
             throw map(e, "listing '" + prefix + "'");
         }
@@ -257,7 +267,7 @@ final class AzureObjectSource implements ObjectSource {
                     .getBlobAsyncClient(object.key())
                     .downloadStreamWithResponse(
                             new BlobRange(offset, length),
-                            new DownloadRetryOptions().setMaxRetryRequests(2),
+                            new DownloadRetryOptions().setMaxRetryRequests(0),
                             conditions,
                             false)
                     .block();
@@ -267,9 +277,25 @@ final class AzureObjectSource implements ObjectSource {
         if (response == null) {
             throw TransferException.retryable(shown, what + ": no response", null);
         }
-        InputStream body =
-                BinaryData.fromFlux(response.getValue(), length, false).block().toStream();
-        return new Body(body, response, what);
+        boolean whole = response.getStatusCode() == 200; // the server ignored x-ms-range: the blob from byte 0
+        InputStream stream = BinaryData.fromFlux(response.getValue(), whole ? object.size() : length, false)
+                .block()
+                .toStream();
+        Body body = new Body(stream, response, what, length);
+        if (whole && offset > 0) {
+            try {
+                body.skipToRange(offset);
+            } catch (IOException e) {
+                StorageException failed = errors.cause(what, e);
+                try {
+                    body.close();
+                } catch (IOException closing) {
+                    failed.addSuppressed(closing);
+                }
+                throw failed;
+            }
+        }
+        return body;
     }
 
     @Override
@@ -320,21 +346,40 @@ final class AzureObjectSource implements ObjectSource {
         return errors.cause(what, e);
     }
 
-    /** The response body; SDK runtime exceptions become (typed) IOExceptions, close releases the connection. */
+    /**
+     * The response body, ending after the range's {@code length} bytes (a server that ignored the range sends more);
+     * SDK runtime exceptions become (typed) IOExceptions, close releases the connection.
+     */
     private final class Body extends FilterInputStream {
         private final BlobDownloadAsyncResponse response;
         private final String what;
+        private long left;
 
-        Body(InputStream in, BlobDownloadAsyncResponse response, String what) {
+        Body(InputStream in, BlobDownloadAsyncResponse response, String what, long length) {
             super(in);
             this.response = response;
             this.what = what;
+            this.left = length;
+        }
+
+        /** Skips the {@code offset} bytes before the range of a body that starts at the blob's first byte. */
+        void skipToRange(long offset) throws IOException {
+            try {
+                in.skipNBytes(offset);
+            } catch (RuntimeException e) {
+                throw map(e, what);
+            }
         }
 
         @Override
         public int read() throws IOException {
+            if (left <= 0) {
+                return -1;
+            }
             try {
-                return super.read();
+                int b = super.read();
+                left -= b < 0 ? 0 : 1;
+                return b;
             } catch (RuntimeException e) {
                 throw map(e, what);
             }
@@ -342,8 +387,13 @@ final class AzureObjectSource implements ObjectSource {
 
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
+            if (left <= 0) {
+                return len == 0 ? 0 : -1;
+            }
             try {
-                return super.read(b, off, len);
+                int n = super.read(b, off, (int) Math.min(len, left));
+                left -= Math.max(n, 0);
+                return n;
             } catch (RuntimeException e) {
                 throw map(e, what);
             }
@@ -352,7 +402,9 @@ final class AzureObjectSource implements ObjectSource {
         @Override
         public long skip(long n) throws IOException {
             try {
-                return super.skip(n);
+                long skipped = super.skip(Math.min(n, left));
+                left -= skipped;
+                return skipped;
             } catch (RuntimeException e) {
                 throw map(e, what);
             }

@@ -83,9 +83,11 @@ public final class AzureProvider implements StorageProvider {
         Settings settings = Settings.of(context.settings(), uri.redacted());
         Optional<Setting> dataPathSetting = settings.get(DATA_PATH_VAR);
         String dataPath = dataPathSetting.isPresent() ? dataPathSetting.get().oneOf("jdk", "sdk") : "jdk";
+        Duration readTimeout = settings.readTimeout(null, RestObjectSource.READ_TIMEOUT);
         if (dataPath.equals("jdk") && RestObjectSource.serves(auth)) {
-            return RestObjectSource.open(location, auth, JdkHttp.open(settings, context, Duration.ofSeconds(15)));
+            return RestObjectSource.open(
+                    location, auth, JdkHttp.open(settings, context, Duration.ofSeconds(15)), readTimeout);
         }
-        return AzureObjectSource.open(location, auth, context.concurrency());
+        return AzureObjectSource.open(location, auth, context.concurrency(), readTimeout);
     }
 }

@@ -20,6 +20,7 @@ import dev.storageinit.spi.Checksum;
 import dev.storageinit.spi.ObjectSource;
 import dev.storageinit.spi.RemoteObject;
 import dev.storageinit.spi.SourceContext;
+import dev.storageinit.testkit.Listings;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -384,7 +385,7 @@ class AzureCredentialsTest {
         try (ObjectSource src =
                 new AzureProvider().open(ModelUri.parse(store.uri("paged")), new SourceContext(store.settings(), 4))) {
             List<RemoteObject> listed = new ArrayList<>();
-            src.list("paged/", listed::add);
+            listed.addAll(Listings.all(src, "paged/"));
             assertThat(listed).hasSize(230);
             assertThat(listed.stream().map(RemoteObject::key).distinct().count())
                     .isEqualTo(230);
@@ -427,7 +428,7 @@ class AzureCredentialsTest {
         try (ObjectSource src =
                 new AzureProvider().open(ModelUri.parse(store.uri("md5")), new SourceContext(store.settings(), 4))) {
             List<RemoteObject> listed = new ArrayList<>();
-            src.list("md5/", listed::add);
+            listed.addAll(Listings.all(src, "md5/"));
             assertThat(listed).singleElement().satisfies(o -> {
                 assertThat(o.checksum()).isEqualTo(Checksum.ofHex(Checksum.Algorithm.MD5, md5));
                 assertThat(o.version()).isNotBlank();

@@ -33,12 +33,19 @@ final class AzuriteFixture implements StoreFixture {
     final String container;
     final BlobServiceClient service;
     final BlobContainerClient client;
+    /** Settings every download gets on top of the credentials (the data path). */
+    private final Map<String, String> tuning;
 
     AzuriteFixture(String name) {
         this(name, null);
     }
 
     AzuriteFixture(String name, PublicAccessType access) {
+        this(name, access, Map.of());
+    }
+
+    AzuriteFixture(String name, PublicAccessType access, Map<String, String> tuning) {
+        this.tuning = Map.copyOf(tuning);
         this.server = AzuriteServer.get();
         this.container = name + "-" + ProcessHandle.current().pid() + "-" + CONTAINERS.incrementAndGet();
         this.service = new BlobServiceClientBuilder()
@@ -70,9 +77,9 @@ final class AzuriteFixture implements StoreFixture {
         return "https://" + AzuriteServer.ACCOUNT + ".blob.core.windows.net/" + container + "/" + encodePath(path);
     }
 
-    /** Only the endpoint override: what anonymous access and a SAS in the URI need. */
+    /** The endpoint override (and the fixture's tuning) only: what anonymous access and a SAS in the URI need. */
     Map<String, String> endpointOnly() {
-        Map<String, String> m = new HashMap<>();
+        Map<String, String> m = new HashMap<>(tuning);
         m.put(AzureAuth.ENDPOINT_VAR, server.endpoint());
         return m;
     }
@@ -96,8 +103,10 @@ final class AzuriteFixture implements StoreFixture {
         String sas = client.generateSas(new BlobServiceSasSignatureValues(
                 OffsetDateTime.now().plusHours(2),
                 new BlobContainerSasPermission().setReadPermission(true).setListPermission(true)));
-        return CredentialSource.of(Map.of(
-                AzureAuth.ENDPOINT_VAR, endpoint + "/" + AzuriteServer.ACCOUNT, "AZURE_STORAGE_ACCESS_KEY", sas));
+        Map<String, String> m = new HashMap<>(tuning);
+        m.put(AzureAuth.ENDPOINT_VAR, endpoint + "/" + AzuriteServer.ACCOUNT);
+        m.put("AZURE_STORAGE_ACCESS_KEY", sas);
+        return CredentialSource.of(m);
     }
 
     @Override

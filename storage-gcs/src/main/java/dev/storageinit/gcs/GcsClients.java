@@ -31,7 +31,6 @@ import javax.net.ssl.SSLSocketFactory;
 /** Builds the google-cloud-storage client for a {@link GcsSettings}. The only class that touches Google's auth. */
 final class GcsClients {
     static final int CONNECT_TIMEOUT_MS = 20_000;
-    static final int READ_TIMEOUT_MS = 60_000;
 
     private GcsClients() {}
 
@@ -63,6 +62,7 @@ final class GcsClients {
         }
         HttpTransport shared = tb.build();
         HttpTransportFactory transport = () -> shared;
+        int readMillis = millis(settings.readTimeout);
         Credentials credentials = credentials(uri, settings, transport);
         StorageOptions.Builder b = StorageOptions.http()
                 .setHost(settings.endpoint)
@@ -72,17 +72,18 @@ final class GcsClients {
                 .setTransportOptions(HttpTransportOptions.newBuilder()
                         .setHttpTransportFactory(transport)
                         .setConnectTimeout(CONNECT_TIMEOUT_MS)
-                        .setReadTimeout(READ_TIMEOUT_MS)
+                        .setReadTimeout(readMillis)
                         .build())
-                // the engine retries ranges itself; the client retries listings and opens a few times
+                // the engine retries every failed call (page, stat, range); the client makes one attempt, and
+                // refreshes an expired token within it (its credentials adapter answers a 401, not its retries)
                 .setRetrySettings(RetrySettings.newBuilder()
-                        .setMaxAttempts(3)
+                        .setMaxAttempts(1)
                         .setInitialRetryDelayDuration(Duration.ofMillis(200))
                         .setRetryDelayMultiplier(2.0)
                         .setMaxRetryDelayDuration(Duration.ofSeconds(5))
                         .setTotalTimeoutDuration(Duration.ofSeconds(120))
-                        .setInitialRpcTimeoutDuration(Duration.ofMillis(READ_TIMEOUT_MS))
-                        .setMaxRpcTimeoutDuration(Duration.ofMillis(READ_TIMEOUT_MS))
+                        .setInitialRpcTimeoutDuration(settings.readTimeout)
+                        .setMaxRpcTimeoutDuration(settings.readTimeout)
                         .setRpcTimeoutMultiplier(1.0)
                         .build());
         try {
@@ -95,6 +96,11 @@ final class GcsClients {
             throw new ConfigurationException(
                     uri.redacted(), "cannot create the GCS client for " + settings.endpoint + ": " + e.getMessage(), e);
         }
+    }
+
+    /** {@code d} in whole milliseconds for a socket timeout, at least 1 (0 would mean none). */
+    static int millis(Duration d) {
+        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, d.toMillis()));
     }
 
     private static String projectOf(Credentials credentials) {

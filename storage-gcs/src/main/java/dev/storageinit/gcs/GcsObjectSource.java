@@ -16,6 +16,7 @@ import dev.storageinit.StorageException;
 import dev.storageinit.TransferException;
 import dev.storageinit.spi.BlockReadStream;
 import dev.storageinit.spi.Checksum;
+import dev.storageinit.spi.ListPage;
 import dev.storageinit.spi.ObjectSource;
 import dev.storageinit.spi.RemoteObject;
 import dev.storageinit.spi.support.Failures;
@@ -28,7 +29,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.net.ssl.HttpsURLConnection;
@@ -69,35 +69,26 @@ final class GcsObjectSource implements ObjectSource {
     }
 
     @Override
-    public void list(String prefix, Consumer<RemoteObject> sink) throws StorageException {
+    public ListPage list(String prefix, String pageToken) throws StorageException {
         List<BlobListOption> options = new ArrayList<>();
         if (!prefix.isEmpty()) {
             options.add(BlobListOption.prefix(prefix));
         }
+        if (pageToken != null) {
+            options.add(BlobListOption.pageToken(pageToken));
+        }
         options.add(BlobListOption.pageSize(PAGE_SIZE));
         options.add(BlobListOption.fields(FIELDS));
-        String what = "listing gs://" + bucket + "/" + prefix;
-        Page<Blob> page;
         try {
-            page = storage.list(bucket, options.toArray(new BlobListOption[0]));
+            Page<Blob> page = storage.list(bucket, options.toArray(new BlobListOption[0]));
+            List<RemoteObject> objects = new ArrayList<>(PAGE_SIZE);
+            for (Blob blob : page.getValues()) {
+                objects.add(toRemote(blob));
+            }
+            String next = page.getNextPageToken();
+            return new ListPage(objects, next == null || next.isEmpty() ? null : next);
         } catch (RuntimeException e) {
-            throw translate(e, what);
-        }
-        while (page != null) {
-            List<RemoteObject> batch = new ArrayList<>(PAGE_SIZE);
-            try {
-                for (Blob blob : page.getValues()) {
-                    batch.add(toRemote(blob));
-                }
-            } catch (RuntimeException e) {
-                throw translate(e, what);
-            }
-            batch.forEach(sink); // outside the try: the engine's own failures pass through untouched
-            try {
-                page = page.hasNextPage() ? page.getNextPage() : null;
-            } catch (RuntimeException e) {
-                throw translate(e, what);
-            }
+            throw translate(e, "listing gs://" + bucket + "/" + prefix);
         }
     }
 
@@ -167,7 +158,7 @@ final class GcsObjectSource implements ObjectSource {
                     ((HttpsURLConnection) c).setSSLSocketFactory(clients.sslSocketFactory);
                 }
                 c.setConnectTimeout(GcsClients.CONNECT_TIMEOUT_MS);
-                c.setReadTimeout(GcsClients.READ_TIMEOUT_MS);
+                c.setReadTimeout(GcsClients.millis(settings.readTimeout));
                 c.setInstanceFollowRedirects(false);
                 c.setRequestProperty("User-Agent", USER_AGENT);
                 c.setRequestProperty("Accept-Encoding", "gzip");

@@ -8,6 +8,7 @@ import dev.storageinit.spi.support.Setting;
 import dev.storageinit.spi.support.Settings;
 import dev.storageinit.spi.support.TrustBundles;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.Set;
 
@@ -67,6 +68,8 @@ final class GcsSettings {
     final Path caBundle;
     /** Project id to give the client (never looked up on the network); may be null. */
     final String projectId;
+    /** How long an answer may go without a byte ({@code STORAGE_READ_TIMEOUT}, default 60 s). */
+    final Duration readTimeout;
 
     private GcsSettings(
             Auth auth,
@@ -76,7 +79,8 @@ final class GcsSettings {
             String endpoint,
             String endpointSource,
             Path caBundle,
-            String projectId) {
+            String projectId,
+            Duration readTimeout) {
         this.auth = auth;
         this.credentialsFile = credentialsFile;
         this.secret = secret;
@@ -85,6 +89,7 @@ final class GcsSettings {
         this.endpointSource = endpointSource;
         this.caBundle = caBundle;
         this.projectId = projectId;
+        this.readTimeout = readTimeout;
     }
 
     /** The secret (inline JSON or token); only for building the client. */
@@ -141,7 +146,8 @@ final class GcsSettings {
         String endpoint = normaliseEndpoint(s.uri(), ep.map(Setting::value).orElse(DEFAULT_ENDPOINT), endpointSource);
         Path ca = TrustBundles.clusterBundle(s).orElse(null);
         String project = s.string(GOOGLE_CLOUD_PROJECT).orElse(null);
-        return new GcsSettings(auth, file, secret, credentials, endpoint, endpointSource, ca, project);
+        Duration readTimeout = s.readTimeout(null, Duration.ofSeconds(60));
+        return new GcsSettings(auth, file, secret, credentials, endpoint, endpointSource, ca, project, readTimeout);
     }
 
     private static String normaliseEndpoint(String shown, String endpoint, String from) throws ConfigurationException {

@@ -24,6 +24,7 @@ import dev.storageinit.spi.ObjectSource;
 import dev.storageinit.spi.RemoteObject;
 import dev.storageinit.spi.SourceContext;
 import dev.storageinit.spi.StorageProvider;
+import dev.storageinit.testkit.Listings;
 import dev.storageinit.testkit.gcs.GcsJsonApiServer;
 import dev.storageinit.testkit.gcs.ServiceAccountKeys;
 import java.io.IOException;
@@ -172,6 +173,22 @@ class GcsProviderTest {
                 .contains("credentials file " + trustedKey)
                 .contains("GOOGLE_APPLICATION_CREDENTIALS"));
         assertThat(String.join("\n", log)).doesNotContain("PRIVATE KEY").doesNotContain("ya29.");
+    }
+
+    @Test
+    void aTokenRevokedDuringTheDownloadIsRefreshedOnceAndTheReadsGoOn() throws Exception {
+        Map<String, String> env = emulator("GOOGLE_APPLICATION_CREDENTIALS", trustedKey.toString());
+        int before = server.tokenRequests();
+        download("gs://private-models/llama", temp.resolve("plain"), env);
+        int plain = server.tokenRequests() - before;
+
+        server.revokeIssuedTokensAtNextMedia();
+        before = server.tokenRequests();
+        Path dest = temp.resolve("revoked");
+        download("gs://private-models/llama", dest, env);
+        assertThat(files(dest)).containsExactly("config.json", "weights/model.bin");
+        assertThat(Files.readString(dest.resolve("config.json"))).isEqualTo("{\"private\":true}");
+        assertThat(server.tokenRequests() - before).isEqualTo(plain + 1); // the one refresh
     }
 
     @Test
@@ -396,7 +413,7 @@ class GcsProviderTest {
         GcsJsonApiServer.StoredObject stored = open.put("sums/a.txt", content);
         try (ObjectSource src = source("gs://public-models/sums", emulator())) {
             List<RemoteObject> listed = new ArrayList<>();
-            src.list("sums/", listed::add);
+            listed.addAll(Listings.all(src, "sums/"));
             assertThat(listed).hasSize(1);
             RemoteObject o = listed.get(0);
             assertThat(o.size()).isEqualTo(content.length);

@@ -7,6 +7,7 @@ import dev.storageinit.ModelUri;
 import dev.storageinit.NotFoundException;
 import dev.storageinit.StorageException;
 import dev.storageinit.TransferException;
+import dev.storageinit.spi.ListPage;
 import dev.storageinit.spi.ObjectSource;
 import dev.storageinit.spi.RemoteObject;
 import dev.storageinit.spi.SourceContext;
@@ -37,7 +38,6 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Consumer;
 
 /**
  * The single file an http(s) URI names. {@link #key()} is the URI's path; listing yields nothing, so the engine
@@ -54,7 +54,6 @@ final class HttpObjectSource implements ObjectSource {
     static final String CONNECT_TIMEOUT = "HTTP_CONNECT_TIMEOUT";
     static final String READ_TIMEOUT = "HTTP_READ_TIMEOUT";
     static final String HEADERS_SUFFIX = "-headers";
-    private static final int PROBE_ATTEMPTS = 3;
     /** Headers the JDK client sets itself and refuses from callers. */
     private static final Set<String> RESTRICTED = Set.of("connection", "content-length", "expect", "host", "upgrade");
 
@@ -85,7 +84,13 @@ final class HttpObjectSource implements ObjectSource {
     }
 
     private HttpObjectSource(
-            ModelUri uri, URI target, String userInfo, Settings settings, JdkHttp http, Duration readTimeout) {
+            ModelUri uri,
+            URI target,
+            String userInfo,
+            Settings settings,
+            JdkHttp http,
+            Duration readTimeout,
+            String readTimeoutName) {
         this.uri = uri;
         this.shown = uri.redacted();
         this.target = target;
@@ -96,7 +101,7 @@ final class HttpObjectSource implements ObjectSource {
         this.get = RangedGet.builder(http, failures, target)
                 .signer(new HeaderSigner())
                 .readTimeout(readTimeout)
-                .timeoutSettings(CONNECT_TIMEOUT, READ_TIMEOUT)
+                .timeoutSettings(CONNECT_TIMEOUT, readTimeoutName)
                 .refusal((r, what) -> failures.forStatus(
                         r.status(),
                         what,
@@ -131,8 +136,15 @@ final class HttpObjectSource implements ObjectSource {
         }
         Settings settings = Settings.of(context.settings(), shown);
         Duration connect = settings.seconds(CONNECT_TIMEOUT, Duration.ofSeconds(15));
-        Duration read = settings.seconds(READ_TIMEOUT, Duration.ofSeconds(30));
-        return new HttpObjectSource(uri, target, userInfo, settings, JdkHttp.open(settings, context, connect), read);
+        Duration read = settings.readTimeout(READ_TIMEOUT, Duration.ofSeconds(30));
+        return new HttpObjectSource(
+                uri,
+                target,
+                userInfo,
+                settings,
+                JdkHttp.open(settings, context, connect),
+                read,
+                settings.readTimeoutName(READ_TIMEOUT));
     }
 
     // ------------------------------------------------------------ ObjectSource
@@ -142,9 +154,10 @@ final class HttpObjectSource implements ObjectSource {
         return uri.path();
     }
 
+    /** Empty: a URL names one file, nothing lies "under" it, and the engine falls back to {@code stat(key())}. */
     @Override
-    public void list(String prefix, Consumer<RemoteObject> sink) {
-        // a URL names one file: nothing lies "under" it, the engine falls back to stat(key())
+    public ListPage list(String prefix, String pageToken) {
+        return ListPage.last(List.of());
     }
 
     @Override
@@ -193,42 +206,19 @@ final class HttpObjectSource implements ObjectSource {
 
     // ------------------------------------------------------------ probing
 
-    private Probe probe() throws StorageException {
-        Probe p = probe;
-        if (p != null) {
-            return p;
+    /** The object's size, version and range support, asked once (the engine retries a failed {@link #stat}). */
+    private synchronized Probe probe() throws StorageException {
+        if (probe == null) {
+            probe = probeOnce();
+            LOG.log(
+                    Level.DEBUG,
+                    "{0}: {1} bytes, version {2}, ranges {3}",
+                    shown,
+                    probe.size(),
+                    probe.version(),
+                    probe.ranges());
         }
-        synchronized (this) {
-            if (probe != null) {
-                return probe;
-            }
-            StorageException last = null;
-            for (int attempt = 1; attempt <= PROBE_ATTEMPTS; attempt++) {
-                try {
-                    probe = probeOnce();
-                    LOG.log(
-                            Level.DEBUG,
-                            "{0}: {1} bytes, version {2}, ranges {3}",
-                            shown,
-                            probe.size(),
-                            probe.version(),
-                            probe.ranges());
-                    return probe;
-                } catch (StorageException e) {
-                    if (!e.isRetryable()) {
-                        throw e;
-                    }
-                    last = e;
-                    try {
-                        Thread.sleep(200L << attempt);
-                    } catch (InterruptedException ie) {
-                        Thread.currentThread().interrupt();
-                        throw TransferException.retryable(shown, "interrupted", ie);
-                    }
-                }
-            }
-            throw last;
-        }
+        return probe;
     }
 
     private Probe probeOnce() throws StorageException {

@@ -16,7 +16,8 @@ import java.util.Set;
  *
  * <p>Settings (from the request's {@link CredentialSource}): {@code <hostname>-headers}, a JSON object of headers
  * sent to that host only (KServe's convention); {@code HTTP_CONNECT_TIMEOUT} (seconds, default 15);
- * {@code HTTP_READ_TIMEOUT} (seconds without a byte from the server, default 30); {@code CA_BUNDLE_CONFIGMAP_NAME}
+ * {@code HTTP_READ_TIMEOUT}, else {@code STORAGE_READ_TIMEOUT} (seconds without a byte from the server, default 30);
+ * {@code CA_BUNDLE_CONFIGMAP_NAME}
  * with {@code CA_BUNDLE_VOLUME_MOUNT_POINT} for an extra CA bundle.
  */
 public final class HttpProvider implements StorageProvider {

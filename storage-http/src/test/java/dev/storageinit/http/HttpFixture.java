@@ -45,6 +45,7 @@ final class HttpFixture implements AutoCloseable {
     private final Map<byte[], String> etags = java.util.Collections.synchronizedMap(new java.util.IdentityHashMap<>());
     private final Map<String, String> redirects = new ConcurrentHashMap<>();
     private final Map<String, String[]> required = new ConcurrentHashMap<>();
+    private volatile String[] requiredEverywhere;
     private final Map<String, AtomicInteger> failures = new ConcurrentHashMap<>();
     private final Set<String> stallBody = ConcurrentHashMap.newKeySet();
     private final Set<String> stallHeaders = ConcurrentHashMap.newKeySet();
@@ -117,6 +118,11 @@ final class HttpFixture implements AutoCloseable {
         required.put(rawPath, new String[] {header, value});
     }
 
+    /** Answers 401 to any request without {@code header: value}, unless its path has a {@link #require} of its own. */
+    void requireEverywhere(String header, String value) {
+        requiredEverywhere = new String[] {header, value};
+    }
+
     /** Answers 503 the first {@code times} requests. */
     void fail(String rawPath, int times) {
         failures.put(rawPath, new AtomicInteger(times));
@@ -173,7 +179,7 @@ final class HttpFixture implements AutoCloseable {
                 ex.sendResponseHeaders(302, -1);
                 return;
             }
-            String[] need = required.get(path);
+            String[] need = required.getOrDefault(path, requiredEverywhere);
             if (need != null && !need[1].equals(headers.get(need[0].toLowerCase(Locale.ROOT)))) {
                 ex.sendResponseHeaders(401, -1);
                 return;

@@ -359,7 +359,7 @@ class ExamplesIT {
                 .isFalse();
         for (Object e : list(at(init, "spec.container.env"))) {
             String var = String.valueOf(map(e).get("name"));
-            assertThat(Main.FLAGS.stream()
+            assertThat(Flags.ALL.stream()
                             .anyMatch(f -> f.env() != null && f.env().startsWith(var)))
                     .as(var + " is an option's twin")
                     .isTrue();

@@ -124,7 +124,7 @@ class MainTest {
 
     @Test
     void everyOptionWithAValueTakesItAfterAnEqualsSignToo() throws Exception {
-        Main.Options o = Main.parse(CredentialSource.none(), new String[] {
+        CommandLine.Options o = CommandLine.parse(CredentialSource.none(), new String[] {
             "--concurrency=8",
             "--part-size=4",
             "--allow=*.json",
@@ -141,20 +141,21 @@ class MainTest {
         assertThat(o.ignore()).containsExactly("a=b");
         assertThat(o.link()).isEqualTo(dev.storageinit.LinkMode.SYMLINK);
         for (String flag : List.of("--quiet=1", "--verbose=", "--no-extract=yes", "--help=1", "--version=x")) {
-            assertThatThrownBy(() -> Main.parse(CredentialSource.none(), new String[] {flag, "src", "dest"}))
+            assertThatThrownBy(() -> CommandLine.parse(CredentialSource.none(), new String[] {flag, "src", "dest"}))
                     .as(flag)
-                    .isInstanceOf(Main.UsageException.class)
+                    .isInstanceOf(CommandLine.UsageException.class)
                     .hasMessageContaining("takes no value");
         }
-        assertThatThrownBy(() -> Main.parse(CredentialSource.none(), new String[] {"--concurrency=", "src", "dest"}))
+        assertThatThrownBy(() ->
+                        CommandLine.parse(CredentialSource.none(), new String[] {"--concurrency=", "src", "dest"}))
                 .hasMessage("--concurrency needs a positive whole number, not ''");
-        assertThatThrownBy(() -> Main.parse(CredentialSource.none(), new String[] {"--bogus=1", "src", "dest"}))
+        assertThatThrownBy(() -> CommandLine.parse(CredentialSource.none(), new String[] {"--bogus=1", "src", "dest"}))
                 .hasMessage("unknown option --bogus");
     }
 
     @Test
     void everyOptionThatShapesADownloadHasAnEnvironmentTwinThatAFlagOverrides() throws Exception {
-        Main.Options o = Main.parse(
+        CommandLine.Options o = CommandLine.parse(
                 CredentialSource.of(Map.of(
                         "STORAGE_CONCURRENCY",
                         "3",
@@ -173,7 +174,7 @@ class MainTest {
         assertThat(o.link()).isEqualTo(dev.storageinit.LinkMode.HARD_LINK);
         assertThat(o.extract()).isFalse();
         assertThat(o.verbose()).isTrue();
-        Main.Options flags = Main.parse(
+        CommandLine.Options flags = CommandLine.parse(
                 CredentialSource.of(Map.of(
                         "STORAGE_CONCURRENCY", "3", "STORAGE_LINK_MODE", "hardlink", "STORAGE_LOG_LEVEL", "verbose")),
                 "--concurrency=5",
@@ -186,14 +187,14 @@ class MainTest {
         assertThat(flags.link()).isEqualTo(dev.storageinit.LinkMode.COPY);
         assertThat(flags.quiet()).isTrue();
         assertThat(flags.verbose()).isFalse();
-        assertThat(Main.parse(
+        assertThat(CommandLine.parse(
                                 CredentialSource.of(Map.of("STORAGE_LOG_LEVEL", "quiet", "STORAGE_CONCURRENCY", " ")),
                                 "src",
                                 "dest")
                         .quiet())
                 .as("quiet; a blank variable is unset")
                 .isTrue();
-        for (Main.Flag f : Main.FLAGS) {
+        for (Flags.Flag f : Flags.ALL) {
             if (!f.name().equals("--help") && !f.name().equals("--version")) {
                 assertThat(f.env()).as(f.name()).isNotNull();
             }
@@ -207,9 +208,9 @@ class MainTest {
         assertThat(run(Map.of("STORAGE_LOG_LEVEL", "loud"), "a", "b")).isEqualTo(Main.INVALID);
         assertThat(err().lines())
                 .containsExactly(
-                        "storage-initializer: configuration error: STORAGE_CONCURRENCY needs a positive whole number, not 'many'",
-                        "storage-initializer: configuration error: STORAGE_EXTRACT takes true or false, not 'maybe'",
-                        "storage-initializer: configuration error: STORAGE_LOG_LEVEL takes quiet, info or verbose, not 'loud'");
+                        "storage-initializer: configuration error: STORAGE_CONCURRENCY (settings map) must be a whole number >= 1, got 'many'",
+                        "storage-initializer: configuration error: STORAGE_EXTRACT (settings map) must be one of 1, true, yes, on or 0, false, no, off, got 'maybe'",
+                        "storage-initializer: configuration error: STORAGE_LOG_LEVEL (settings map) must be quiet, error, info, verbose or debug, got 'loud'");
     }
 
     @Test
@@ -236,7 +237,7 @@ class MainTest {
     @Test
     void helpListsEveryOptionWithItsVariable() {
         assertThat(run(Map.of(), "--help")).isZero();
-        for (Main.Flag f : Main.FLAGS) {
+        for (Flags.Flag f : Flags.ALL) {
             assertThat(out()).contains("  " + f.usage() + " ");
             if (f.env() != null) {
                 assertThat(out()).contains("[" + f.env() + "]");

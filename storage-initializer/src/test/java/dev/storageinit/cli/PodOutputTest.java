@@ -196,7 +196,7 @@ class PodOutputTest {
         assertThat(run(Map.of("STORAGE_CONCURRENCY", "x"), "a", "b")).isEqualTo(Main.INVALID);
         assertThat(Files.readString(log))
                 .isEqualTo(
-                        "storage-initializer: configuration error: STORAGE_CONCURRENCY needs a positive whole number, not 'x'");
+                        "storage-initializer: configuration error: STORAGE_CONCURRENCY (settings map) must be a whole number >= 1, got 'x'");
 
         Files.writeString(log, "");
         assertThat(run(
@@ -261,7 +261,7 @@ class PodOutputTest {
         assertThat(run(Map.of("STORAGE_LOG_FORMAT", "yaml"), "a", "b")).isEqualTo(Main.INVALID);
         assertThat(errLines())
                 .containsExactly(
-                        "storage-initializer: configuration error: STORAGE_LOG_FORMAT takes text or json, not 'yaml'");
+                        "storage-initializer: configuration error: STORAGE_LOG_FORMAT (settings map) must be text or json, got 'yaml'");
     }
 
     /** Every path under {@code dir} with its size and modification time. */

@@ -1,15 +1,16 @@
 package dev.storageinit.cli;
 
 import dev.storageinit.ModelUri;
+import dev.storageinit.spi.ListPage;
 import dev.storageinit.spi.ObjectSource;
 import dev.storageinit.spi.RemoteObject;
 import dev.storageinit.spi.SourceContext;
 import dev.storageinit.spi.StorageProvider;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.Consumer;
 
 /**
  * Test-only provider for {@code evil://bucket/model}: a hostile store whose listing holds a good file and a key
@@ -36,9 +37,9 @@ public final class TraversalTestProvider implements StorageProvider {
             }
 
             @Override
-            public void list(String prefix, Consumer<RemoteObject> sink) {
-                sink.accept(RemoteObject.of(prefix + "good.txt", 4));
-                sink.accept(RemoteObject.of(prefix + "../../escape.txt", 4));
+            public ListPage list(String prefix, String pageToken) {
+                return ListPage.last(List.of(
+                        RemoteObject.of(prefix + "good.txt", 4), RemoteObject.of(prefix + "../../escape.txt", 4)));
             }
 
             @Override

@@ -3,6 +3,7 @@ package dev.storageinit.pvc;
 import dev.storageinit.IntegrityException;
 import dev.storageinit.StorageException;
 import dev.storageinit.TransferException;
+import dev.storageinit.spi.ListPage;
 import dev.storageinit.spi.LocalObjectSource;
 import dev.storageinit.spi.RemoteObject;
 import java.io.FilterInputStream;
@@ -19,10 +20,10 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
-import java.util.function.Consumer;
 
 /** A directory tree read as a container: keys are '/'-separated paths below {@code root}. Follows symlinks. */
 final class LocalTreeSource implements LocalObjectSource {
@@ -55,11 +56,13 @@ final class LocalTreeSource implements LocalObjectSource {
         return "mtime:" + attrs.lastModifiedTime().toMillis() + ",size:" + attrs.size();
     }
 
+    /** The whole tree in one page: a walk of a local file system has no continuation token to resume from. */
     @Override
-    public void list(String prefix, Consumer<RemoteObject> sink) throws StorageException {
+    public ListPage list(String prefix, String pageToken) throws StorageException {
         Path dir = fileOf(prefix);
+        List<RemoteObject> objects = new ArrayList<>();
         if (!Files.isDirectory(dir)) {
-            return;
+            return ListPage.last(objects);
         }
         String separator = root.getFileSystem().getSeparator();
         try {
@@ -69,7 +72,7 @@ final class LocalTreeSource implements LocalObjectSource {
                         public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
                             if (attrs.isRegularFile()) {
                                 String rel = dir.relativize(file).toString().replace(separator, "/");
-                                sink.accept(new RemoteObject(prefix + rel, attrs.size(), versionOf(attrs), List.of()));
+                                objects.add(new RemoteObject(prefix + rel, attrs.size(), versionOf(attrs), List.of()));
                             }
                             return FileVisitResult.CONTINUE;
                         }
@@ -87,6 +90,7 @@ final class LocalTreeSource implements LocalObjectSource {
         } catch (IOException e) {
             throw TransferException.fatal(uri, "cannot list " + dir + ": " + e, e);
         }
+        return ListPage.last(objects);
     }
 
     @Override

@@ -61,6 +61,8 @@ final class S3Clients {
                     // add checksum headers some S3-compatible servers reject
                     .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
                     .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
+                    // one SDK retry by default (S3_MAX_ATTEMPTS=2): what the SDK needs to correct a skewed clock or
+                    // refresh expired credentials within a call; the engine retries every failed call to the store
                     .overrideConfiguration(o -> o.retryStrategy(r -> r.maxAttempts(settings.maxAttempts))
                             .addExecutionInterceptor(direct));
             if (settings.endpoint != null) {

@@ -5,6 +5,7 @@ import dev.storageinit.StorageException;
 import dev.storageinit.TransferException;
 import dev.storageinit.spi.BlockReadStream;
 import dev.storageinit.spi.Checksum;
+import dev.storageinit.spi.ListPage;
 import dev.storageinit.spi.ObjectSource;
 import dev.storageinit.spi.RemoteObject;
 import dev.storageinit.spi.support.Redactor;
@@ -14,7 +15,6 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.exception.SdkClientException;
@@ -74,25 +74,26 @@ final class S3ObjectSource implements ObjectSource {
     }
 
     @Override
-    public void list(String prefix, Consumer<RemoteObject> sink) throws StorageException {
+    public ListPage list(String prefix, String pageToken) throws StorageException {
         ListObjectsV2Request request = ListObjectsV2Request.builder()
                 .bucket(settings.bucket)
                 .prefix(prefix)
                 .encodingType(EncodingType.URL)
+                .continuationToken(pageToken)
                 .build();
-        String what = "listing prefix '" + prefix + "'";
         try {
-            for (ListObjectsV2Response page : s3.listObjectsV2Paginator(request)) {
-                List<S3Object> contents = page.contents();
-                if (!probed && !contents.isEmpty()) {
-                    probeEncryption(contents);
-                }
-                for (S3Object o : contents) {
-                    sink.accept(toRemote(o));
-                }
+            ListObjectsV2Response page = s3.listObjectsV2(request);
+            List<S3Object> contents = page.contents();
+            if (!probed && !contents.isEmpty()) {
+                probeEncryption(contents);
             }
+            List<RemoteObject> objects = new ArrayList<>(contents.size());
+            for (S3Object o : contents) {
+                objects.add(toRemote(o));
+            }
+            return new ListPage(objects, Boolean.TRUE.equals(page.isTruncated()) ? page.nextContinuationToken() : null);
         } catch (SdkException e) {
-            throw errors.map(what, e);
+            throw errors.map("listing prefix '" + prefix + "'", e);
         }
     }
 

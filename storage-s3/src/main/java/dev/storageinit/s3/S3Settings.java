@@ -284,7 +284,7 @@ final class S3Settings {
 
     private void tuning(Settings in) throws ConfigurationException {
         connectTimeout = in.seconds("S3_CONNECT_TIMEOUT", Duration.ofSeconds(15));
-        readTimeout = in.seconds("S3_READ_TIMEOUT", Duration.ofSeconds(30));
-        maxAttempts = in.positiveInt("S3_MAX_ATTEMPTS", 3);
+        readTimeout = in.readTimeout("S3_READ_TIMEOUT", Duration.ofSeconds(30));
+        maxAttempts = in.positiveInt("S3_MAX_ATTEMPTS", 2);
     }
 }

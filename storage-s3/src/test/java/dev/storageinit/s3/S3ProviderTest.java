@@ -18,6 +18,7 @@ import dev.storageinit.spi.RemoteObject;
 import dev.storageinit.spi.SourceContext;
 import dev.storageinit.spi.StorageProvider;
 import dev.storageinit.testkit.FaultProxy;
+import dev.storageinit.testkit.Listings;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -377,41 +378,45 @@ class S3ProviderTest {
         byte[] big = bytes((3 << 20) + 5, 13);
         store.put("stall/big.bin", big);
         try (FaultProxy proxy = new FaultProxy(server.port)) {
-            proxy.stallAfter(200_000, 2);
+            proxy.stallRangedReads(2, 200_000);
             Map<String, String> env = S3Fixture.kserveEnv(server);
             env.put("AWS_ENDPOINT_URL", proxy.endpoint());
             env.put("S3_READ_TIMEOUT", "1");
             long t0 = System.nanoTime();
             download(store.uri("stall"), temp.resolve("stall"), env);
-            assertThat(proxy.cutsDone()).isBetween(1, 2);
+            assertThat(proxy.stallsDone()).isEqualTo(2);
             assertThat(java.time.Duration.ofNanos(System.nanoTime() - t0)).isLessThan(java.time.Duration.ofSeconds(20));
         }
         assertThat(sha256(Files.readAllBytes(temp.resolve("stall/big.bin")))).isEqualTo(sha256(big));
     }
 
     @Test
-    void throttlingIsRetriedUpToS3MaxAttemptsThenReportedRetryable() throws Exception {
+    void throttlingIsRetriedByTheSdkThenTheEngineThenReportedRetryable() throws Exception {
         try (FaultProxy proxy = new FaultProxy(server.port)) {
             Map<String, String> env = S3Fixture.kserveEnv(server);
             env.put("AWS_ENDPOINT_URL", proxy.endpoint());
-            env.put("S3_MAX_ATTEMPTS", "3");
-            proxy.failNext(2, 503, "Slow Down", "SlowDown");
+            proxy.failNext(2, 503, "Slow Down", "SlowDown"); // the SDK's one retry, then the engine's
             download(store.uri("model/config.json"), temp.resolve("slow-ok"), env);
             assertThat(Files.readString(temp.resolve("slow-ok/config.json"))).isEqualTo("{\"a\":1}");
 
             env.put("S3_MAX_ATTEMPTS", "1");
-            proxy.failNext(1, 503, "Slow Down", "SlowDown");
+            proxy.failNext(4, 503, "Slow Down", "SlowDown");
+            download(store.uri("model"), temp.resolve("slow-engine"), env); // four failed pages, the fifth lists
+            assertThat(temp.resolve("slow-engine/config.json")).exists();
+
+            proxy.failNext(5, 503, "Slow Down", "SlowDown"); // the engine's 5 attempts, each one SDK attempt
             assertThatThrownBy(() -> download(store.uri("model"), temp.resolve("slow"), env))
                     .isInstanceOf(TransferException.class)
+                    .hasMessageContaining("listing 'model/': failed after 5 attempts")
                     .hasMessageContaining("503 SlowDown")
                     .satisfies(e ->
                             assertThat(((StorageException) e).isRetryable()).isTrue());
-            proxy.failNext(1, 429, "Too Many Requests", "TooManyRequests");
+            proxy.failNext(5, 429, "Too Many Requests", "TooManyRequests");
             assertThatThrownBy(() -> download(store.uri("model"), temp.resolve("429"), env))
                     .isInstanceOf(TransferException.class)
                     .satisfies(e ->
                             assertThat(((StorageException) e).isRetryable()).isTrue());
-            proxy.failNext(1, 500, "Internal Server Error", "InternalError");
+            proxy.failNext(5, 500, "Internal Server Error", "InternalError");
             assertThatThrownBy(() -> download(store.uri("model"), temp.resolve("500"), env))
                     .isInstanceOf(TransferException.class)
                     .satisfies(e ->
@@ -490,7 +495,7 @@ class S3ProviderTest {
         try (ObjectSource source =
                 new S3Provider().open(ModelUri.parse(store.uri("rcmp/ok")), new SourceContext(store.settings(), 4))) {
             List<RemoteObject> listed = new ArrayList<>();
-            source.list("rcmp/ok/", listed::add);
+            listed.addAll(Listings.all(source, "rcmp/ok/"));
             assertThat(listed).singleElement().satisfies(o -> {
                 assertThat(o.version()).contains("-2");
                 assertThat(o.checksums())
@@ -588,7 +593,7 @@ class S3ProviderTest {
         ModelUri uri = ModelUri.parse(store.uri("changing"));
         try (ObjectSource source = provider.open(uri, new SourceContext(store.settings(), 4))) {
             List<RemoteObject> listed = new ArrayList<>();
-            source.list("changing/", listed::add);
+            listed.addAll(Listings.all(source, "changing/"));
             assertThat(listed).hasSize(1);
             RemoteObject o = listed.get(0);
             try (InputStream in = source.read(o, 10, 100)) {
@@ -638,7 +643,7 @@ class S3ProviderTest {
         try (ObjectSource source =
                 new S3Provider().open(ModelUri.parse(store.uri("sums")), new SourceContext(store.settings(), 4))) {
             Map<String, RemoteObject> listed = new HashMap<>();
-            source.list("sums/", o -> listed.put(o.key(), o));
+            Listings.all(source, "sums/").forEach(o -> listed.put(o.key(), o));
             assertThat(listed.get("sums/single.bin").checksum())
                     .isEqualTo(Checksum.ofHex(Checksum.Algorithm.MD5, md5(one)));
             assertThat(listed.get("sums/multi.bin").version()).contains("-2");

@@ -34,7 +34,7 @@ class S3SettingsTest {
         assertThat(s.verifySsl).isTrue();
         assertThat(s.connectTimeout).isEqualTo(Duration.ofSeconds(15));
         assertThat(s.readTimeout).isEqualTo(Duration.ofSeconds(30));
-        assertThat(s.maxAttempts).isEqualTo(3);
+        assertThat(s.maxAttempts).isEqualTo(2);
     }
 
     @Test

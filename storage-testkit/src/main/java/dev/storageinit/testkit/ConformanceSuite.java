@@ -186,6 +186,34 @@ public abstract class ConformanceSuite {
         return ModelDirectory.manifestOf(dest);
     }
 
+    /**
+     * What a clause about one object in {@code folder} downloads: the folder, or the object itself where the store
+     * has no listing ({@link StoreFixture#listsFolders()}); either way the file lands as {@code dest/name}.
+     */
+    private String folderOrItsObject(String folder, String name) {
+        return store.listsFolders() ? folder : folder + "/" + name;
+    }
+
+    /**
+     * For a store without a listing ({@link StoreFixture#listsFolders()} false), asserts the quirk that a clause about
+     * folders meets instead: with an object under {@code folder}, the folder's URI is not found and nothing lands.
+     *
+     * @return whether the clause ends here
+     */
+    private boolean aFolderIsNotFoundWithoutAListing(String folder) throws Exception {
+        if (store.listsFolders()) {
+            return false;
+        }
+        store.put(base + folder + "/a.txt", text("a"));
+        Path dest = newDestination("unlisted-" + folder);
+        assertThatThrownBy(() -> download(base + folder, dest))
+                .as("a store without a listing serves objects, not folders")
+                .isInstanceOf(NotFoundException.class)
+                .hasMessageContaining(ModelUri.redact(store.uri(base + folder)));
+        assertThat(files(dest)).isEmpty();
+        return true;
+    }
+
     // ------------------------------------------------------------------ the contract
 
     @Test
@@ -201,6 +229,9 @@ public abstract class ConformanceSuite {
 
     @Test
     void folderKeepsRelativePaths() throws Exception {
+        if (aFolderIsNotFoundWithoutAListing("m")) {
+            return;
+        }
         store.put(base + "m/config.json", text("{}"));
         store.put(base + "m/weights/part-1.bin", bytes(5000, 2));
         store.put(base + "m/a/b/c/d/e/deep.txt", text("deep"));
@@ -215,6 +246,9 @@ public abstract class ConformanceSuite {
 
     @Test
     void siblingsWithTheSamePrefixDoNotLeak() throws Exception {
+        if (aFolderIsNotFoundWithoutAListing("model")) {
+            return;
+        }
         store.put(base + "model/a.bin", text("a"));
         store.put(base + "model-v2/b.bin", text("b"));
         store.put(base + "model.txt", text("c"));
@@ -226,6 +260,9 @@ public abstract class ConformanceSuite {
 
     @Test
     void wholeContainerPrefixAndFolderMarkers() throws Exception {
+        if (aFolderIsNotFoundWithoutAListing("tree")) {
+            return;
+        }
         store.put(base + "tree/x/", new byte[0]);
         store.put(base + "tree/x/y.txt", text("y"));
         Path dest = newDestination("markers");
@@ -235,6 +272,9 @@ public abstract class ConformanceSuite {
 
     @Test
     void moreThanAThousandObjects() throws Exception {
+        if (aFolderIsNotFoundWithoutAListing("many")) {
+            return;
+        }
         Map<String, byte[]> objects = new LinkedHashMap<>();
         for (int i = 0; i < 1100; i++) {
             objects.put(base + "many/d" + (i % 7) + "/f" + i + ".txt", text("object " + i));
@@ -249,6 +289,9 @@ public abstract class ConformanceSuite {
 
     @Test
     void zeroByteObjectsAreFiles() throws Exception {
+        if (aFolderIsNotFoundWithoutAListing("z")) {
+            return;
+        }
         store.put(base + "z/empty.txt", new byte[0]);
         store.put(base + "z/full.txt", text("x"));
         Path dest = newDestination("zero");
@@ -271,6 +314,19 @@ public abstract class ConformanceSuite {
             objects.put(base + "odd key/" + names.get(i), text("content " + i));
         }
         putAll(objects);
+        if (!store.listsFolders()) {
+            for (int i = 0; i < names.size(); i++) {
+                Path one = newDestination("odd-" + i);
+                String path = ModelUri.parse(store.uri(base + "odd key/" + names.get(i)))
+                        .path();
+                download(base + "odd key/" + names.get(i), one);
+                assertThat(files(one))
+                        .as("a URL's file lands under its last path segment as the URL spells it")
+                        .containsExactly(path.substring(path.lastIndexOf('/') + 1));
+                assertThat(Files.readString(one.resolve(files(one).get(0)))).isEqualTo("content " + i);
+            }
+            return;
+        }
         Path dest = newDestination("odd");
         download(base + "odd key", dest);
         assertThat(files(dest)).containsExactlyInAnyOrderElementsOf(names);
@@ -284,6 +340,9 @@ public abstract class ConformanceSuite {
 
     @Test
     void traversalKeysAreRefused() throws Exception {
+        if (aFolderIsNotFoundWithoutAListing("trav")) {
+            return;
+        }
         String evil = base + "trav/../../escaped.txt";
         if (!store.canStore(evil)) {
             assertThatThrownBy(() -> store.put(evil, text("evil")))
@@ -308,6 +367,9 @@ public abstract class ConformanceSuite {
 
     @Test
     void aFileAndAFolderOnOnePathAreAnUnsafePath() throws Exception {
+        if (aFolderIsNotFoundWithoutAListing("both")) {
+            return;
+        }
         store.put(base + "both/a", text("a file"));
         if (!store.canHoldFileAndFolderOnOnePath()) {
             assertThatThrownBy(() -> store.put(base + "both/a/b", text("below it")))
@@ -327,6 +389,9 @@ public abstract class ConformanceSuite {
 
     @Test
     void kserveServersListingTheDestinationFindTheModelAlone() throws Exception {
+        if (aFolderIsNotFoundWithoutAListing("xgb")) {
+            return;
+        }
         store.put(base + "xgb/model.json", text("{\"learner\": {}}"));
         store.put(base + "xgb/sub/notes.txt", text("not a model"));
         Path dest = newDestination("xgb");
@@ -397,14 +462,46 @@ public abstract class ConformanceSuite {
         }
         String secret = wrong.get().get(store.wrongCredentialsVariable()).orElseThrow();
         try (SecretLeaks leaks = SecretLeaks.capture()) {
-            StorageException e = leaks.download(store.uri(base + "trace"), newDestination("trace"), wrong.get());
+            StorageException e =
+                    leaks.download(storage(), store.uri(base + "trace"), newDestination("trace"), wrong.get());
             assertThat(e).as(leaks.recorded()).isInstanceOf(AccessDeniedException.class);
             leaks.assertNoLeak(secret);
         }
     }
 
     @Test
+    void malformedSecretsAreRefusedAndLeaveNoTrace() throws Exception {
+        store.put(base + "malformed/a.txt", text("a"));
+        var wrong = store.wrongCredentials();
+        if (wrong.isEmpty()) {
+            assertThat(store.settings().description())
+                    .as("a store without authentication")
+                    .isNotNull();
+            return;
+        }
+        List<String> corpus = SecretLeaks.corpus();
+        for (int i = 0; i < corpus.size(); i++) {
+            String secret = corpus.get(i);
+            CredentialSource malformed = CredentialSource.first(
+                    CredentialSource.of(Map.of(store.wrongCredentialsVariable(), secret)), wrong.get());
+            try (SecretLeaks leaks = SecretLeaks.capture()) {
+                StorageException e = leaks.download(
+                        storage(), store.uri(base + "malformed"), newDestination("malformed-" + i), malformed);
+                assertThat(e)
+                        .as(
+                                "a malformed secret in %s is refused: %s",
+                                store.wrongCredentialsVariable(), leaks.recorded())
+                        .isNotNull();
+                leaks.assertNoLeak(secret);
+            }
+        }
+    }
+
+    @Test
     void rerunSkipsIntactFilesAndRefetchesChangedOnes() throws Exception {
+        if (aFolderIsNotFoundWithoutAListing("re")) {
+            return;
+        }
         store.put(base + "re/a.txt", text("a1"));
         store.put(base + "re/b.txt", text("b1"));
         store.put(base + "re/c/d.txt", text("d1"));
@@ -427,6 +524,9 @@ public abstract class ConformanceSuite {
 
     @Test
     void interruptedRunLeavesNoCompleteLookingModel() throws Exception {
+        if (aFolderIsNotFoundWithoutAListing("int")) {
+            return;
+        }
         Map<String, byte[]> objects = new LinkedHashMap<>();
         for (int i = 0; i < 40; i++) {
             objects.put(base + "int/f" + i + ".bin", bytes(20_000, i));
@@ -481,7 +581,7 @@ public abstract class ConformanceSuite {
                 .partSize(1 << 20)
                 .multipartThreshold(1 << 20)
                 .build()) {
-            s.download(DownloadRequest.builder(store.uri(base + "large"), dest)
+            s.download(DownloadRequest.builder(store.uri(folderOrItsObject(base + "large", "weights.bin")), dest)
                     .settings(store.settings())
                     .build());
         }
@@ -518,80 +618,126 @@ public abstract class ConformanceSuite {
                 .multipartThreshold(256 << 10)
                 .listener(replaceOnFirstBytes)
                 .build()) {
-            assertThatThrownBy(() -> s.download(DownloadRequest.builder(store.uri(base + "pinned"), dest)
+            String pinned = folderOrItsObject(base + "pinned", "w.bin");
+            assertThatThrownBy(() -> s.download(DownloadRequest.builder(store.uri(pinned), dest)
                             .settings(store.settings())
                             .build()))
                     .isInstanceOf(IntegrityException.class)
-                    .hasMessageStartingWith(ModelUri.redact(store.uri(base + "pinned")));
+                    .hasMessageStartingWith(ModelUri.redact(store.uri(pinned)));
         }
         assertThat(replaced).isTrue();
         assertThat(files(dest)).as("nothing of either version is published").isEmpty();
     }
 
-    /** A fault the {@link FaultProxy} in front of the store injects before a download through it. */
+    /** A fault armed before a download: on the {@link FaultProxy} in front of the store, or the store's own. */
     private interface Fault {
-        void arm(FaultProxy proxy);
+        void arm(Faults faults);
     }
 
-    /** Whether the store is on the network; a volume has no connection to cut, throttle or strip. */
-    private boolean networked() throws StorageException {
-        if (store.port().isPresent()) {
+    /** What the faults must have done by the end, so that a clause never passes without its fault. */
+    private interface Done {
+        void check(Faults faults);
+    }
+
+    /**
+     * Whether faults can be injected: by a {@link FaultProxy} on the store's port, or by the store's own injector. A
+     * volume has neither: no connection to cut, stall or throttle.
+     */
+    private boolean faultable() throws StorageException {
+        if (store.port().isPresent() || store.faults().isPresent()) {
             return true;
         }
         assertThat(provider().name())
-                .as("only volumes are reached without a network")
+                .as("only volumes are reached without a connection to break")
                 .isEqualTo("pvc");
         return false;
     }
 
-    /** What the proxy must have done by the end, so that a clause never passes without its fault. */
-    private interface Done {
-        void check(FaultProxy proxy);
+    /** Puts a 3 MiB object, downloads it in 1 MiB ranges through {@code fault}. */
+    private void downloadThroughFault(String name, Fault fault, Done done) throws Exception {
+        downloadThroughFault(name, Map.of(), fault, done);
     }
 
-    /** Puts a 3 MiB object, downloads it in 1 MiB ranges through a proxy armed with {@code fault}. */
-    private void downloadThroughFault(String name, Fault fault, Done done) throws Exception {
+    /** As {@link #downloadThroughFault(String, Fault, Done)}, with {@code tuning} settings over the store's. */
+    private void downloadThroughFault(String name, Map<String, String> tuning, Fault fault, Done done)
+            throws Exception {
         byte[] content = bytes((3 << 20) + name.length(), name.hashCode());
         store.put(base + name + "/w.bin", content);
         Path dest = newDestination(name);
-        try (FaultProxy proxy = new FaultProxy(store.port().getAsInt());
+        try (FaultProxy proxy =
+                        store.port().isPresent() ? new FaultProxy(store.port().getAsInt()) : null;
                 Storage s = storage()
                         .concurrency(2)
                         .partSize(1 << 20)
                         .multipartThreshold(1 << 20)
                         .retryBackoff(Duration.ofMillis(10))
                         .build()) {
-            fault.arm(proxy);
-            DownloadRequest request = DownloadRequest.builder(store.uri(base + name), dest)
-                    .settings(store.settingsThrough(proxy.endpoint()))
+            Faults faults = proxy != null
+                    ? proxy
+                    : store.faults().orElseThrow(() -> new AssertionError("the store has neither a port nor faults()"));
+            CredentialSource through = proxy != null ? store.settingsThrough(proxy.endpoint()) : store.settings();
+            fault.arm(faults);
+            String path = folderOrItsObject(base + name, "w.bin");
+            DownloadRequest request = DownloadRequest.builder(
+                            proxy != null ? store.uriThrough(proxy.endpoint(), path) : store.uri(path), dest)
+                    .settings(CredentialSource.first(CredentialSource.of(tuning), through))
                     .build();
             s.download(request);
-            done.check(proxy);
+            done.check(faults);
         }
         assertThat(sha256(dest.resolve("w.bin"))).as(name).isEqualTo(sha256(content));
     }
 
     @Test
     void aConnectionCutMidRangeIsResumedToIdenticalBytes() throws Exception {
-        if (networked()) {
-            downloadThroughFault("cut", proxy -> proxy.cutAfter(300_000, 3), proxy -> assertThat(proxy.cutsDone())
+        if (faultable()) {
+            downloadThroughFault("cut", faults -> faults.cutAfter(300_000, 3), faults -> assertThat(faults.cutsDone())
                     .as("connections were cut mid-body")
                     .isPositive());
         }
     }
 
     @Test
+    void aStalledBodyFailsRetryablyAfterTheReadTimeoutAndThenSucceeds() throws Exception {
+        if (!faultable()) {
+            return;
+        }
+        long started = System.nanoTime();
+        downloadThroughFault(
+                "stall",
+                Map.of(Settings.READ_TIMEOUT, "1"),
+                faults -> faults.stallRangedReads(1, 300_000),
+                faults -> assertThat(faults.stallsDone())
+                        .as("a ranged read stalled mid-body")
+                        .isEqualTo(1));
+        assertThat(Duration.ofNanos(System.nanoTime() - started))
+                .as(
+                        "the stalled read was given up after %s=1, not after the stall (%s ms) or a default",
+                        Settings.READ_TIMEOUT, FaultProxy.STALL_MILLIS)
+                .isGreaterThanOrEqualTo(Duration.ofSeconds(1))
+                .isLessThan(Duration.ofSeconds(20));
+    }
+
+    @Test
     void aServerThatIgnoresRangeStillYieldsIdenticalBytes() throws Exception {
-        if (!networked()) {
+        if (!faultable()) {
+            return;
+        }
+        if (store.port().isEmpty()) {
+            assertThat(provider().name())
+                    .as("only the in-memory store has no wire with a range header to drop")
+                    .isEqualTo("memory");
             return;
         }
         if (store.rangeHeaderCanBeDropped()) {
-            downloadThroughFault("norange", FaultProxy::ignoreRanges, proxy -> assertThat(proxy.rangesDropped())
+            downloadThroughFault("norange", faults -> ((FaultProxy) faults).ignoreRanges(), faults -> assertThat(
+                            ((FaultProxy) faults).rangesDropped())
                     .as("ranged reads lost their range")
                     .isPositive());
             return;
         }
-        assertThatThrownBy(() -> downloadThroughFault("signedrange", FaultProxy::ignoreRanges, proxy -> {}))
+        assertThatThrownBy(() -> downloadThroughFault(
+                        "signedrange", faults -> ((FaultProxy) faults).ignoreRanges(), faults -> {}))
                 .as("the server refuses a request whose signed Range is gone")
                 .isInstanceOf(StorageException.class);
         assertThat(files(newDestination("signedrange"))).isEmpty();
@@ -599,18 +745,22 @@ public abstract class ConformanceSuite {
 
     @Test
     void throttledAndFailingReadsAreRetried() throws Exception {
-        if (!networked()) {
+        if (!faultable()) {
             return;
         }
-        Done answered = proxy ->
-                assertThat(proxy.cannedSent()).as("the errors were answered").isEqualTo(2);
-        downloadThroughFault("busy503", proxy -> proxy.failNextRangedReads(2, 503, "Service Unavailable"), answered);
-        downloadThroughFault("busy429", proxy -> proxy.failNextRangedReads(2, 429, "Too Many Requests"), answered);
-        downloadThroughFault("busy500", proxy -> proxy.failNextRangedReads(2, 500, "Internal Server Error"), answered);
+        Done answered = faults ->
+                assertThat(faults.cannedSent()).as("the errors were answered").isEqualTo(2);
+        downloadThroughFault("busy503", faults -> faults.failNextRangedReads(2, 503, "Service Unavailable"), answered);
+        downloadThroughFault("busy429", faults -> faults.failNextRangedReads(2, 429, "Too Many Requests"), answered);
+        downloadThroughFault(
+                "busy500", faults -> faults.failNextRangedReads(2, 500, "Internal Server Error"), answered);
     }
 
     @Test
     void allowAndIgnorePatternsFilterRelativePaths() throws Exception {
+        if (aFolderIsNotFoundWithoutAListing("flt")) {
+            return;
+        }
         store.put(base + "flt/config.json", text("{}"));
         store.put(base + "flt/w/model.safetensors", text("w"));
         store.put(base + "flt/w/model.bin", text("b"));

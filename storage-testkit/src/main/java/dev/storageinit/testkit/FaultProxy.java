@@ -25,13 +25,16 @@ import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
 /**
- * A TCP proxy on 127.0.0.1 between a provider and its store's server (s3proxy, Azurite, the GCS fixture) that can
- * misbehave: cut a connection after it has carried
- * N response bytes, answer the first requests itself with a canned HTTP error, or flip one bit in the bodies of
- * ranged reads. It records the head of every request it forwards, so tests can check the exact requests the
- * provider sent.
+ * A TCP proxy on 127.0.0.1 between a provider and its store's server (s3proxy, Azurite, the GCS fixture, an HTTP
+ * file server) that can misbehave: cut a connection after it has carried N response bytes, stall the body of a
+ * ranged read mid-way, answer the first requests itself with a canned HTTP error, drop range headers, or flip one
+ * bit in the bodies of ranged reads. It records the head of every request it forwards, so tests can check the exact
+ * requests the provider sent.
  */
-public final class FaultProxy implements AutoCloseable {
+public final class FaultProxy implements Faults, AutoCloseable {
+    /** How long a stalled body stays silent: longer than any read timeout a test sets, shorter than a test's patience. */
+    static final long STALL_MILLIS = 30_000;
+
     private final ServerSocket server;
     private final int upstreamPort;
     private final ExecutorService threads = Executors.newCachedThreadPool(r -> {
@@ -46,8 +49,13 @@ public final class FaultProxy implements AutoCloseable {
     private final AtomicInteger cutsLeft = new AtomicInteger();
 
     private volatile long cutAfter = Long.MAX_VALUE;
-    private volatile boolean stallInsteadOfCut;
     private final AtomicInteger cutsDone = new AtomicInteger();
+
+    /** Ranged reads still to stall, and after how many response bytes. */
+    private final AtomicInteger stallsLeft = new AtomicInteger();
+
+    private volatile long stallAfter;
+    private final AtomicInteger stallsDone = new AtomicInteger();
 
     /** Requests still to answer with {@link #cannedResponse}. */
     private final AtomicInteger cannedLeft = new AtomicInteger();
@@ -84,17 +92,26 @@ public final class FaultProxy implements AutoCloseable {
     }
 
     /** Cuts the next {@code connections} connections once each has carried {@code bytes} response bytes. */
+    @Override
     public void cutAfter(long bytes, int connections) {
         cutAfter = bytes;
-        stallInsteadOfCut = false;
         cutsLeft.set(connections);
     }
 
-    /** Stops forwarding on the next {@code connections} connections after {@code bytes} response bytes, socket open. */
-    public void stallAfter(long bytes, int connections) {
-        cutAfter = bytes;
-        stallInsteadOfCut = true;
-        cutsLeft.set(connections);
+    /**
+     * Stops forwarding the answers to the next {@code reads} ranged GETs (a {@code Range} or {@code x-ms-range}
+     * header) after {@code bytes} of each, the connection left open, for {@value #STALL_MILLIS} ms: the client's read
+     * timeout has to end the wait.
+     */
+    @Override
+    public void stallRangedReads(int reads, long bytes) {
+        stallAfter = bytes;
+        stallsLeft.set(reads);
+    }
+
+    @Override
+    public int stallsDone() {
+        return stallsDone.get();
     }
 
     /**
@@ -106,6 +123,7 @@ public final class FaultProxy implements AutoCloseable {
     }
 
     /** How many requests were answered with the canned error instead of being forwarded. */
+    @Override
     public int cannedSent() {
         return cannedSent.get();
     }
@@ -115,6 +133,7 @@ public final class FaultProxy implements AutoCloseable {
         return rangesDropped.get();
     }
 
+    @Override
     public int cutsDone() {
         return cutsDone.get();
     }
@@ -146,13 +165,13 @@ public final class FaultProxy implements AutoCloseable {
      * As {@link #failNext(int, int, String, String)}, for ranged reads only (GET requests carrying a {@code Range} or
      * {@code x-ms-range} header), whatever the store: its listings and metadata requests go through.
      */
+    @Override
     public void failNextRangedReads(int times, int status, String reason) {
-        failNext(
-                times,
-                status,
-                reason,
-                reason.replace(" ", ""),
-                head -> head.startsWith("GET ") && RANGE_HEADER.matcher(head).find());
+        failNext(times, status, reason, reason.replace(" ", ""), FaultProxy::isRangedGet);
+    }
+
+    private static boolean isRangedGet(String head) {
+        return head.startsWith("GET ") && RANGE_HEADER.matcher(head).find();
     }
 
     private void failNext(int times, int status, String reason, String code, Predicate<String> which) {
@@ -185,6 +204,12 @@ public final class FaultProxy implements AutoCloseable {
         }
     }
 
+    /** Response bytes a connection has carried, and where its current answer is to stall. */
+    private static final class Carried {
+        volatile long sent;
+        volatile long stallAt = Long.MAX_VALUE;
+    }
+
     private void serve(Socket client) {
         try (client;
                 Socket upstream = new Socket(InetAddress.getLoopbackAddress(), upstreamPort)) {
@@ -192,9 +217,10 @@ public final class FaultProxy implements AutoCloseable {
             client.setTcpNoDelay(true);
             upstream.setTcpNoDelay(true);
             boolean cutThis = cutsLeft.getAndDecrement() > 0;
-            long limit = cutThis ? cutAfter : Long.MAX_VALUE;
+            long cutAt = cutThis ? cutAfter : Long.MAX_VALUE;
             Queue<String> methods = flips == null ? null : new ConcurrentLinkedQueue<>();
-            threads.execute(() -> pumpRequests(client, upstream, methods));
+            Carried carried = new Carried();
+            threads.execute(() -> pumpRequests(client, upstream, methods, carried));
             InputStream in = upstream.getInputStream();
             OutputStream out = client.getOutputStream();
             if (methods != null) {
@@ -204,23 +230,27 @@ public final class FaultProxy implements AutoCloseable {
             byte[] buf = new byte[16 << 10];
             long sent = 0;
             while (true) {
+                long limit = Math.min(cutAt, carried.stallAt);
                 int n = in.read(buf, 0, (int) Math.min(buf.length, Math.max(1, limit - sent)));
                 if (n < 0) {
                     break;
                 }
                 out.write(buf, 0, n);
                 sent += n;
-                if (sent >= limit) {
+                carried.sent = sent;
+                if (sent >= carried.stallAt) {
+                    out.flush();
+                    stallsDone.incrementAndGet();
+                    try {
+                        Thread.sleep(STALL_MILLIS); // the client's read timeout fires first and it closes the socket
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    return;
+                }
+                if (sent >= cutAt) {
                     out.flush();
                     cutsDone.incrementAndGet();
-                    if (stallInsteadOfCut) {
-                        try {
-                            Thread.sleep(30_000); // the client's read timeout fires first and it closes the socket
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt();
-                        }
-                        return;
-                    }
                     client.setSoLinger(true, 0); // RST: the client sees a broken connection mid-body
                     return;
                 }
@@ -325,8 +355,11 @@ public final class FaultProxy implements AutoCloseable {
         return line.toString();
     }
 
-    /** Client to upstream: records each request head; answers it with the canned error instead when asked to. */
-    private void pumpRequests(Socket client, Socket upstream, Queue<String> methods) {
+    /**
+     * Client to upstream: records each request head; answers it with the canned error instead when asked to; marks
+     * where the answer to a ranged GET is to stall.
+     */
+    private void pumpRequests(Socket client, Socket upstream, Queue<String> methods, Carried carried) {
         try {
             InputStream in = client.getInputStream();
             OutputStream up = upstream.getOutputStream();
@@ -359,6 +392,9 @@ public final class FaultProxy implements AutoCloseable {
                             client.close();
                             upstream.close();
                             return;
+                        }
+                        if (isRangedGet(h) && stallsLeft.getAndDecrement() > 0) {
+                            carried.stallAt = carried.sent + stallAfter; // HTTP/1.1: earlier answers are complete
                         }
                         String forwarded = dropRange ? RANGE_HEADER.matcher(h).replaceAll("") : h;
                         if (!forwarded.equals(h)) {

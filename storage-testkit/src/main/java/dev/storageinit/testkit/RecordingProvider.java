@@ -3,6 +3,7 @@ package dev.storageinit.testkit;
 import dev.storageinit.CredentialSource;
 import dev.storageinit.ModelUri;
 import dev.storageinit.StorageException;
+import dev.storageinit.spi.ListPage;
 import dev.storageinit.spi.ObjectSource;
 import dev.storageinit.spi.RemoteObject;
 import dev.storageinit.spi.SourceContext;
@@ -12,7 +13,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.Consumer;
 
 /** Wraps a provider and records every ranged read its sources serve, so tests can see how objects were fetched. */
 public final class RecordingProvider implements StorageProvider {
@@ -57,8 +57,8 @@ public final class RecordingProvider implements StorageProvider {
             }
 
             @Override
-            public void list(String prefix, Consumer<RemoteObject> sink) throws StorageException {
-                source.list(prefix, sink);
+            public ListPage list(String prefix, String pageToken) throws StorageException {
+                return source.list(prefix, pageToken);
             }
 
             @Override

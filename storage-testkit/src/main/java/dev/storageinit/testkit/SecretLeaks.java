@@ -116,11 +116,13 @@ public final class SecretLeaks implements AutoCloseable {
 
     /** As {@link #download(String, Path, Map)}, with any credential source. */
     public StorageException download(String uri, Path dir, CredentialSource settings) {
-        try (Storage storage = Storage.builder()
-                .concurrency(2)
-                .maxAttempts(1)
-                .listener(listener())
-                .build()) {
+        return download(Storage.builder(), uri, dir, settings);
+    }
+
+    /** As {@link #download(String, Path, CredentialSource)}, with a storage built from {@code builder}. */
+    public StorageException download(Storage.Builder builder, String uri, Path dir, CredentialSource settings) {
+        try (Storage storage =
+                builder.concurrency(2).maxAttempts(1).listener(listener()).build()) {
             storage.download(
                     DownloadRequest.builder(uri, dir).settings(settings).build());
             return null;

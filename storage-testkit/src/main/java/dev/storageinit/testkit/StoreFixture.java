@@ -43,8 +43,28 @@ public interface StoreFixture extends AutoCloseable {
     }
 
     /**
+     * Whether a folder's URI downloads the objects under it. Not for a source that names one object per URI and has
+     * no listing (plain HTTP: a URL is one file, a server's directory is no object): for those the suite asserts that
+     * a folder's URI is not found, and downloads the object itself where a clause is not about folders.
+     */
+    default boolean listsFolders() {
+        return true;
+    }
+
+    /**
+     * The store's own fault injector, for a store without a wire that a {@link FaultProxy} could sit on (the
+     * in-memory store): the suite's cut, stall and error clauses inject through it, a fresh one (nothing armed,
+     * counters at zero) for each download. Empty (the default) for a store
+     * with a {@link #port()}, where a proxy injects them, and for a volume, which has no connection to break.
+     */
+    default Optional<Faults> faults() {
+        return Optional.empty();
+    }
+
+    /**
      * The store server's TCP port on 127.0.0.1, where a {@link FaultProxy} can sit in front of it; empty for a store
-     * reached without a network (volumes), for which the suite's fault clauses are not run.
+     * reached without a network (volumes, memory), for which the suite's fault clauses use {@link #faults()} or, for
+     * a volume, are not run.
      */
     default OptionalInt port() {
         return OptionalInt.empty();
@@ -56,6 +76,15 @@ public interface StoreFixture extends AutoCloseable {
      */
     default CredentialSource settingsThrough(String endpoint) {
         throw new UnsupportedOperationException("a store without a port() is not reached through an endpoint");
+    }
+
+    /**
+     * The URI of {@code path} when the store is reached through {@code endpoint}: {@link #uri} itself for a store
+     * whose endpoint is a setting ({@link #settingsThrough}); a URL that names its server (plain HTTP) names
+     * {@code endpoint} instead. Only called when {@link #port()} is present.
+     */
+    default String uriThrough(String endpoint, String path) {
+        return uri(path);
     }
 
     /**

@@ -13,6 +13,12 @@ import java.util.Optional;
  * {@link ConfigurationException} naming the variable.
  */
 public final class Settings {
+    /**
+     * The one read timeout every provider honours: seconds an answer may go without a byte (its headers, or the
+     * next bytes of its body) before the read fails retryably, for the engine to retry it.
+     */
+    public static final String READ_TIMEOUT = "STORAGE_READ_TIMEOUT";
+
     private final CredentialSource source;
     private final String uri;
 
@@ -98,6 +104,22 @@ public final class Settings {
     /** {@code name} as seconds above 0, {@code dflt} when not set. */
     public Duration seconds(String name, Duration dflt) throws ConfigurationException {
         return read(name, Setting::seconds).orElse(dflt);
+    }
+
+    /**
+     * The read timeout ({@value #READ_TIMEOUT}): {@code twin}, a provider's own older name for it
+     * ({@code S3_READ_TIMEOUT}), when that is set; else {@value #READ_TIMEOUT}; else {@code dflt}.
+     *
+     * @param twin the provider's own name, which wins; null when it has none
+     */
+    public Duration readTimeout(String twin, Duration dflt) throws ConfigurationException {
+        Optional<Setting> s = twin == null ? get(READ_TIMEOUT) : firstOf(twin, READ_TIMEOUT);
+        return s.isPresent() ? s.get().seconds() : dflt;
+    }
+
+    /** The name {@link #readTimeout} takes its value from, for messages: {@code twin} when set, else the shared one. */
+    public String readTimeoutName(String twin) throws ConfigurationException {
+        return twin != null && has(twin) ? twin : READ_TIMEOUT;
     }
 
     /** {@code name} as a path. */

@@ -26,6 +26,23 @@ class SettingsTest {
     }
 
     @Test
+    void theReadTimeoutIsTheProvidersOwnNameThenTheSharedOneThenTheDefault() throws Exception {
+        Duration dflt = Duration.ofSeconds(30);
+        assertThat(of().readTimeout("S3_READ_TIMEOUT", dflt)).isEqualTo(dflt);
+        assertThat(of().readTimeoutName("S3_READ_TIMEOUT")).isEqualTo(Settings.READ_TIMEOUT);
+        Settings shared = of(Settings.READ_TIMEOUT, "1.5");
+        assertThat(shared.readTimeout("S3_READ_TIMEOUT", dflt)).isEqualTo(Duration.ofMillis(1500));
+        assertThat(shared.readTimeout(null, dflt)).isEqualTo(Duration.ofMillis(1500));
+        Settings both = of(Settings.READ_TIMEOUT, "1.5", "S3_READ_TIMEOUT", "7");
+        assertThat(both.readTimeout("S3_READ_TIMEOUT", dflt)).isEqualTo(Duration.ofSeconds(7));
+        assertThat(both.readTimeoutName("S3_READ_TIMEOUT")).isEqualTo("S3_READ_TIMEOUT");
+        assertThat(both.readTimeout(null, dflt)).isEqualTo(Duration.ofMillis(1500));
+        assertThatThrownBy(() -> of(Settings.READ_TIMEOUT, "soon").readTimeout(null, dflt))
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("STORAGE_READ_TIMEOUT (settings map)");
+    }
+
+    @Test
     void valuesAreTrimmedAndBlankIsAbsent() throws Exception {
         Settings s = of("A", "  x ", "B", "   ");
         assertThat(s.get("A")).hasValueSatisfying(v -> {

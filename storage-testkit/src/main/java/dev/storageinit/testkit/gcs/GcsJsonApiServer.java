@@ -30,6 +30,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
@@ -73,6 +74,7 @@ public final class GcsJsonApiServer implements AutoCloseable {
     private volatile boolean corrupt;
     private final AtomicInteger mediaRequests = new AtomicInteger();
     private final AtomicInteger tokenRequests = new AtomicInteger();
+    private final AtomicBoolean revokeAtNextMedia = new AtomicBoolean();
     private final List<String> mediaQueries = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /** Starts a server on 127.0.0.1 and a free port. */
@@ -156,6 +158,15 @@ public final class GcsJsonApiServer implements AutoCloseable {
     public GcsJsonApiServer failNextMedia(int count, int status) {
         failStatus = status;
         failMedia.set(count);
+        return this;
+    }
+
+    /**
+     * Revokes every token the token endpoint issued so far when the next media request arrives, as a token revoked
+     * (or expired early) in the middle of a download: that request and any other with an old token get 401.
+     */
+    public GcsJsonApiServer revokeIssuedTokensAtNextMedia() {
+        revokeAtNextMedia.set(true);
         return this;
     }
 
@@ -377,6 +388,9 @@ public final class GcsJsonApiServer implements AutoCloseable {
                 if (!method.equals("GET") && !method.equals("HEAD")) {
                     error(ex, 405, "Method not allowed", "methodNotAllowed");
                     return;
+                }
+                if (objectName != null && "media".equals(q.get("alt")) && revokeAtNextMedia.getAndSet(false)) {
+                    tokens.removeIf(t -> t.startsWith(ISSUED_PREFIX));
                 }
                 Bucket b = authorized(ex, bucketName);
                 if (b == null) {

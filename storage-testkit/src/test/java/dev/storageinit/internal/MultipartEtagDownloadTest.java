@@ -11,6 +11,7 @@ import dev.storageinit.IntegrityException;
 import dev.storageinit.Storage;
 import dev.storageinit.StorageException;
 import dev.storageinit.spi.Checksum;
+import dev.storageinit.testkit.memory.MemoryProvider;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -92,18 +93,16 @@ class MultipartEtagDownloadTest {
     @Test
     void rangesAreWholePartsAndAResumedReadContinuesItsPartsDigest() throws Exception {
         byte[] content = bytes(16 * MIB + 1, 1); // 5, 5, 5 and 1 MiB + 1
-        store.put("m/w.bin", content);
-        store.checksums.put("m/w.bin", MultipartEtagTest.etag(content, 5 * MIB));
-        store.cutAfter = 300_000;
-        store.cutsLeft.set(5);
+        Checksum etag = store.putInParts("m/w.bin", content, 5 * MIB);
+        store.faults().cutAfter(300_000, 5);
         download("ok", Map.of());
         assertThat(Files.readAllBytes(temp.resolve("ok/w.bin"))).isEqualTo(content);
-        assertThat(store.reads.get())
+        assertThat(store.reads())
                 .as("4 ranges of 5 MiB or less, 5 of them resumed")
                 .isEqualTo(4 + 5);
         assertThat(warnings).isEmpty();
 
-        store.corruptNextReads.set(4); // every range of the first download
+        store.faults().corruptNextReads(4, false); // every range of the first download
         download("corrupt-once", Map.of());
         assertThat(Files.readAllBytes(temp.resolve("corrupt-once/w.bin"))).isEqualTo(content);
         assertThat(warnings)
@@ -112,12 +111,10 @@ class MultipartEtagDownloadTest {
                 .contains("w.bin: MULTIPART_MD5 mismatch")
                 .endsWith("; fetching it again (1 of 2)");
 
-        store.corruptAnywhere = true;
-        store.corruptNextReads.set(1000);
+        store.faults().corruptNextReads(1000, true);
         assertThatThrownBy(() -> download("corrupt", Map.of()))
                 .isInstanceOf(IntegrityException.class)
-                .hasMessageContaining("w.bin: MULTIPART_MD5 mismatch: store says "
-                        + store.checksums.get("m/w.bin").hex())
+                .hasMessageContaining("w.bin: MULTIPART_MD5 mismatch: store says " + etag.hex())
                 .hasMessageContaining("(after 3 downloads); not published");
         assertThat(temp.resolve("corrupt/w.bin")).doesNotExist();
     }
@@ -125,25 +122,23 @@ class MultipartEtagDownloadTest {
     @Test
     void theSameBytesTwiceUnlikeTheEtagAreAcceptedWithAWarningOrCheckedByTheirMd5() throws Exception {
         byte[] content = bytes(11 * MIB, 2); // two parts of 5.5 MiB: whole MiB of 6 to 10 fit, none is right
-        store.put("m/odd.bin", content);
-        store.checksums.put("m/odd.bin", MultipartEtagTest.etag(content, 11 * MIB / 2));
+        Checksum etag = store.putInParts("m/odd.bin", content, 11 * MIB / 2);
         download("odd", Map.of());
         assertThat(Files.readAllBytes(temp.resolve("odd/odd.bin"))).isEqualTo(content);
-        assertThat(store.reads.get()).as("downloaded twice, in ranges of 8 MiB").isEqualTo(4);
+        assertThat(store.reads()).as("downloaded twice, in ranges of 8 MiB").isEqualTo(4);
         assertThat(warnings)
                 .hasSize(2)
                 .last()
                 .asString()
                 .startsWith("mem://b/m: m/odd.bin: downloaded twice, the same bytes do not match its multipart ETag "
-                        + store.checksums.get("m/odd.bin").hex() + " with parts of 8 MiB or 6 MiB or 10 MiB or 7 MiB")
+                        + etag.hex() + " with parts of 8 MiB or 6 MiB or 10 MiB or 7 MiB")
                 .endsWith("; only its size is verified");
 
         warnings.clear();
-        store.secondChecksums.put("m/odd.bin", store.checksums.get("m/odd.bin"));
-        store.checksums.put("m/odd.bin", md5(content)); // as rclone's md5chksum
+        store.checksums("m/odd.bin", md5(content), etag); // an MD5 first, as rclone's md5chksum
         download("odd-md5", Map.of());
         assertThat(warnings).last().asString().endsWith("; verifying its MD5 instead");
-        store.checksums.put("m/odd.bin", md5(new byte[1]));
+        store.checksums("m/odd.bin", md5(new byte[1]), etag);
         assertThatThrownBy(() -> download("odd-bad-md5", Map.of()))
                 .isInstanceOf(IntegrityException.class)
                 .hasMessageContaining("odd.bin: MD5 mismatch");
@@ -152,18 +147,17 @@ class MultipartEtagDownloadTest {
     @Test
     void anEtagNoPartSizeCanExplainIsWarnedAboutOnceAndAnMd5VerifiedInstead() throws Exception {
         byte[] content = bytes(MIB, 3); // four parts of 256 KiB: below S3's smallest part
-        store.put("m/small-parts.bin", content);
-        store.checksums.put("m/small-parts.bin", MultipartEtagTest.etag(content, 256 << 10));
+        Checksum etag = store.putInParts("m/small-parts.bin", content, 256 << 10);
         download("small", Map.of());
-        assertThat(store.reads.get()).isEqualTo(16);
+        assertThat(store.reads()).isEqualTo(16);
         assertThat(warnings)
                 .containsExactly("mem://b/m: m/small-parts.bin: cannot verify its multipart ETag "
-                        + store.checksums.get("m/small-parts.bin").hex()
+                        + etag.hex()
                         + ": no part size of whole MiB cuts its 1048576"
                         + " bytes into that many parts; only its size is verified");
 
         warnings.clear();
-        store.secondChecksums.put("m/small-parts.bin", md5(new byte[1]));
+        store.checksums("m/small-parts.bin", etag, md5(new byte[1]));
         assertThatThrownBy(() -> download("small-bad-md5", Map.of()))
                 .isInstanceOf(IntegrityException.class)
                 .hasMessageContaining("small-parts.bin: MD5 mismatch");
@@ -173,19 +167,18 @@ class MultipartEtagDownloadTest {
     @Test
     void storageVerifyMd5GovernsTheMultipartEtagLikeAnMd5() throws Exception {
         byte[] content = bytes(5 * MIB + 1, 4);
-        store.put("m/w.bin", content);
-        store.checksums.put("m/w.bin", MultipartEtagTest.etag(content, 5 * MIB));
-        store.corruptAnywhere = true;
-        store.corruptNextReads.set(1000);
+        store.putInParts("m/w.bin", content, 5 * MIB);
+        store.faults().corruptNextReads(1000, true);
         assertThat(download("never", Map.of("STORAGE_VERIFY_MD5", "never")).filesTransferred())
                 .isEqualTo(1);
 
-        store.corruptNextReads.set(0);
+        store.faults().corruptNextReads(0, false);
         java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
         crc.update(content);
-        store.checksums.put(
-                "m/w.bin", Checksum.ofHex(Checksum.Algorithm.CRC32C, String.format("%08x", crc.getValue())));
-        store.secondChecksums.put("m/w.bin", Checksum.ofHex(Checksum.Algorithm.MULTIPART_MD5, "0".repeat(32) + "-2"));
+        store.checksums(
+                "m/w.bin",
+                Checksum.ofHex(Checksum.Algorithm.CRC32C, String.format("%08x", crc.getValue())),
+                Checksum.ofHex(Checksum.Algorithm.MULTIPART_MD5, "0".repeat(32) + "-2"));
         download("auto", Map.of()); // a CRC32C covers the object: the (wrong) multipart ETag is not computed
         assertThat(warnings).isEmpty();
         download("always", Map.of("STORAGE_VERIFY_MD5", "always"));
@@ -195,9 +188,8 @@ class MultipartEtagDownloadTest {
     @Test
     void theMultipartEtagIsPreferredToAnMd5OfTheWholeObjectAndKeptInTheManifest() throws Exception {
         byte[] content = bytes(10 * MIB, 5);
-        store.put("m/w.bin", content);
-        store.checksums.put("m/w.bin", md5(new byte[1])); // wrong, and not computed: the ETag is verified instead
-        store.secondChecksums.put("m/w.bin", MultipartEtagTest.etag(content, 5 * MIB));
+        Checksum etag = store.putInParts("m/w.bin", content, 5 * MIB);
+        store.checksums("m/w.bin", md5(new byte[1]), etag); // a wrong MD5, not computed: the ETag is verified instead
         download("both", Map.of());
         assertThat(TransferEngineTest.manifestOf(temp.resolve("both")))
                 .contains("MD5:" + md5(new byte[1]).hex());

@@ -16,6 +16,7 @@ import dev.storageinit.DownloadResult;
 import dev.storageinit.Storage;
 import dev.storageinit.StorageException;
 import dev.storageinit.UnsafePathException;
+import dev.storageinit.testkit.memory.MemoryProvider;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.FileSystem;
@@ -164,8 +165,8 @@ class DestinationTest {
             store.put("m/f" + i + ".bin", one);
             other.put("m/f" + i + ".bin", two);
         }
-        store.readMillis = 2;
-        other.readMillis = 2;
+        store.slowReads(2);
+        other.slowReads(2);
         Path dest = temp.resolve("d");
         try (Storage s = storage(store, other).concurrency(8).build()) {
             ExecutorService pool = Executors.newFixedThreadPool(2);
@@ -238,7 +239,7 @@ class DestinationTest {
                     .isInstanceOf(DestinationException.class)
                     .hasMessageContaining("big.bin")
                     .hasMessageContaining("disk is full");
-            assertThat(store.reads.get())
+            assertThat(store.reads())
                     .as("no read is repeated for a failed write")
                     .isLessThanOrEqualTo(3 << 4);
             assertThat(Files.exists(dest.resolve("big.bin"))).isFalse();

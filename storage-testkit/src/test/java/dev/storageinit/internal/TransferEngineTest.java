@@ -15,6 +15,7 @@ import dev.storageinit.UnsafePathException;
 import dev.storageinit.spi.Checksum;
 import dev.storageinit.spi.TransferLimits;
 import dev.storageinit.spi.support.Settings;
+import dev.storageinit.testkit.memory.MemoryProvider;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -87,13 +88,12 @@ class TransferEngineTest {
     void cutConnectionsAreResumedFromWhereTheyStopped() throws Exception {
         byte[] big = bytes(1 << 20, 1);
         store.put("m/big.bin", big);
-        store.cutAfter = 10_000;
-        store.cutsLeft.set(6);
+        store.faults().cutAfter(10_000, 6);
         Path dest = temp.resolve("d");
         DownloadResult r = download(storage(), "mem://b/m", dest);
         assertThat(Files.readAllBytes(dest.resolve("big.bin"))).isEqualTo(big);
         assertThat(r.bytesTransferred()).isEqualTo(big.length);
-        assertThat(store.reads.get()).isEqualTo(16 + 6);
+        assertThat(store.reads()).isEqualTo(16 + 6);
     }
 
     @Test
@@ -101,33 +101,30 @@ class TransferEngineTest {
         for (int i = 0; i < 6; i++) {
             store.put("m/f" + i + ".bin", bytes(256 << 10, 10 + i)); // 4 ranges each
         }
-        store.readMillis = 20;
+        store.slowReads(20);
         download(storage().concurrency(8), "mem://b/m", temp.resolve("free"));
-        assertThat(store.maxObjects.get()).as("unbounded: files at once").isGreaterThan(2);
-        assertThat(store.maxReadsOfOneObject.get())
+        assertThat(store.overlap().objects()).as("unbounded: files at once").isGreaterThan(2);
+        assertThat(store.overlap().readsOfOneObject())
                 .as("unbounded: ranges of one file")
                 .isEqualTo(4);
 
-        store.maxObjects.set(0);
-        store.maxReadsOfOneObject.set(0);
-        store.maxReads.set(0);
-        store.limits = new TransferLimits(2, 3);
+        store.resetOverlap();
+        store.limits(new TransferLimits(2, 3));
         for (int i = 0; i < 6; i++) {
-            store.checksums.put("m/f" + i + ".bin", md5(store.objects.get("m/f" + i + ".bin")));
+            store.checksums("m/f" + i + ".bin", md5(store.get("m/f" + i + ".bin")));
         }
-        store.corruptNextReads.set(1); // the file is fetched again, in the slot it holds
+        store.faults().corruptNextReads(1, false); // the file is fetched again, in the slot it holds
         Path dest = temp.resolve("bounded");
         DownloadResult r = download(storage().concurrency(8), "mem://b/m", dest);
         assertThat(r.filesTransferred()).isEqualTo(6);
         for (int i = 0; i < 6; i++) {
-            assertThat(Files.readAllBytes(dest.resolve("f" + i + ".bin")))
-                    .isEqualTo(store.objects.get("m/f" + i + ".bin"));
+            assertThat(Files.readAllBytes(dest.resolve("f" + i + ".bin"))).isEqualTo(store.get("m/f" + i + ".bin"));
         }
-        assertThat(store.maxObjects.get()).as("files at once").isEqualTo(2);
-        assertThat(store.maxReadsOfOneObject.get())
+        assertThat(store.overlap().objects()).as("files at once").isEqualTo(2);
+        assertThat(store.overlap().readsOfOneObject())
                 .as("ranges of one file at once")
                 .isEqualTo(3);
-        assertThat(store.maxReads.get()).isLessThanOrEqualTo(6);
+        assertThat(store.overlap().reads()).isLessThanOrEqualTo(6);
     }
 
     @Test
@@ -136,16 +133,16 @@ class TransferEngineTest {
         store.put("small/x.bin", bytes(1000, 21)); // whole: both digests computed while it streams in
         for (String folder : List.of("big", "small")) {
             String key = folder + "/x.bin";
-            byte[] content = store.objects.get(key);
+            byte[] content = store.get(key);
             java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
             crc.update(content);
-            store.checksums.put(key, Checksum.ofHex(Checksum.Algorithm.CRC32C, String.format("%08x", crc.getValue())));
-            store.secondChecksums.put(key, md5(content));
+            Checksum crc32c = Checksum.ofHex(Checksum.Algorithm.CRC32C, String.format("%08x", crc.getValue()));
+            store.checksums(key, crc32c, md5(content));
             assertThat(downloadWith("mem://b/" + folder, Map.of("STORAGE_VERIFY_MD5", "always"), "ok-" + folder)
                             .filesTransferred())
                     .isEqualTo(1);
 
-            store.secondChecksums.put(key, Checksum.ofHex(Checksum.Algorithm.MD5, "0".repeat(32)));
+            store.checksums(key, crc32c, Checksum.ofHex(Checksum.Algorithm.MD5, "0".repeat(32)));
             Path dest = temp.resolve("bad-" + folder);
             assertThatThrownBy(() ->
                             downloadWith("mem://b/" + folder, Map.of("STORAGE_VERIFY_MD5", "always"), "bad-" + folder))
@@ -161,11 +158,11 @@ class TransferEngineTest {
         store.put("c64/x.bin", content);
         Digests.Digest crc = Digests.create(Checksum.Algorithm.CRC64NVME);
         crc.update(content, 0, content.length);
-        store.checksums.put("c64/x.bin", Checksum.ofHex(Checksum.Algorithm.CRC64NVME, crc.hex()));
+        store.checksums("c64/x.bin", Checksum.ofHex(Checksum.Algorithm.CRC64NVME, crc.hex()));
         assertThat(download(storage(), "mem://b/c64", temp.resolve("ok")).filesTransferred())
                 .isEqualTo(1);
 
-        store.checksums.put("c64/x.bin", Checksum.ofHex(Checksum.Algorithm.CRC64NVME, "0000000000000001"));
+        store.checksums("c64/x.bin", Checksum.ofHex(Checksum.Algorithm.CRC64NVME, "0000000000000001"));
         assertThatThrownBy(() -> download(storage(), "mem://b/c64", temp.resolve("bad")))
                 .isInstanceOf(IntegrityException.class)
                 .hasMessageContaining("x.bin: CRC64NVME mismatch: store says 0000000000000001, got " + crc.hex());
@@ -180,8 +177,7 @@ class TransferEngineTest {
         crc.update(content);
         Checksum goodCrc = Checksum.ofHex(Checksum.Algorithm.CRC32C, String.format("%08x", crc.getValue()));
         Checksum badMd5 = Checksum.ofHex(Checksum.Algorithm.MD5, "0".repeat(32));
-        store.checksums.put("p/x.bin", goodCrc);
-        store.secondChecksums.put("p/x.bin", badMd5);
+        store.checksums("p/x.bin", goodCrc, badMd5);
         // auto: a CRC32C covers the object, its MD5 is not computed
         assertThat(downloadWith("mem://b/p", Map.of(), "auto").filesTransferred())
                 .isEqualTo(1);
@@ -189,7 +185,7 @@ class TransferEngineTest {
                 .isInstanceOf(IntegrityException.class)
                 .hasMessageContaining("MD5 mismatch");
 
-        store.checksums.remove("p/x.bin"); // now the MD5 is the only checksum: auto verifies it, never does not
+        store.checksums("p/x.bin", badMd5); // now the MD5 is the only checksum: auto verifies it, never does not
         assertThatThrownBy(() -> downloadWith("mem://b/p", Map.of(), "auto-md5-only"))
                 .isInstanceOf(IntegrityException.class)
                 .hasMessageContaining("MD5 mismatch");
@@ -263,7 +259,7 @@ class TransferEngineTest {
                                 + ", got 'lots'");
             }
             assertThat(events).isEmpty();
-            assertThat(store.reads.get()).isZero();
+            assertThat(store.reads()).isZero();
             assertThat(dest).doesNotExist();
         }
     }
@@ -271,11 +267,11 @@ class TransferEngineTest {
     @Test
     void retryableFailuresAreRetriedThenReported() throws Exception {
         store.put("m/a.bin", bytes(100, 2));
-        store.failNextReads.set(2);
+        store.faults().failNextRangedReads(2, 503, "Slow Down");
         assertThat(download(storage(), "mem://b/m", temp.resolve("ok")).filesTransferred())
                 .isEqualTo(1);
 
-        store.failNextReads.set(100);
+        store.faults().failNextRangedReads(100, 503, "Slow Down");
         Path dest = temp.resolve("fail");
         assertThatThrownBy(() -> download(storage().maxAttempts(3), "mem://b/m", dest))
                 .isInstanceOf(TransferException.class)
@@ -285,25 +281,50 @@ class TransferEngineTest {
     }
 
     @Test
+    void theListingIsPulledPageByPageAndAFailedPageIsRetriedWithItsToken() throws Exception {
+        for (int i = 0; i < 7; i++) {
+            store.put("m/f" + i + ".bin", bytes(10 + i, i));
+        }
+        store.put("other/x.bin", bytes(5, 9));
+        store.pageSize(2);
+        store.faults().failNextListings(2);
+        Path dest = temp.resolve("paged");
+        assertThat(download(storage(), "mem://b/m", dest).filesTransferred()).isEqualTo(7);
+        for (int i = 0; i < 7; i++) {
+            assertThat(dest.resolve("f" + i + ".bin")).hasBinaryContent(bytes(10 + i, i));
+        }
+        assertThat(dest.resolve("x.bin")).doesNotExist();
+        assertThat(store.listCalls()).isEqualTo(4 + 2); // four pages, the first asked for three times
+
+        store.faults().failNextListings(100);
+        Path failed = temp.resolve("failed");
+        assertThatThrownBy(() -> download(storage().maxAttempts(3), "mem://b/m", failed))
+                .isInstanceOf(TransferException.class)
+                .hasMessage("mem://b/m: listing 'm/': failed after 3 attempts: listing: 503 slow down")
+                .satisfies(e -> assertThat(((StorageException) e).isRetryable()).isTrue());
+        assertThat(failed.resolve("f0.bin")).doesNotExist();
+    }
+
+    @Test
     void finalErrorsAreNotRetried() {
         store.put("m/a.bin", bytes(100, 2));
-        store.readError = new AccessDeniedException("mem://b/m", "403 from test");
+        store.faults().failEveryRead(new AccessDeniedException("mem://b/m", "403 from test"));
         assertThatThrownBy(() -> download(storage(), "mem://b/m", temp.resolve("d")))
                 .isInstanceOf(AccessDeniedException.class);
-        assertThat(store.reads.get()).isEqualTo(1);
+        assertThat(store.reads()).isEqualTo(1);
     }
 
     @Test
     void checksumMismatchIsRefetchedThenRefusedAndNothingPublished() throws Exception {
         byte[] content = bytes(5000, 3);
         store.put("m/w.bin", content);
-        store.checksums.put("m/w.bin", md5(content));
-        store.corruptNextReads.set(1);
+        store.checksums("m/w.bin", md5(content));
+        store.faults().corruptNextReads(1, false);
         Path ok = temp.resolve("ok");
         download(storage(), "mem://b/m", ok);
         assertThat(Files.readAllBytes(ok.resolve("w.bin"))).isEqualTo(content);
 
-        store.corruptNextReads.set(100);
+        store.faults().corruptNextReads(100, false);
         Path bad = temp.resolve("bad");
         assertThatThrownBy(() -> download(storage(), "mem://b/m", bad))
                 .isInstanceOf(IntegrityException.class)
@@ -317,12 +338,12 @@ class TransferEngineTest {
     void rangedObjectsAreVerifiedAfterAssembly() throws Exception {
         byte[] content = bytes(300_000, 4);
         store.put("m/big.bin", content);
-        store.checksums.put("m/big.bin", Checksum.ofHex(Checksum.Algorithm.CRC32C, crc32c(content)));
+        store.checksums("m/big.bin", Checksum.ofHex(Checksum.Algorithm.CRC32C, crc32c(content)));
         Path dest = temp.resolve("d");
         download(storage(), "mem://b/m", dest);
         assertThat(Files.readAllBytes(dest.resolve("big.bin"))).isEqualTo(content);
 
-        store.checksums.put("m/big.bin", Checksum.ofHex(Checksum.Algorithm.CRC32C, "00000000"));
+        store.checksums("m/big.bin", Checksum.ofHex(Checksum.Algorithm.CRC32C, "00000000"));
         assertThatThrownBy(() -> download(storage(), "mem://b/m", temp.resolve("e")))
                 .isInstanceOf(IntegrityException.class)
                 .hasMessageContaining("CRC32C mismatch");
@@ -340,7 +361,7 @@ class TransferEngineTest {
         assertThatThrownBy(() -> download(storage(), "mem://b/m", temp.resolve("d")))
                 .isInstanceOf(UnsafePathException.class)
                 .hasMessageContaining("reserved");
-        store.objects.clear();
+        store.clear();
         store.put("m/a/../../../x", new byte[1]);
         assertThatThrownBy(() -> download(storage(), "mem://b/m", temp.resolve("e")))
                 .isInstanceOf(UnsafePathException.class)
