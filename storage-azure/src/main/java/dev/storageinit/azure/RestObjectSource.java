@@ -62,6 +62,7 @@ final class RestObjectSource implements ObjectSource {
     private final AzureErrors errors;
     private final byte[] key;
     private final ThreadLocal<Mac> hmac = ThreadLocal.withInitial(this::newHmac);
+    private volatile Date date;
     private final JdkHttp http;
     private final RangedGet get;
 
@@ -127,7 +128,7 @@ final class RestObjectSource implements ObjectSource {
 
     /** Shared Key: {@code x-ms-date} and the signature of the documented string-to-sign. */
     private void signSharedKey(Signer.Request r) {
-        r.set("x-ms-date", RFC1123.format(ZonedDateTime.now(ZoneOffset.UTC)));
+        r.set("x-ms-date", now());
         StringBuilder sts = new StringBuilder(r.method())
                 .append("\n\n\n\n\n\n\n\n")
                 .append(r.header("If-Match").orElse(""))
@@ -297,6 +298,20 @@ final class RestObjectSource implements ObjectSource {
                 new RangedGet.Part(offset, length, object.size(), object.version(), null, true),
                 what);
     }
+
+    /** The current second in RFC 1123, formatted once a second rather than once a request. */
+    private String now() {
+        long second = System.currentTimeMillis() / 1000;
+        Date d = date;
+        if (d == null || d.second() != second) {
+            date = d = new Date(
+                    second,
+                    RFC1123.format(ZonedDateTime.ofInstant(java.time.Instant.ofEpochSecond(second), ZoneOffset.UTC)));
+        }
+        return d.text();
+    }
+
+    private record Date(long second, String text) {}
 
     private String sign(String toSign) {
         return Base64.getEncoder().encodeToString(hmac.get().doFinal(toSign.getBytes(StandardCharsets.UTF_8)));
