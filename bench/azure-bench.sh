@@ -47,7 +47,7 @@ rclone copy "$MODEL" az:bench/synth --exclude .complete --transfers 8 2>/dev/nul
 echo "# uploaded $FILES files ($((BYTES / 1048576)) MiB) to Azurite in $(echo "$(date +%s.%N) - $t0" | bc) s" >&2
 
 # --- the curl ceiling
-SAS=$(java -cp "$JAR" "$REPO/bench/azure/Sas.java" "$BLOB" devstoreaccount1 "$KEY" bench 2>/dev/null)
+SAS=$(java "$REPO/bench/azure/Sas.java" devstoreaccount1 "$KEY" bench)
 cat > "$WORK/curl.sh" <<CURL
 #!/usr/bin/env bash
 set -euo pipefail

@@ -2,8 +2,7 @@ package dev.storageinit.azure;
 
 import dev.storageinit.InvalidUriException;
 import dev.storageinit.ModelUri;
-import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
+import dev.storageinit.spi.http.HttpText;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -54,8 +53,8 @@ record AzureLocation(
         }
         String path = uri.path();
         int slash = path.indexOf('/');
-        String container = decode(slash < 0 ? path : path.substring(0, slash));
-        String key = slash < 0 ? "" : decode(path.substring(slash + 1));
+        String container = HttpText.decodePath(slash < 0 ? path : path.substring(0, slash));
+        String key = slash < 0 ? "" : HttpText.decodePath(path.substring(slash + 1));
         if (container.isEmpty()) {
             throw new InvalidUriException(uri.redacted(), "missing container; " + FORMS);
         }
@@ -89,44 +88,6 @@ record AzureLocation(
             i++;
         }
         return s.substring(i);
-    }
-
-    /**
-     * Decodes {@code %XX} escapes as UTF-8, as in a URL path; '+' stays '+', and a '%' not followed by two hex
-     * digits stays as it is.
-     */
-    static String decode(String s) {
-        if (s.indexOf('%') < 0) {
-            return s;
-        }
-        ByteArrayOutputStream out = new ByteArrayOutputStream(s.length());
-        int i = 0;
-        while (i < s.length()) {
-            char c = s.charAt(i);
-            if (c == '%' && i + 2 < s.length() && hex(s.charAt(i + 1)) >= 0 && hex(s.charAt(i + 2)) >= 0) {
-                out.write(hex(s.charAt(i + 1)) * 16 + hex(s.charAt(i + 2)));
-                i += 3;
-            } else {
-                int cp = s.codePointAt(i);
-                byte[] b = new String(Character.toChars(cp)).getBytes(StandardCharsets.UTF_8);
-                out.write(b, 0, b.length);
-                i += Character.charCount(cp);
-            }
-        }
-        return out.toString(StandardCharsets.UTF_8);
-    }
-
-    private static int hex(char c) {
-        if (c >= '0' && c <= '9') {
-            return c - '0';
-        }
-        if (c >= 'a' && c <= 'f') {
-            return c - 'a' + 10;
-        }
-        if (c >= 'A' && c <= 'F') {
-            return c - 'A' + 10;
-        }
-        return -1;
     }
 
     @Override

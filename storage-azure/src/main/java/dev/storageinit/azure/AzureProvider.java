@@ -10,7 +10,6 @@ import dev.storageinit.spi.StorageProvider;
 import dev.storageinit.spi.TransferLimits;
 import dev.storageinit.spi.http.JdkHttp;
 import dev.storageinit.spi.support.RcloneRemote;
-import dev.storageinit.spi.support.Setting;
 import dev.storageinit.spi.support.Settings;
 import java.time.Duration;
 import java.util.Optional;
@@ -21,17 +20,12 @@ import java.util.Set;
  * {@code https://<account>.z<NN>.blob.storage.azure.net/<container>/<path>} (a SAS token in the query is accepted),
  * and rclone remotes {@code <remote>://<container>/<path>} with {@code RCLONE_CONFIG_<REMOTE>_TYPE=azureblob}.
  *
- * <p>This class touches no Azure SDK class: matching a URI costs nothing, the SDK is loaded in {@link #open}.
- * See the module README for the credential order and the variables.
+ * <p>Every credential goes through one data path, {@link AzureObjectSource}; matching a URI loads no Azure SDK class,
+ * and only a token credential loads azure-identity. See the module README for the credential order and the
+ * variables.
  */
 public final class AzureProvider implements StorageProvider {
-
-    /**
-     * Which client talks to the service: {@code jdk} (default: the Blob REST API on the JDK HttpClient, for account
-     * key, SAS and anonymous access; token credentials always use the SDK) or {@code sdk} (azure-storage-blob on
-     * its netty client for everything).
-     */
-    static final String DATA_PATH_VAR = "AZURE_STORAGE_DATA_PATH";
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(15);
 
     /** Public no-arg constructor for {@link java.util.ServiceLoader}. */
     public AzureProvider() {}
@@ -79,15 +73,9 @@ public final class AzureProvider implements StorageProvider {
     public ObjectSource open(ModelUri uri, SourceContext context) throws StorageException {
         AzureLocation location =
                 AzureLocation.of(uri, rcloneRemote(uri, context.settings()).orElse(null));
-        AzureAuth auth = AzureAuth.resolve(location, context.settings());
+        AzureAccess access = AzureAuthResolver.resolve(location, context.settings());
         Settings settings = Settings.of(context.settings(), uri.redacted());
-        Optional<Setting> dataPathSetting = settings.get(DATA_PATH_VAR);
-        String dataPath = dataPathSetting.isPresent() ? dataPathSetting.get().oneOf("jdk", "sdk") : "jdk";
-        Duration readTimeout = settings.readTimeout(null, RestObjectSource.READ_TIMEOUT);
-        if (dataPath.equals("jdk") && RestObjectSource.serves(auth)) {
-            return RestObjectSource.open(
-                    location, auth, JdkHttp.open(settings, context, Duration.ofSeconds(15)), readTimeout);
-        }
-        return AzureObjectSource.open(location, auth, context.concurrency(), readTimeout);
+        Duration readTimeout = settings.readTimeout(null, AzureObjectSource.READ_TIMEOUT);
+        return AzureObjectSource.open(location, access, JdkHttp.open(settings, context, CONNECT_TIMEOUT), readTimeout);
     }
 }

@@ -48,6 +48,9 @@ class AzureCredentialsTest {
     private AzuriteFixture store;
     private AzuriteFixture publicStore;
     private String sas;
+    /** Held here: JUL keeps loggers weakly, and a collected one would come back without the handler. */
+    private final Logger sourceLog = Logger.getLogger(AzureObjectSource.class.getName());
+
     private final List<String> logged = new ArrayList<>();
     private final Handler capture = new Handler() {
         @Override
@@ -77,12 +80,12 @@ class AzureCredentialsTest {
         sas = store.client.generateSas(new BlobServiceSasSignatureValues(
                 OffsetDateTime.now().plusHours(2),
                 new BlobContainerSasPermission().setReadPermission(true).setListPermission(true)));
-        Logger.getLogger(AzureObjectSource.class.getName()).addHandler(capture);
+        sourceLog.addHandler(capture);
     }
 
     @AfterAll
     void stop() {
-        Logger.getLogger(AzureObjectSource.class.getName()).removeHandler(capture);
+        sourceLog.removeHandler(capture);
         store.close();
         publicStore.close();
     }
@@ -131,12 +134,16 @@ class AzureCredentialsTest {
     void accountKey() throws Exception {
         download(
                 store.uri("model"),
-                Map.of("AZURE_STORAGE_ACCESS_KEY", AzuriteServer.KEY, AzureAuth.ENDPOINT_VAR, store.server.endpoint()),
+                Map.of(
+                        "AZURE_STORAGE_ACCESS_KEY",
+                        AzuriteServer.KEY,
+                        AzureAuthResolver.ENDPOINT_VAR,
+                        store.server.endpoint()),
                 "key");
         assertThat(files("key")).containsExactly("config.json", "weights/w.bin");
         assertThat(lastLog())
                 .contains("account key in AZURE_STORAGE_ACCESS_KEY")
-                .contains(AzureAuth.ENDPOINT_VAR);
+                .contains(AzureAuthResolver.ENDPOINT_VAR);
         assertNoSecretLogged(AzuriteServer.KEY);
     }
 
@@ -147,7 +154,7 @@ class AzureCredentialsTest {
                 Map.of(
                         "AZURE_STORAGE_ACCESS_KEY",
                         AzuriteServer.KEY,
-                        AzureAuth.ENDPOINT_VAR,
+                        AzureAuthResolver.ENDPOINT_VAR,
                         store.server.endpoint(),
                         "AZURE_MAX_FILE_CONCURRENCY",
                         "1",
@@ -160,7 +167,7 @@ class AzureCredentialsTest {
                         Map.of(
                                 "AZURE_STORAGE_ACCESS_KEY",
                                 AzuriteServer.KEY,
-                                AzureAuth.ENDPOINT_VAR,
+                                AzureAuthResolver.ENDPOINT_VAR,
                                 store.server.endpoint(),
                                 "AZURE_MAX_CHUNK_CONCURRENCY",
                                 "many"),
@@ -251,7 +258,7 @@ class AzureCredentialsTest {
                         Map.of(
                                 "AZURE_STORAGE_ACCESS_KEY",
                                 AzuriteFixture.WRONG_KEY,
-                                AzureAuth.ENDPOINT_VAR,
+                                AzureAuthResolver.ENDPOINT_VAR,
                                 store.server.endpoint()),
                         "wrong"))
                 .isInstanceOf(AccessDeniedException.class)
@@ -337,31 +344,22 @@ class AzureCredentialsTest {
     }
 
     @Test
-    void readsArePinnedToTheEtagOnBothDataPaths() throws Exception {
-        for (String path : List.of("jdk", "sdk")) {
-            String key = "pinned-" + path + "/a.bin";
-            store.put(key, "first version".getBytes(StandardCharsets.UTF_8));
-            Map<String, String> m = new HashMap<>(store.endpointOnly());
-            m.put("AZURE_STORAGE_ACCESS_KEY", AzuriteServer.KEY);
-            m.put(AzureProvider.DATA_PATH_VAR, path);
-            try (ObjectSource src = new AzureProvider()
-                    .open(ModelUri.parse(store.uri("pinned-" + path)), new SourceContext(CredentialSource.of(m), 4))) {
-                RemoteObject o = src.stat(key).orElseThrow();
-                try (var in = src.read(o, 6, 7)) {
-                    assertThat(new String(in.readAllBytes(), StandardCharsets.UTF_8))
-                            .as(path)
-                            .isEqualTo("version");
-                }
-                store.put(key, "second version".getBytes(StandardCharsets.UTF_8));
-                assertThatThrownBy(() -> src.read(o, 0, 5).readAllBytes())
-                        .as(path)
-                        .isInstanceOf(IntegrityException.class)
-                        .hasMessageContaining("changed");
-                RemoteObject gone = RemoteObject.of("pinned-" + path + "/none.bin", 5);
-                assertThatThrownBy(() -> src.read(gone, 0, 5).readAllBytes())
-                        .as(path)
-                        .isInstanceOf(NotFoundException.class);
+    void readsArePinnedToTheEtag() throws Exception {
+        String key = "pinned/a.bin";
+        store.put(key, "first version".getBytes(StandardCharsets.UTF_8));
+        try (ObjectSource src =
+                new AzureProvider().open(ModelUri.parse(store.uri("pinned")), new SourceContext(store.settings(), 4))) {
+            RemoteObject o = src.stat(key).orElseThrow();
+            try (var in = src.read(o, 6, 7)) {
+                assertThat(new String(in.readAllBytes(), StandardCharsets.UTF_8))
+                        .isEqualTo("version");
             }
+            store.put(key, "second version".getBytes(StandardCharsets.UTF_8));
+            assertThatThrownBy(() -> src.read(o, 0, 5).readAllBytes())
+                    .isInstanceOf(IntegrityException.class)
+                    .hasMessageContaining("changed");
+            RemoteObject gone = RemoteObject.of("pinned/none.bin", 5);
+            assertThatThrownBy(() -> src.read(gone, 0, 5).readAllBytes()).isInstanceOf(NotFoundException.class);
         }
     }
 
@@ -380,8 +378,8 @@ class AzureCredentialsTest {
             f.get();
         }
         pool.shutdown();
-        int saved = RestObjectSource.pageSize;
-        RestObjectSource.pageSize = 100;
+        int saved = AzureObjectSource.pageSize;
+        AzureObjectSource.pageSize = 100;
         try (ObjectSource src =
                 new AzureProvider().open(ModelUri.parse(store.uri("paged")), new SourceContext(store.settings(), 4))) {
             List<RemoteObject> listed = new ArrayList<>();
@@ -391,30 +389,12 @@ class AzureCredentialsTest {
                     .isEqualTo(230);
             assertThat(listed).allSatisfy(o -> assertThat(o.version()).startsWith("\""));
         } finally {
-            RestObjectSource.pageSize = saved;
+            AzureObjectSource.pageSize = saved;
         }
     }
 
     @Test
-    void sdkDataPathDownloadsAndMapsErrors() throws Exception {
-        Map<String, String> m = new HashMap<>();
-        m.put("AZURE_STORAGE_ACCESS_KEY", AzuriteServer.KEY);
-        m.put(AzureAuth.ENDPOINT_VAR, store.server.endpoint());
-        m.put(AzureProvider.DATA_PATH_VAR, "sdk");
-        download(store.uri("model"), m, "sdkpath");
-        assertThat(files("sdkpath")).containsExactly("config.json", "weights/w.bin");
-        m.put("AZURE_STORAGE_ACCESS_KEY", AzuriteFixture.WRONG_KEY);
-        assertThatThrownBy(() -> download(store.uri("model"), m, "sdkwrong"))
-                .isInstanceOf(AccessDeniedException.class)
-                .hasMessageContaining("AZURE_STORAGE_ACCESS_KEY");
-        m.put(AzureProvider.DATA_PATH_VAR, "curl");
-        assertThatThrownBy(() -> download(store.uri("model"), m, "badpath"))
-                .isInstanceOf(dev.storageinit.ConfigurationException.class)
-                .hasMessageContaining(AzureProvider.DATA_PATH_VAR);
-    }
-
-    @Test
-    void sasReadsOnTheJdkPathWithOddKeys() throws Exception {
+    void sasReadsWithOddKeys() throws Exception {
         store.put("odd sas/a b#1%+é.txt", "odd".getBytes(StandardCharsets.UTF_8));
         download(store.uri("odd sas") + "?" + sas, store.endpointOnly(), "oddsas");
         assertThat(files("oddsas")).containsExactly("a b#1%+é.txt");

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Malformed secrets in every place the Azure provider takes one, on both data paths: none of them leaks. */
+/** Malformed secrets in every place the Azure provider takes one: none of them leaks. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class AzureSecretsTest {
     private static final String SAS_HEAD = "sv=2021-08-06&ss=b&srt=sco&sp=rl&se=2030-01-01T00%3A00%3A00Z&sig=";
@@ -48,27 +48,21 @@ class AzureSecretsTest {
         store.close();
     }
 
-    /** Downloads on both data paths and asserts that none of {@code secrets} leaks; returns the jdk path's error. */
+    /** Downloads and asserts that none of {@code secrets} leaks; returns the error, if any. */
     private StorageException check(String uri, Map<String, String> settings, String... secrets) {
-        StorageException first = null;
-        for (String dataPath : List.of("jdk", "sdk")) {
-            Map<String, String> m = new HashMap<>(settings);
-            m.put(AzureProvider.DATA_PATH_VAR, dataPath);
-            try (SecretLeaks leaks = SecretLeaks.capture()) {
-                StorageException e = leaks.download(uri, temp.resolve("d" + runs.incrementAndGet()), m);
-                leaks.assertNoLeak(secrets);
-                if (e != null) {
-                    // one readable line of the library's own, never the JDK's or an SDK's exception quoted
-                    assertThat(e.getMessage())
-                            .doesNotContain("\n")
-                            .startsWith(e.uri())
-                            .doesNotContain("unexpected error")
-                            .doesNotContain("Exception");
-                }
-                first = first == null ? e : first;
+        try (SecretLeaks leaks = SecretLeaks.capture()) {
+            StorageException e = leaks.download(uri, temp.resolve("d" + runs.incrementAndGet()), settings);
+            leaks.assertNoLeak(secrets);
+            if (e != null) {
+                // one readable line of the library's own, never the JDK's or an SDK's exception quoted
+                assertThat(e.getMessage())
+                        .doesNotContain("\n")
+                        .startsWith(e.uri())
+                        .doesNotContain("unexpected error")
+                        .doesNotContain("Exception");
             }
+            return e;
         }
-        return first;
     }
 
     @Test

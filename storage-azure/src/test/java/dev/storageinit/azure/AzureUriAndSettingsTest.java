@@ -22,11 +22,21 @@ class AzureUriAndSettingsTest {
         return AzureLocation.of(u, AzureProvider.rcloneRemote(u, NONE).orElse(null));
     }
 
-    private static AzureAuth auth(String uri, Map<String, String> settings) throws Exception {
+    private static AzureAccess access(String uri, Map<String, String> settings) throws Exception {
         ModelUri u = ModelUri.parse(uri);
         CredentialSource s = CredentialSource.of(settings);
-        return AzureAuth.resolve(
+        return AzureAuthResolver.resolve(
                 AzureLocation.of(u, AzureProvider.rcloneRemote(u, s).orElse(null)), s);
+    }
+
+    private static AzureAuth auth(String uri, Map<String, String> settings) throws Exception {
+        return access(uri, settings).auth();
+    }
+
+    private static AzureIdentity identity(String uri, Map<String, String> settings) throws Exception {
+        AzureAuth a = auth(uri, settings);
+        assertThat(a).isInstanceOf(AzureAuth.Token.class);
+        return ((AzureAuth.Token) a).identity();
     }
 
     @Test
@@ -121,89 +131,95 @@ class AzureUriAndSettingsTest {
                 "AZURE_STORAGE_CONNECTION_STRING",
                 "AccountName=acct;AccountKey=" + key);
         AzureAuth a = auth(uri, all);
-        assertThat(a.kind).isEqualTo(AzureAuth.Kind.CLIENT_SECRET);
-        assertThat(a.clientId).isEqualTo("cid");
-        assertThat(a.description()).contains("AZURE_CLIENT_SECRET").doesNotContain("csecret");
+        assertThat(a)
+                .isEqualTo(new AzureAuth.Token(
+                        new AzureIdentity.ClientSecret("tid", "cid", "csecret", null),
+                        "Azure identity: client secret from AZURE_TENANT_ID/AZURE_CLIENT_ID/AZURE_CLIENT_SECRET "
+                                + "(settings map)"));
         assertThat(a.toString()).doesNotContain("csecret");
+        assertThat(((AzureAuth.Token) a).identity().toString()).doesNotContain("csecret");
 
         Map<String, String> m = new java.util.HashMap<>(all);
         m.remove("AZURE_CLIENT_ID");
-        a = auth(uri, m);
-        assertThat(a.kind).isEqualTo(AzureAuth.Kind.CLIENT_SECRET);
-        assertThat(a.clientId).isEqualTo("c");
-        assertThat(a.description()).contains("AZ_CLIENT_SECRET").doesNotContain("legacysecret");
+        assertThat(identity(uri, m)).isEqualTo(new AzureIdentity.ClientSecret("t", "c", "legacysecret", null));
+        assertThat(auth(uri, m).description()).contains("AZ_CLIENT_SECRET").doesNotContain("legacysecret");
 
         m.remove("AZ_CLIENT_SECRET");
         a = auth(uri, m);
-        assertThat(a.kind).isEqualTo(AzureAuth.Kind.ACCOUNT_KEY);
-        assertThat(a.account).isEqualTo("acct");
+        assertThat(a)
+                .isEqualTo(new AzureAuth.AccountKey(
+                        "acct", key, "account key in AZURE_STORAGE_ACCESS_KEY for account 'acct' (settings map)"));
         assertThat(a.toString()).doesNotContain(key);
 
         m.put("AZURE_STORAGE_ACCESS_KEY", "?sv=2024&sig=abc");
         a = auth(uri, m);
-        assertThat(a.kind).isEqualTo(AzureAuth.Kind.SAS);
-        assertThat(a.secret).isEqualTo("sv=2024&sig=abc");
+        assertThat(a)
+                .isEqualTo(
+                        new AzureAuth.Sas("sv=2024&sig=abc", "SAS token in AZURE_STORAGE_ACCESS_KEY (settings map)"));
+        assertThat(a.toString()).doesNotContain("abc");
 
         m.remove("AZURE_STORAGE_ACCESS_KEY");
-        a = auth(uri, m);
-        assertThat(a.kind).isEqualTo(AzureAuth.Kind.ACCOUNT_KEY);
-        assertThat(a.description()).contains("AZURE_STORAGE_CONNECTION_STRING");
-        assertThat(a.endpoint).isEqualTo("https://acct.blob.core.windows.net");
+        AzureAccess cs = access(uri, m);
+        assertThat(cs.auth()).isInstanceOf(AzureAuth.AccountKey.class);
+        assertThat(cs.auth().description()).contains("AZURE_STORAGE_CONNECTION_STRING");
+        assertThat(cs.endpoint()).isEqualTo("https://acct.blob.core.windows.net");
 
         m.remove("AZURE_STORAGE_CONNECTION_STRING");
-        a = auth(uri, m);
-        assertThat(a.kind).isEqualTo(AzureAuth.Kind.ANONYMOUS);
+        assertThat(auth(uri, m)).isInstanceOf(AzureAuth.Anonymous.class);
 
         // the URI's own SAS comes first
         a = auth(uri + "?sv=1&sig=urisig", all);
-        assertThat(a.kind).isEqualTo(AzureAuth.Kind.SAS);
-        assertThat(a.description()).isEqualTo("the SAS token in the URI");
+        assertThat(a).isEqualTo(new AzureAuth.Sas("sv=1&sig=urisig", "the SAS token in the URI"));
     }
 
     @Test
     void identityIsChosenByWhatIsSet() throws Exception {
         String uri = "https://acct.blob.core.windows.net/c/m";
-        assertThat(auth(
-                                uri,
-                                Map.of(
-                                        "AZURE_CLIENT_ID",
-                                        "c",
-                                        "AZURE_TENANT_ID",
-                                        "t",
-                                        "AZURE_CLIENT_CERTIFICATE_PATH",
-                                        "/certs/c.pem"))
-                        .kind)
-                .isEqualTo(AzureAuth.Kind.CLIENT_CERTIFICATE);
-        assertThat(auth(
-                                uri,
-                                Map.of(
-                                        "AZURE_CLIENT_ID",
-                                        "c",
-                                        "AZURE_TENANT_ID",
-                                        "t",
-                                        "AZURE_FEDERATED_TOKEN_FILE",
-                                        "/var/run/token"))
-                        .kind)
-                .isEqualTo(AzureAuth.Kind.WORKLOAD_IDENTITY);
-        AzureAuth mi = auth(uri, Map.of("AZURE_CLIENT_ID", "c", "AZURE_STORAGE_ACCESS_KEY", "a2V5"));
-        assertThat(mi.kind).isEqualTo(AzureAuth.Kind.MANAGED_IDENTITY);
-        assertThat(mi.clientId).isEqualTo("c");
+        assertThat(identity(
+                        uri,
+                        Map.of(
+                                "AZURE_CLIENT_ID",
+                                "c",
+                                "AZURE_TENANT_ID",
+                                "t",
+                                "AZURE_CLIENT_CERTIFICATE_PATH",
+                                "/certs/c.pem",
+                                "AZURE_AUTHORITY_HOST",
+                                "https://login.microsoftonline.us")))
+                .isEqualTo(new AzureIdentity.ClientCertificate(
+                        "t", "c", "/certs/c.pem", null, "https://login.microsoftonline.us"));
+        assertThat(identity(
+                        uri,
+                        Map.of(
+                                "AZURE_CLIENT_ID",
+                                "c",
+                                "AZURE_TENANT_ID",
+                                "t",
+                                "AZURE_FEDERATED_TOKEN_FILE",
+                                "/var/run/token")))
+                .isEqualTo(new AzureIdentity.Workload("t", "c", "/var/run/token", null));
+        assertThat(identity(uri, Map.of("AZURE_CLIENT_ID", "c", "AZURE_STORAGE_ACCESS_KEY", "a2V5")))
+                .isEqualTo(new AzureIdentity.Managed("c"));
+        assertThat(auth(uri, Map.of("AZURE_CLIENT_ID", "c")).description())
+                .isEqualTo("Azure identity: managed identity for AZURE_CLIENT_ID (settings map)");
     }
 
     @Test
     void endpointOverrides() throws Exception {
         String uri = "https://devstoreaccount1.blob.core.windows.net/c/m";
-        assertThat(auth(uri, Map.of("AZURE_STORAGE_BLOB_ENDPOINT", "http://127.0.0.1:1/devstoreaccount1/")).endpoint)
+        assertThat(access(uri, Map.of("AZURE_STORAGE_BLOB_ENDPOINT", "http://127.0.0.1:1/devstoreaccount1/"))
+                        .endpoint())
                 .isEqualTo("http://127.0.0.1:1/devstoreaccount1");
-        assertThat(auth(uri, Map.of("AZURE_STORAGE_CONNECTION_STRING", "UseDevelopmentStorage=true")).endpoint)
+        assertThat(access(uri, Map.of("AZURE_STORAGE_CONNECTION_STRING", "UseDevelopmentStorage=true"))
+                        .endpoint())
                 .isEqualTo("http://127.0.0.1:10000/devstoreaccount1");
         // a connection string for another production account does not re-route the URI
-        AzureAuth other = auth(
+        AzureAccess other = access(
                 uri,
                 Map.of(
                         "AZURE_STORAGE_CONNECTION_STRING",
                         "BlobEndpoint=https://other.blob.core.windows.net/;SharedAccessSignature=sv=1&sig=x"));
-        assertThat(other.endpoint).isEqualTo("https://devstoreaccount1.blob.core.windows.net");
+        assertThat(other.endpoint()).isEqualTo("https://devstoreaccount1.blob.core.windows.net");
         assertThatThrownBy(() -> auth(uri, Map.of("AZURE_STORAGE_BLOB_ENDPOINT", "127.0.0.1:1")))
                 .isInstanceOf(ConfigurationException.class)
                 .hasMessageContaining("AZURE_STORAGE_BLOB_ENDPOINT");
@@ -239,7 +255,7 @@ class AzureUriAndSettingsTest {
 
     @Test
     void rcloneRemotes() throws Exception {
-        AzureAuth a = auth(
+        AzureAccess a = access(
                 "az://c/m",
                 Map.of(
                         "RCLONE_CONFIG_AZ_TYPE",
@@ -248,40 +264,53 @@ class AzureUriAndSettingsTest {
                         "acct",
                         "RCLONE_CONFIG_AZ_KEY",
                         "a2V5"));
-        assertThat(a.kind).isEqualTo(AzureAuth.Kind.ACCOUNT_KEY);
-        assertThat(a.endpoint).isEqualTo("https://acct.blob.core.windows.net");
-        a = auth("az://c/m", Map.of("RCLONE_CONFIG_AZ_TYPE", "azureblob", "RCLONE_CONFIG_AZ_ACCOUNT", "acct"));
-        assertThat(a.kind).isEqualTo(AzureAuth.Kind.ANONYMOUS);
-        a = auth(
+        assertThat(a.auth())
+                .isEqualTo(new AzureAuth.AccountKey(
+                        "acct", "a2V5", "account key in RCLONE_CONFIG_AZ_KEY for account 'acct' (settings map)"));
+        assertThat(a.endpoint()).isEqualTo("https://acct.blob.core.windows.net");
+        assertThat(auth("az://c/m", Map.of("RCLONE_CONFIG_AZ_TYPE", "azureblob", "RCLONE_CONFIG_AZ_ACCOUNT", "acct")))
+                .isInstanceOf(AzureAuth.Anonymous.class);
+        a = access(
                 "az://c/m",
                 Map.of(
                         "RCLONE_CONFIG_AZ_TYPE",
                         "azureblob",
                         "RCLONE_CONFIG_AZ_SAS_URL",
                         "https://acct.blob.core.windows.net/c?sv=1&sig=s"));
-        assertThat(a.kind).isEqualTo(AzureAuth.Kind.SAS);
-        assertThat(a.endpoint).isEqualTo("https://acct.blob.core.windows.net");
-        a = auth(
-                "az://c/m",
-                Map.of(
-                        "RCLONE_CONFIG_AZ_TYPE",
-                        "azureblob",
-                        "RCLONE_CONFIG_AZ_ACCOUNT",
-                        "acct",
-                        "RCLONE_CONFIG_AZ_USE_MSI",
-                        "true",
-                        "RCLONE_CONFIG_AZ_MSI_CLIENT_ID",
-                        "mid"));
-        assertThat(a.kind).isEqualTo(AzureAuth.Kind.MANAGED_IDENTITY);
-        a = auth("az://c/m", Map.of("RCLONE_CONFIG_AZ_TYPE", "azureblob", "RCLONE_CONFIG_AZ_USE_EMULATOR", "true"));
-        assertThat(a.endpoint).isEqualTo(AzureAuth.EMULATOR_ENDPOINT);
-        assertThat(a.account).isEqualTo("devstoreaccount1");
+        assertThat(a.auth()).isInstanceOf(AzureAuth.Sas.class);
+        assertThat(((AzureAuth.Sas) a.auth()).token()).isEqualTo("sv=1&sig=s");
+        assertThat(a.endpoint()).isEqualTo("https://acct.blob.core.windows.net");
+        assertThat(identity(
+                        "az://c/m",
+                        Map.of(
+                                "RCLONE_CONFIG_AZ_TYPE",
+                                "azureblob",
+                                "RCLONE_CONFIG_AZ_ACCOUNT",
+                                "acct",
+                                "RCLONE_CONFIG_AZ_USE_MSI",
+                                "true",
+                                "RCLONE_CONFIG_AZ_MSI_CLIENT_ID",
+                                "mid")))
+                .isEqualTo(new AzureIdentity.Managed("mid"));
+        assertThat(identity(
+                        "az://c/m",
+                        Map.of(
+                                "RCLONE_CONFIG_AZ_TYPE",
+                                "azureblob",
+                                "RCLONE_CONFIG_AZ_ACCOUNT",
+                                "acct",
+                                "RCLONE_CONFIG_AZ_ENV_AUTH",
+                                "true")))
+                .isEqualTo(new AzureIdentity.Managed(null));
+        a = access("az://c/m", Map.of("RCLONE_CONFIG_AZ_TYPE", "azureblob", "RCLONE_CONFIG_AZ_USE_EMULATOR", "true"));
+        assertThat(a.endpoint()).isEqualTo(AzureAuthResolver.EMULATOR_ENDPOINT);
+        assertThat(((AzureAuth.AccountKey) a.auth()).account()).isEqualTo("devstoreaccount1");
         assertThatThrownBy(() -> auth("az://c/m", Map.of("RCLONE_CONFIG_AZ_TYPE", "azureblob")))
                 .isInstanceOf(ConfigurationException.class)
                 .hasMessageContaining("RCLONE_CONFIG_AZ_ACCOUNT");
         // one truthy rule: "yes" is true here as for S3 and GCS, and a typo is an error naming the variable
-        a = auth("az://c/m", Map.of("RCLONE_CONFIG_AZ_TYPE", "azureblob", "RCLONE_CONFIG_AZ_USE_EMULATOR", "yes"));
-        assertThat(a.endpoint).isEqualTo(AzureAuth.EMULATOR_ENDPOINT);
+        a = access("az://c/m", Map.of("RCLONE_CONFIG_AZ_TYPE", "azureblob", "RCLONE_CONFIG_AZ_USE_EMULATOR", "yes"));
+        assertThat(a.endpoint()).isEqualTo(AzureAuthResolver.EMULATOR_ENDPOINT);
         assertThatThrownBy(() -> auth(
                         "az://c/m",
                         Map.of("RCLONE_CONFIG_AZ_TYPE", "azureblob", "RCLONE_CONFIG_AZ_USE_EMULATOR", "ture")))

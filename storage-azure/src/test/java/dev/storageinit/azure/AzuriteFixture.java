@@ -19,7 +19,7 @@ import java.util.OptionalInt;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A container in the shared Azurite server. {@link #uri} gives the production form
+ * A container in one of the shared Azurite servers (written with azure-storage-blob on {@link JdkAzureHttpClient}). {@link #uri} gives the production form
  * {@code https://devstoreaccount1.blob.core.windows.net/<container>/<path>}; {@link #settings()} points it at
  * Azurite with {@code AZURE_STORAGE_BLOB_ENDPOINT}, so the URI parsing under test is the production one.
  */
@@ -33,23 +33,21 @@ final class AzuriteFixture implements StoreFixture {
     final String container;
     final BlobServiceClient service;
     final BlobContainerClient client;
-    /** Settings every download gets on top of the credentials (the data path). */
-    private final Map<String, String> tuning;
 
     AzuriteFixture(String name) {
         this(name, null);
     }
 
     AzuriteFixture(String name, PublicAccessType access) {
-        this(name, access, Map.of());
+        this(name, access, AzuriteServer.get());
     }
 
-    AzuriteFixture(String name, PublicAccessType access, Map<String, String> tuning) {
-        this.tuning = Map.copyOf(tuning);
-        this.server = AzuriteServer.get();
+    AzuriteFixture(String name, PublicAccessType access, AzuriteServer server) {
+        this.server = server;
         this.container = name + "-" + ProcessHandle.current().pid() + "-" + CONTAINERS.incrementAndGet();
         this.service = new BlobServiceClientBuilder()
                 .connectionString(server.connectionString())
+                .httpClient(server.sdkHttp())
                 .buildClient();
         this.client = service.getBlobContainerClient(container);
         client.createWithResponse(null, access, null, null);
@@ -77,10 +75,10 @@ final class AzuriteFixture implements StoreFixture {
         return "https://" + AzuriteServer.ACCOUNT + ".blob.core.windows.net/" + container + "/" + encodePath(path);
     }
 
-    /** The endpoint override (and the fixture's tuning) only: what anonymous access and a SAS in the URI need. */
+    /** Only the endpoint override (and the server's CA): what anonymous access and a SAS in the URI need. */
     Map<String, String> endpointOnly() {
-        Map<String, String> m = new HashMap<>(tuning);
-        m.put(AzureAuth.ENDPOINT_VAR, server.endpoint());
+        Map<String, String> m = new HashMap<>(server.trust());
+        m.put(AzureAuthResolver.ENDPOINT_VAR, server.endpoint());
         return m;
     }
 
@@ -103,10 +101,11 @@ final class AzuriteFixture implements StoreFixture {
         String sas = client.generateSas(new BlobServiceSasSignatureValues(
                 OffsetDateTime.now().plusHours(2),
                 new BlobContainerSasPermission().setReadPermission(true).setListPermission(true)));
-        Map<String, String> m = new HashMap<>(tuning);
-        m.put(AzureAuth.ENDPOINT_VAR, endpoint + "/" + AzuriteServer.ACCOUNT);
-        m.put("AZURE_STORAGE_ACCESS_KEY", sas);
-        return CredentialSource.of(m);
+        return CredentialSource.of(Map.of(
+                AzureAuthResolver.ENDPOINT_VAR,
+                endpoint + "/" + AzuriteServer.ACCOUNT,
+                "AZURE_STORAGE_ACCESS_KEY",
+                sas));
     }
 
     @Override

@@ -14,12 +14,13 @@ import dev.storageinit.IntegrityException;
 import dev.storageinit.ModelUri;
 import dev.storageinit.StorageException;
 import dev.storageinit.TransferException;
-import dev.storageinit.spi.BlockReadStream;
 import dev.storageinit.spi.Checksum;
 import dev.storageinit.spi.ListPage;
 import dev.storageinit.spi.ObjectSource;
 import dev.storageinit.spi.RemoteObject;
+import dev.storageinit.spi.http.RangeAnswer;
 import dev.storageinit.spi.support.Failures;
+import dev.storageinit.spi.support.LimitedBody;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.HttpURLConnection;
@@ -29,6 +30,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.net.ssl.HttpsURLConnection;
@@ -172,14 +174,20 @@ final class GcsObjectSource implements ObjectSource {
                     }
                 }
                 int status = c.getResponseCode();
-                if (status == 206) {
-                    return new MediaStream(c.getInputStream(), what, Long.MAX_VALUE);
-                }
-                if (status == 200) {
-                    // a server that ignores Range sends the whole object: skip to the part asked for, stop after it
+                if (status == 200 || status == 206) {
+                    long before = RangeAnswer.bytesBefore(
+                            failures,
+                            what,
+                            status,
+                            c.getHeaderField("Content-Range"),
+                            c.getContentLengthLong() < 0
+                                    ? OptionalLong.empty()
+                                    : OptionalLong.of(c.getContentLengthLong()),
+                            offset,
+                            object.size());
                     InputStream body = c.getInputStream();
-                    body.skipNBytes(offset);
-                    return new MediaStream(body, what, length);
+                    body.skipNBytes(before);
+                    return new LimitedBody(body, length, e -> translate(e, what), null);
                 }
                 String reason = errorMessage(c);
                 c.disconnect();
@@ -189,6 +197,7 @@ final class GcsObjectSource implements ObjectSource {
                 }
                 throw httpError(status, reason, what);
             } catch (StorageException e) {
+                c.disconnect();
                 throw e;
             } catch (IOException | RuntimeException e) {
                 if (c != null) {
@@ -246,40 +255,6 @@ final class GcsObjectSource implements ObjectSource {
             return failures.changed(what, Failures.answer(code, "generation precondition failed", reason), null);
         }
         return failures.forStatus(code, what, Failures.answer(code, null, reason), settings.credentialSource, null);
-    }
-
-    /** The body of a media GET, at most {@code limit} bytes; read errors come out as retryable transfer errors. */
-    private final class MediaStream extends BlockReadStream {
-        private final InputStream in;
-        private final String what;
-        private long left;
-
-        MediaStream(InputStream in, String what, long limit) {
-            this.in = in;
-            this.what = what;
-            this.left = limit;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            if (left <= 0) {
-                return -1;
-            }
-            try {
-                int n = in.read(b, off, (int) Math.min(len, left));
-                if (n > 0) {
-                    left -= n;
-                }
-                return n;
-            } catch (IOException e) {
-                throw translate(e, what);
-            }
-        }
-
-        @Override
-        public void close() throws IOException {
-            in.close();
-        }
     }
 
     @Override

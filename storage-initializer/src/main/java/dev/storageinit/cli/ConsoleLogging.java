@@ -26,10 +26,10 @@ final class ConsoleLogging {
     /** Loggers of the clients under the providers (JUL, or slf4j bound to JUL in the jar). */
     private static final List<String> SDK_LOGGERS = List.of(
             "com.azure",
+            "com.microsoft.aad",
             "software.amazon",
             "com.google",
             "io.grpc",
-            "io.netty",
             "reactor",
             "org.apache.http",
             "jdk.internal.httpclient");

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The jar as a process with malformed Azure secrets, with and without {@code --verbose}, on both Azure data paths:
+ * The jar as a process with malformed Azure secrets, with and without {@code --verbose}:
  * stdout and stderr hold no trace of them, and without {@code --verbose} the failure is one line (besides the
  * INFO line naming the credential used).
  */
@@ -66,27 +66,24 @@ class CliSecretsIT {
         return Jar.in(temp).withEnv(env).waitingAtMost(Duration.ofSeconds(120)).run(args);
     }
 
-    /** Runs with and without --verbose on both data paths; asserts no trace of {@code secret} and the exit code. */
+    /** Runs with and without --verbose; asserts no trace of {@code secret} and the exit code. */
     private void check(String uri, Map<String, String> env, String secret, int exitCode) throws Exception {
-        for (String dataPath : List.of("jdk", "sdk")) {
-            for (boolean verbose : List.of(false, true)) {
-                Map<String, String> e = new java.util.HashMap<>(env);
-                e.put("AZURE_STORAGE_BLOB_ENDPOINT", endpoint());
-                e.put("AZURE_STORAGE_DATA_PATH", dataPath);
-                String dest = temp.resolve("d" + runs).toString();
-                Jar.Run r = verbose ? java(e, "--verbose", uri, dest) : java(e, uri, dest);
-                try (SecretLeaks leaks = SecretLeaks.capture()) {
-                    leaks.record(r.out());
-                    leaks.record(r.err());
-                    leaks.assertNoLeak(secret);
-                }
-                assertThat(r.code()).as(r.err()).isEqualTo(exitCode);
-                if (!verbose) {
-                    assertThat(r.err().lines().filter(l -> !l.startsWith("INFO ")))
-                            .as("one line, no SDK warnings, no stack trace")
-                            .hasSize(1)
-                            .allMatch(l -> l.startsWith("storage-initializer: "));
-                }
+        for (boolean verbose : List.of(false, true)) {
+            Map<String, String> e = new java.util.HashMap<>(env);
+            e.put("AZURE_STORAGE_BLOB_ENDPOINT", endpoint());
+            String dest = temp.resolve("d" + runs).toString();
+            Jar.Run r = verbose ? java(e, "--verbose", uri, dest) : java(e, uri, dest);
+            try (SecretLeaks leaks = SecretLeaks.capture()) {
+                leaks.record(r.out());
+                leaks.record(r.err());
+                leaks.assertNoLeak(secret);
+            }
+            assertThat(r.code()).as(r.err()).isEqualTo(exitCode);
+            if (!verbose) {
+                assertThat(r.err().lines().filter(l -> !l.startsWith("INFO ")))
+                        .as("one line, no SDK warnings, no stack trace")
+                        .hasSize(1)
+                        .allMatch(l -> l.startsWith("storage-initializer: "));
             }
         }
     }

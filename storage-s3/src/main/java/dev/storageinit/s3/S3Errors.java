@@ -54,6 +54,11 @@ final class S3Errors {
         this.failures = new Failures(shown);
     }
 
+    /** The shared mapper this one adds S3's codes to. */
+    Failures failures() {
+        return failures;
+    }
+
     /** {@code what} names the operation and key, e.g. "listing prefix 'models/'". */
     StorageException map(String what, SdkException e) {
         if (e instanceof AwsServiceException) {
@@ -136,9 +141,9 @@ final class S3Errors {
     }
 
     /** An IOException raised while a response body is read: kept retryable, re-labelled with the URI. */
-    IOException streamFailure(String what, IOException e) {
-        if (e instanceof StorageException) {
-            return e;
+    StorageException streamFailure(String what, IOException e) {
+        if (e instanceof StorageException se) {
+            return se;
         }
         if (e instanceof InterruptedIOException && Thread.currentThread().isInterrupted()) {
             return TransferException.retryable(shown, what + " interrupted", e);

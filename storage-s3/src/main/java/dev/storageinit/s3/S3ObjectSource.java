@@ -2,12 +2,12 @@ package dev.storageinit.s3;
 
 import dev.storageinit.IntegrityException;
 import dev.storageinit.StorageException;
-import dev.storageinit.TransferException;
-import dev.storageinit.spi.BlockReadStream;
 import dev.storageinit.spi.Checksum;
 import dev.storageinit.spi.ListPage;
 import dev.storageinit.spi.ObjectSource;
 import dev.storageinit.spi.RemoteObject;
+import dev.storageinit.spi.http.RangeAnswer;
+import dev.storageinit.spi.support.LimitedBody;
 import dev.storageinit.spi.support.Redactor;
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,6 +15,7 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.regex.Pattern;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.exception.SdkClientException;
@@ -292,23 +293,36 @@ final class S3ObjectSource implements ObjectSource {
         if (r.sseCustomerAlgorithm() != null || (sse != null && sse.startsWith("aws:kms"))) {
             etagIsMd5 = false; // for objects listed from now on
         }
-        Long got = r.contentLength();
-        boolean rangeHonoured = r.contentRange() != null || (offset == 0 && (got == null || got == length));
-        if (!rangeHonoured || (got != null && got != length)) {
+        try {
+            long before = RangeAnswer.bytesBefore(
+                    errors.failures(),
+                    what,
+                    r.status(),
+                    r.contentRange(),
+                    r.contentLength() == null ? OptionalLong.empty() : OptionalLong.of(r.contentLength()),
+                    offset,
+                    object.size());
+            r.body().skipNBytes(before);
+        } catch (IOException e) {
             r.body().abort();
             closeQuietly(r.body());
-            throw TransferException.fatal(
-                    shown,
-                    what + ": the server answered " + got + " bytes"
-                            + (r.contentRange() == null ? " without a Content-Range" : " (" + r.contentRange() + ")")
-                            + " to a ranged GET",
-                    null);
+            throw errors.streamFailure(what, e);
         }
-        return new RangeStream(r.body(), length, what);
+        AbortableInputStream body = r.body();
+        return new LimitedBody(body, length, e -> bodyFailure(what, e), body::abort);
+    }
+
+    /** A failure while a body is read: the SDK's own mapped, any other a retryable transfer failure. */
+    private StorageException bodyFailure(String what, Exception e) {
+        if (e instanceof SdkException sdk) {
+            return errors.map(what, sdk);
+        }
+        return errors.streamFailure(what, e instanceof IOException io ? io : new IOException(e.toString(), e));
     }
 
     /** A GET's body and the response headers {@link #read} looks at, whichever way it was sent. */
     private record Opened(
+            int status,
             AbortableInputStream body,
             Long contentLength,
             String contentRange,
@@ -324,6 +338,7 @@ final class S3ObjectSource implements ObjectSource {
         ResponseInputStream<GetObjectResponse> in = s3.getObject(b.build());
         GetObjectResponse g = in.response();
         return new Opened(
+                g.sdkHttpResponse().statusCode(),
                 AbortableInputStream.create(in, in),
                 g.contentLength(),
                 g.contentRange(),
@@ -344,6 +359,7 @@ final class S3ObjectSource implements ObjectSource {
         }
         Long length = h.firstMatchingHeader("Content-Length").map(Long::valueOf).orElse(null);
         return new Opened(
+                h.statusCode(),
                 response.body(),
                 length,
                 h.firstMatchingHeader("Content-Range").orElse(null),
@@ -385,55 +401,5 @@ final class S3ObjectSource implements ObjectSource {
             e = e.substring(1, e.length() - 1);
         }
         return e;
-    }
-
-    /**
-     * The body of one ranged GET. Closing it before its end aborts the connection instead of draining the rest of
-     * the range; read failures come out as retryable {@link TransferException}s naming the URI.
-     */
-    private final class RangeStream extends BlockReadStream {
-        private final AbortableInputStream in;
-        private final String what;
-        private long remaining;
-        private boolean closed;
-
-        RangeStream(AbortableInputStream in, long length, String what) {
-            this.in = in;
-            this.remaining = length;
-            this.what = what;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            if (len == 0) {
-                return 0;
-            }
-            int n;
-            try {
-                n = in.read(b, off, len);
-            } catch (IOException e) {
-                throw errors.streamFailure(what, e);
-            } catch (SdkException e) {
-                throw errors.map(what, e);
-            } catch (RuntimeException e) {
-                throw errors.streamFailure(what, new IOException(e.toString(), e));
-            }
-            if (n > 0) {
-                remaining -= n;
-            }
-            return n;
-        }
-
-        @Override
-        public void close() throws IOException {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            if (remaining > 0) {
-                in.abort(); // do not drain the rest of a large range just to reuse the connection
-            }
-            closeQuietly(in);
-        }
     }
 }

@@ -375,7 +375,7 @@ class S3ProviderTest {
 
     @Test
     void aStalledConnectionTimesOutAfterS3ReadTimeoutAndIsRetried() throws Exception {
-        byte[] big = bytes((3 << 20) + 5, 13);
+        byte[] big = bytes((3 << 20) + 300_000, 13); // every range, the last too, is longer than the stall point
         store.put("stall/big.bin", big);
         try (FaultProxy proxy = new FaultProxy(server.port)) {
             proxy.stallRangedReads(2, 200_000);

@@ -1,5 +1,6 @@
 package dev.storageinit.spi.http;
 
+import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.http.HttpHeaders;
@@ -48,7 +49,12 @@ public final class HttpText {
 
     /** {first, last, total} of "bytes a-b/total" (total -1 when "*"), {-1, -1, total} for "bytes star/total". */
     public static long[] contentRange(HttpHeaders h) {
-        String v = h.firstValue("Content-Range").orElse(null);
+        return contentRange(h.firstValue("Content-Range").orElse(null));
+    }
+
+    /** {@link #contentRange(HttpHeaders)} of a Content-Range value; null for null or a value it cannot read. */
+    public static long[] contentRange(String value) {
+        String v = value;
         if (v == null) {
             return null;
         }
@@ -102,6 +108,46 @@ public final class HttpText {
             }
         }
         return sb.toString();
+    }
+
+    /**
+     * Percent-encodes {@code s} as URL path segments: everything but RFC 3986's unreserved characters and {@code /}
+     * (a literal {@code %} too), as Python's {@code urllib.parse.quote} does.
+     */
+    public static String encodePath(String s) {
+        StringBuilder sb = new StringBuilder(s.length() + 16);
+        for (byte x : s.getBytes(StandardCharsets.UTF_8)) {
+            int c = x & 0xff;
+            if (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || "-._~/".indexOf(c) >= 0) {
+                sb.append((char) c);
+            } else {
+                sb.append('%')
+                        .append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
+                        .append(Character.toUpperCase(Character.forDigit(c & 15, 16)));
+            }
+        }
+        return sb.toString();
+    }
+
+    /**
+     * Decodes the {@code %XX} escapes of a URL path as UTF-8, leniently: {@code +} stays {@code +}, and a {@code %}
+     * not followed by two hex digits stays as it is.
+     */
+    public static String decodePath(String s) {
+        if (s.indexOf('%') < 0) {
+            return s;
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream(s.length());
+        byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
+        for (int i = 0; i < bytes.length; i++) {
+            if (bytes[i] == '%' && i + 2 < bytes.length && isHex(bytes[i + 1]) && isHex(bytes[i + 2])) {
+                out.write(Character.digit(bytes[i + 1], 16) * 16 + Character.digit(bytes[i + 2], 16));
+                i += 2;
+            } else {
+                out.write(bytes[i]);
+            }
+        }
+        return out.toString(StandardCharsets.UTF_8);
     }
 
     static URI parseLenient(String location) throws URISyntaxException {

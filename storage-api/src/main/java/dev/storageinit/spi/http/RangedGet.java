@@ -21,7 +21,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.OptionalLong;
 import java.util.concurrent.Flow;
 
 /**
@@ -209,27 +208,21 @@ public final class RangedGet {
                     what + ": the file changed on the server during the " + "download (ETag " + part.etag() + " became "
                             + etag + ")");
         }
-        if (s == 206) {
-            long[] range = HttpText.contentRange(r.headers());
-            if (range == null || range[0] != part.offset() || (range[2] >= 0 && range[2] != part.size())) {
-                r.discard();
-                throw new IntegrityException(
-                        failures.uri(),
-                        what + ": the server answered with range "
-                                + r.header("Content-Range").orElse("(none)") + "; the file may have changed");
-            }
-            return r.body(what, part.length());
-        }
-        // 200: the whole object (a server without ranges, or one that ignored ours): check its size, then skip
-        OptionalLong len = HttpText.contentLength(r.headers());
-        if (len.isPresent() && len.getAsLong() != part.size()) {
+        long before;
+        try {
+            before = RangeAnswer.bytesBefore(
+                    failures,
+                    what,
+                    s,
+                    r.header("Content-Range").orElse(null),
+                    HttpText.contentLength(r.headers()),
+                    part.offset(),
+                    part.size());
+        } catch (IntegrityException e) {
             r.discard();
-            throw new IntegrityException(
-                    failures.uri(),
-                    what + ": the file is now " + len.getAsLong() + " bytes, it was " + part.size()
-                            + " when the download started");
+            throw e;
         }
-        if (part.sendRange()) {
+        if (s == 200 && part.sendRange()) {
             LOG.log(
                     Level.DEBUG,
                     "{0}: {1}: the server ignored the range and sent the whole object",
@@ -237,9 +230,9 @@ public final class RangedGet {
                     what);
         }
         BodyStream body = r.body(what, part.length());
-        if (part.offset() > 0) {
+        if (before > 0) {
             try {
-                body.skipExactly(part.offset());
+                body.skipExactly(before);
             } catch (IOException e) {
                 body.close();
                 throw e instanceof StorageException
