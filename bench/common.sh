@@ -54,7 +54,7 @@ timed() {
   local tf load; tf=$(mktemp); load=$(cut -d' ' -f1 /proc/loadavg)
   /usr/bin/time -f '%e %U %S %M' -o "$tf" "$@" >/dev/null 2>"$tf.err" || { echo "FAILED: $name" >&2; cat "$tf.err" >&2; exit 1; }
   read -r wall user sys rss < <(tail -1 "$tf")
-  printf '%s\t%s\t%s\t%s\t%s\n' "$name" "$wall" "$(echo "$user + $sys" | bc)" "$rss" "$load" >> "$RESULTS"
+  printf '%s\t%s\t%s\t%s\t%s\n' "$name" "$wall" "$(awk -v u="$user" -v s="$sys" 'BEGIN { print u + s }')" "$rss" "$load" >> "$RESULTS"
   rm -f "$tf" "$tf.err"
 }
 

@@ -12,7 +12,7 @@
 source "$(dirname "$0")/common.sh"
 RUNS=${1:-3}
 ROOT=${ROOT:-/tmp/gcs-bench}
-need_tools rclone curl python3 bc
+need_tools rclone curl python3
 mkdir -p "$ROOT"
 build_jar
 [[ -d $REPO/storage-testkit/target/classes/dev/storageinit/testkit/gcs ]] \

@@ -17,7 +17,7 @@
 source "$(dirname "$0")/common.sh"
 RUNS=${1:-3}
 ROOT=${ROOT:-/tmp/s3-bench}
-need_tools rclone curl python3 bc
+need_tools rclone curl python3
 unset AWS_CA_BUNDLE   # rclone 1.60 refuses to start with it (see ../shared/bench/README.md)
 export RCLONE_CONFIG=/dev/null
 mkdir -p "$ROOT"
