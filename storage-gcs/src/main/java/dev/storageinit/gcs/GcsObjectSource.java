@@ -15,12 +15,13 @@ import dev.storageinit.ModelUri;
 import dev.storageinit.StorageException;
 import dev.storageinit.TransferException;
 import dev.storageinit.spi.Checksum;
+import dev.storageinit.spi.LimitedBody;
 import dev.storageinit.spi.ListPage;
 import dev.storageinit.spi.ObjectSource;
 import dev.storageinit.spi.RemoteObject;
+import dev.storageinit.spi.http.HttpText;
 import dev.storageinit.spi.http.RangeAnswer;
 import dev.storageinit.spi.support.Failures;
-import dev.storageinit.spi.support.LimitedBody;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.HttpURLConnection;
@@ -141,9 +142,9 @@ final class GcsObjectSource implements ObjectSource {
         }
         StringBuilder url = new StringBuilder(settings.endpoint)
                 .append("/storage/v1/b/")
-                .append(encode(bucket))
+                .append(segment(bucket))
                 .append("/o/")
-                .append(encode(object.key()))
+                .append(segment(object.key()))
                 .append("?alt=media");
         if (object.version() != null) {
             if (!object.version().chars().allMatch(Character::isDigit)) {
@@ -210,28 +211,11 @@ final class GcsObjectSource implements ObjectSource {
 
     private static final String USER_AGENT = "storage-initializer-java gcs";
 
-    /** Percent-encodes one path segment (an object name keeps its '/' as %2F), as the JSON API wants. */
-    static String encode(String segment) {
-        byte[] bytes = segment.getBytes(StandardCharsets.UTF_8);
-        StringBuilder sb = new StringBuilder(bytes.length + 16);
-        for (byte b : bytes) {
-            int ch = b & 0xff;
-            if (ch >= 'a' && ch <= 'z'
-                    || ch >= 'A' && ch <= 'Z'
-                    || ch >= '0' && ch <= '9'
-                    || ch == '-'
-                    || ch == '.'
-                    || ch == '_'
-                    || ch == '~') {
-                sb.append((char) ch);
-            } else {
-                sb.append('%').append(HEX[ch >> 4]).append(HEX[ch & 15]);
-            }
-        }
-        return sb.toString();
+    /** One path segment as the JSON API wants it: an object name keeps its '/' as {@code %2F}. */
+    private static String segment(String name) {
+        return HttpText.encodePath(name).replace("/", "%2F");
     }
 
-    private static final char[] HEX = "0123456789ABCDEF".toCharArray();
     private static final Pattern MESSAGE = Pattern.compile("\"message\"\\s*:\\s*\"((?:[^\"\\\\]|\\\\.)*)\"");
 
     /** The {@code error.message} of a JSON error body, or the HTTP reason phrase. */

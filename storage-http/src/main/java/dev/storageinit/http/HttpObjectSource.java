@@ -293,7 +293,8 @@ final class HttpObjectSource implements ObjectSource {
                         "Authorization",
                         "Basic "
                                 + Base64.getEncoder()
-                                        .encodeToString(percentDecode(userInfo).getBytes(StandardCharsets.UTF_8)));
+                                        .encodeToString(
+                                                HttpText.decodePath(userInfo).getBytes(StandardCharsets.UTF_8)));
             }
         }
 
@@ -401,14 +402,6 @@ final class HttpObjectSource implements ObjectSource {
                     + (userInfo != null ? "; sent the URL's user name and password" : "");
         }
         return "sent headers " + sent.keySet() + " from setting " + settings.describe(name);
-    }
-
-    private static String percentDecode(String s) {
-        try {
-            return java.net.URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
-        } catch (IllegalArgumentException e) {
-            return s;
-        }
     }
 
     @Override

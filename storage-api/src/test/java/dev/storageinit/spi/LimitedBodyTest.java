@@ -1,4 +1,4 @@
-package dev.storageinit.spi.support;
+package dev.storageinit.spi;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

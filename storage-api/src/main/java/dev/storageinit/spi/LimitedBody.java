@@ -1,7 +1,6 @@
-package dev.storageinit.spi.support;
+package dev.storageinit.spi;
 
 import dev.storageinit.StorageException;
-import dev.storageinit.spi.BlockReadStream;
 import java.io.IOException;
 import java.io.InputStream;
 
