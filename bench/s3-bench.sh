@@ -3,16 +3,17 @@
 #
 # Starts its own s3proxy (jar fetched by Maven, 127.0.0.1, free port, data under $ROOT, kept between runs so the
 # upload happens once), makes the synthetic model with ../shared/bench/make-model.sh (1 GiB + 50 x 8 MiB +
-# 2,000 x 4 KiB), uploads it with ../shared/bench/upload-s3.sh, then times, alternating run by run:
-#   CLI (java -jar)       java -jar storage-initializer/target/storage-initializer.jar s3://models/synth-v1 OUT
-#   CLI (init flags)      the same with the init container's JVM flags (deploy/Dockerfile) and an AppCDS archive
-#                         trained on an S3 download; and that with STORAGE_VERIFY_MD5=never (no MD5 checks)
-#   rclone copy           rclone copy s3:models/synth-v1 OUT   (Debian's rclone, its defaults)
-#   curl ceiling          ../shared/bench/curl-parallel.sh models/synth-v1 OUT 16 64
-# to tmpfs (/dev/shm) and to disk (/tmp); then the 2,000 small files alone (tmpfs), and the CLI's peak RSS for a
-# 1 GiB and a 4 GiB object. Prints median wall, MB/s, files/s, peak RSS and the ratios to rclone and curl.
-# Env: ROOT (/tmp/s3-bench), MODEL_ARGS (--small for a quick run), BIG4=0 to skip the 4 GiB object,
-#      KEEP=0 to delete the server's data at the end.
+# 2,000 x 4 KiB), uploads it with ../shared/bench/upload-s3.sh (rclone: the 1 GiB object in 16 MiB parts, ETag "-64",
+# with its MD5 in md5chksum), then times, alternating run by run, default checks on:
+#   CLI (README)   java -jar storage-initializer/target/storage-initializer.jar --quiet s3://models/synth-v1 OUT
+#   CLI (image)    the image's runtime, flags (storage-image/jvm.flags) and an AOT cache trained here on this server
+#   CLI (image, STORAGE_VERIFY_MD5=never)   what the checks cost
+#   rclone copy    rclone copy s3:models/synth-v1 OUT   (Debian's rclone, its defaults)
+#   curl ceiling   ../shared/bench/curl-parallel.sh models/synth-v1 OUT 16 64
+# to tmpfs (/dev/shm; DISK=1 adds /tmp), then the 2,000 small files alone, the JVM flags compared on both
+# (FLAGS=0 skips), and the CLI's peak RSS for a 1 GiB and a 4 GiB object (BIG4=0 skips). Prints wall, CPU-seconds
+# (user + sys) and peak RSS per tool with the load at each start, and the ratios to the targets of issue 12.
+# Env: ROOT (/tmp/s3-bench), MODEL_ARGS (--small for a quick run), KEEP=0 to delete the server's data at the end.
 source "$(dirname "$0")/common.sh"
 RUNS=${1:-3}
 ROOT=${ROOT:-/tmp/s3-bench}
@@ -20,11 +21,7 @@ need_tools rclone curl python3
 unset AWS_CA_BUNDLE   # rclone 1.60 refuses to start with it (see ../shared/bench/README.md)
 export RCLONE_CONFIG=/dev/null
 mkdir -p "$ROOT"
-
-# ---------------------------------------------------------------- the CLI (with the S3 provider in it)
 build_jar
-CLI=(java -jar "$JAR"); CLI_CP=$JAR
-INIT_FLAGS=(-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss512k -XX:MaxRAMPercentage=50)
 
 # ---------------------------------------------------------------- s3proxy (own copy of ../shared/bench/s3-server.sh's logic)
 S3PROXY_JAR=$REPO/storage-s3/target/s3proxy/s3proxy.jar
@@ -44,10 +41,11 @@ jclouds.filesystem.basedir=$ROOT/data
 EOF
 java -Xmx256m -jar "$S3PROXY_JAR" --properties "$ROOT/s3proxy.conf" > "$ROOT/s3proxy.log" 2>&1 &
 SERVER_PID=$!
+OUT=/dev/shm/s3-bench-out
 cleanup() {
   kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true
   [[ ${KEEP:-1} == 1 ]] || rm -rf "$ROOT/data"
-  rm -rf /dev/shm/s3-bench-out /tmp/s3-bench-out
+  rm -rf "$OUT" /tmp/s3-bench-out "$ROOT/image/training"
 }
 trap cleanup EXIT
 for _ in $(seq 1 600); do
@@ -70,77 +68,78 @@ BYTES=$(find "$MODEL" -type f ! -name .complete -printf '%s\n' | awk '{s+=$1} EN
 SMALL_FILES=$(find "$MODEL/tokenizer" -type f | wc -l)
 SMALL_BYTES=$(find "$MODEL/tokenizer" -type f -printf '%s\n' | awk '{s+=$1} END {print s}')
 
-# AppCDS archive for the init-container variant, trained on a real S3 download (as deploy/Dockerfile does for pvc)
-JSA=$ROOT/cli-s3.jsa
-rm -f "$JSA"
-java -XX:ArchiveClassesAtExit="$JSA" "${INIT_FLAGS[@]}" -cp "$CLI_CP" dev.storageinit.cli.Main --quiet \
-  s3://models/synth-v1/tokenizer/vocab/d00 "$ROOT/cds-training" >/dev/null 2>&1 || true
-rm -rf "$ROOT/cds-training"
-CLI_INIT=(java -XX:SharedArchiveFile="$JSA" "${INIT_FLAGS[@]}" -cp "$CLI_CP" dev.storageinit.cli.Main)
+# ---------------------------------------------------------------- the two CLIs
+readme_cli
+image_cli "$ROOT/image" s3://models/synth-v1/tokenizer/vocab/d00 "$ROOT/image/training/small" \
+  s3://models/synth-v1/shards/shard-00000.bin "$ROOT/image/training/ranged"
+URI=s3://models/synth-v1
+header
+echo "# model: $FILES files, $((BYTES / 1048576)) MiB; s3proxy on 127.0.0.1:$PORT; $RUNS runs per tool, alternating; default checks"
+echo "# README CLI: ${README_CLI[*]}"
+echo "# image CLI: ${IMAGE_CLI[*]}"
 
-ratios() { # ratios RESULTS [RCLONE_TARGET] : wall of each tool vs rclone and vs curl
-  python3 - "$1" "${2:-0.8}" <<'PY'
-import sys, statistics, collections
-target = sys.argv[2]
-walls = collections.OrderedDict()
-for line in open(sys.argv[1]):
-    name, wall, kib = line.rsplit(None, 2)
-    walls.setdefault(name, []).append(float(wall))
-med = {k: statistics.median(v) for k, v in walls.items()}
-rc = next((v for k, v in med.items() if k.startswith("rclone")), None)
-cu = next((v for k, v in med.items() if k.startswith("curl")), None)
-for k, v in med.items():
-    if k.startswith("CLI"):
-        parts = [f"{k}: {v:.2f} s"]
-        if rc: parts.append(f"{v / rc:.2f}x rclone (target <= {target})")
-        if cu: parts.append(f"{v / cu:.2f}x curl (target <= 1.3)")
-        print("  " + ", ".join(parts))
-PY
-}
-
-echo "# $(date -u +%FT%TZ) $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); $(java -version 2>&1 | sed -n 1p)"
-echo "# model: $FILES files, $((BYTES / 1048576)) MiB; s3proxy on 127.0.0.1:$PORT; $RUNS runs per tool, alternating"
-for target in /dev/shm/s3-bench-out /tmp/s3-bench-out; do
+TARGETS="CLI (image)|rclone|wall|0.8;CLI (image)|rclone|cpu|1.1;CLI (README)|rclone|wall|0.8;CLI (README)|rclone|cpu|1.1;CLI (image)|curl|wall|1.3;CLI (image)||rss|300;CLI (README)||rss|300"
+DESTS=("$OUT"); [[ ${DISK:-0} == 1 ]] && DESTS+=(/tmp/s3-bench-out)
+for target in "${DESTS[@]}"; do
   RESULTS=$(mktemp); export RESULTS
   for _ in $(seq 1 "$RUNS"); do
-    timed "CLI (java -jar)" "$target" "${CLI[@]}" --quiet s3://models/synth-v1 "$target"
-    timed "CLI (init flags + AppCDS)" "$target" "${CLI_INIT[@]}" --quiet s3://models/synth-v1 "$target"
-    STORAGE_VERIFY_MD5=never timed "CLI (init flags + AppCDS, STORAGE_VERIFY_MD5=never)" "$target" \
-      "${CLI_INIT[@]}" --quiet s3://models/synth-v1 "$target"
+    timed "CLI (README)" "$target" "${README_CLI[@]}" --quiet "$URI" "$target"
+    timed "CLI (image)" "$target" "${IMAGE_CLI[@]}" --quiet "$URI" "$target"
+    STORAGE_VERIFY_MD5=never timed "CLI (image), STORAGE_VERIFY_MD5=never" "$target" "${IMAGE_CLI[@]}" --quiet "$URI" "$target"
     timed "rclone copy" "$target" rclone copy s3:models/synth-v1 "$target"
     timed "curl ceiling" "$target" "$SHARED_BENCH/curl-parallel.sh" models/synth-v1 "$target" 16 64
   done
   echo; echo "### whole model -> $target"
-  summary "$BYTES" "$FILES"; ratios "$RESULTS"
+  summary "$BYTES" "$FILES" "$TARGETS"
   rm -f "$RESULTS"
 done
 
 RESULTS=$(mktemp); export RESULTS
 for _ in $(seq 1 "$RUNS"); do
-  timed "CLI (java -jar)" /dev/shm/s3-bench-out "${CLI[@]}" --quiet s3://models/synth-v1/tokenizer /dev/shm/s3-bench-out
-  timed "CLI (init flags + AppCDS)" /dev/shm/s3-bench-out "${CLI_INIT[@]}" --quiet s3://models/synth-v1/tokenizer /dev/shm/s3-bench-out
-  timed "rclone copy" /dev/shm/s3-bench-out rclone copy s3:models/synth-v1/tokenizer /dev/shm/s3-bench-out
+  timed "CLI (README)" "$OUT" "${README_CLI[@]}" --quiet "$URI/tokenizer" "$OUT"
+  timed "CLI (image)" "$OUT" "${IMAGE_CLI[@]}" --quiet "$URI/tokenizer" "$OUT"
+  timed "rclone copy" "$OUT" rclone copy s3:models/synth-v1/tokenizer "$OUT"
 done
-echo; echo "### the $SMALL_FILES small files alone -> /dev/shm (target: CLI <= 0.5x rclone)"
-summary "$SMALL_BYTES" "$SMALL_FILES"; ratios "$RESULTS" 0.5
+echo; echo "### the $SMALL_FILES small files alone -> $OUT"
+summary "$SMALL_BYTES" "$SMALL_FILES" "CLI (image)|rclone|wall|1.0;CLI (image)|rclone|cpu|1.0;CLI (README)|rclone|wall|1.0"
 rm -f "$RESULTS"
+
+if [[ ${FLAGS:-1} == 1 ]]; then
+  # the JVM flags compared: the README's (JDK 17 defaults), the image's, and the image's less one flag each
+  J25=("$IMAGE_JDK/bin/java" -XX:AOTCache="$ROOT/image/app.aot" -cp "$ROOT/image/storage-initializer-stored.jar")
+  without_scaling=(); for f in "${IMAGE_FLAGS[@]}"; do [[ $f == -XX:CompileThresholdScaling=* ]] || without_scaling+=("$f"); done
+  for what in "$URI" "$URI/tokenizer"; do
+    RESULTS=$(mktemp); export RESULTS
+    for _ in $(seq 1 "$RUNS"); do
+      timed "JDK 17, defaults (README)" "$OUT" "${README_CLI[@]}" --quiet "$what" "$OUT"
+      timed "JDK 25, image flags + AOT cache (image)" "$OUT" "${IMAGE_CLI[@]}" --quiet "$what" "$OUT"
+      timed "JDK 25, image flags + AOT cache, without CompileThresholdScaling=3" "$OUT" \
+        "${J25[@]:0:2}" "${without_scaling[@]}" "${J25[@]:2}" dev.storageinit.cli.Main --quiet "$what" "$OUT"
+      timed "JDK 25, image flags + AOT cache + TieredStopAtLevel=1 (C1 only)" "$OUT" \
+        "${J25[@]:0:2}" "${IMAGE_FLAGS[@]}" -XX:TieredStopAtLevel=1 "${J25[@]:2}" dev.storageinit.cli.Main --quiet "$what" "$OUT"
+      timed "JDK 25, image flags, no AOT cache" "$OUT" \
+        "$IMAGE_JDK/bin/java" "${IMAGE_FLAGS[@]}" "${J25[@]:2}" dev.storageinit.cli.Main --quiet "$what" "$OUT"
+    done
+    if [[ $what == "$URI" ]]; then
+      echo; echo "### JVM flags: whole model -> $OUT (default checks)"; summary "$BYTES" "$FILES"
+    else
+      echo; echo "### JVM flags: the small files -> $OUT"; summary "$SMALL_BYTES" "$SMALL_FILES"
+    fi
+    rm -f "$RESULTS"
+  done
+fi
 
 if [[ ${BIG4:-1} == 1 ]]; then
   BIG=$ROOT/big4; mkdir -p "$BIG"
   [[ -f $BIG/big-4g.bin ]] || head -c $((4 << 30)) /dev/zero > "$BIG/big-4g.bin"
   "$SHARED_BENCH/upload-s3.sh" "$BIG" models/big4 >&2
   RESULTS=$(mktemp); export RESULTS
-  timed "CLI (java -jar) 1 GiB object" /dev/shm/s3-bench-out "${CLI[@]}" --quiet s3://models/synth-v1/model.safetensors /dev/shm/s3-bench-out
-  timed "CLI (java -jar) 4 GiB object" /dev/shm/s3-bench-out "${CLI[@]}" --quiet s3://models/big4/big-4g.bin /dev/shm/s3-bench-out
-  timed "CLI (init flags) 1 GiB object" /dev/shm/s3-bench-out "${CLI_INIT[@]}" --quiet s3://models/synth-v1/model.safetensors /dev/shm/s3-bench-out
-  timed "CLI (init flags) 4 GiB object" /dev/shm/s3-bench-out "${CLI_INIT[@]}" --quiet s3://models/big4/big-4g.bin /dev/shm/s3-bench-out
-  echo; echo "### peak RSS by object size -> /dev/shm (target: < 300 MiB, 4 GiB no higher than 1 GiB)"
-  python3 - "$RESULTS" <<'PY'
-import sys
-print("| run | wall (s) | peak RSS (MiB) |"); print("|---|---|---|")
-for line in open(sys.argv[1]):
-    name, wall, kib = line.rsplit(None, 2)
-    print(f"| {name} | {float(wall):.2f} | {int(kib) / 1024:.0f} |")
-PY
+  timed "CLI (README) 1 GiB object" "$OUT" "${README_CLI[@]}" --quiet "$URI/model.safetensors" "$OUT"
+  timed "CLI (README) 4 GiB object" "$OUT" "${README_CLI[@]}" --quiet s3://models/big4/big-4g.bin "$OUT"
+  timed "CLI (image) 1 GiB object" "$OUT" "${IMAGE_CLI[@]}" --quiet "$URI/model.safetensors" "$OUT"
+  timed "CLI (image) 4 GiB object" "$OUT" "${IMAGE_CLI[@]}" --quiet s3://models/big4/big-4g.bin "$OUT"
+  echo; echo "### peak RSS by object size -> $OUT (target: <= 300 MiB, 4 GiB no higher than 1 GiB)"
+  summary 0 1 "CLI (README) 4 GiB object||rss|300;CLI (image) 4 GiB object||rss|300"
   rm -f "$RESULTS"
 fi
+echo; echo "# done $(date -u +%FT%TZ), load $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -46,12 +46,9 @@ echo "hosts: files dns" > "$ROOTFS/etc/nsswitch.conf"
 
 "$IMAGE_JDK/bin/java" -XX:+UseSerialGC "$(dirname "$0")/StoreJar.java" "$CLI_JAR" "$ROOTFS/app/storage-initializer.jar"
 cp "$(dirname "$0")/../LICENSE" "$(dirname "$0")/../NOTICE" "$ROOTFS/app/"
-# The JVM flags of the image: serial GC and no perf-data file (read-only root, one short-lived process), C2 kept
-# (SHA-256 runs at 101 MB/s C1-only), the AOT cache (AOTMode=auto: a mismatch falls back, never fails the pod).
-# CompileThresholdScaling=3 compiles a method after 3x the invocations: on 2 cores the JIT threads then compete less
-# with the main thread during startup (start to first byte 13-28 ms less, measured interleaved), and a transfer's hot
-# loops (SHA-256, copy) are still compiled by C2 within the first MBs.
-FLAGS=(-XX:+UseSerialGC -XX:-UsePerfData -XX:MaxRAMPercentage=50 -Xss512k -XX:CompileThresholdScaling=3)
+# The JVM flags of the image (jvm.flags says why each), after the AOT cache (AOTMode=auto: a mismatch falls back,
+# never fails the pod).
+mapfile -t FLAGS < <(grep -v '^#' "$(dirname "$0")/jvm.flags")
 {
     echo "-XX:AOTCache=/app/app.aot"
     printf '%s\n' "${FLAGS[@]}"

@@ -52,16 +52,30 @@ final class ChecksumCheck {
         return multipart;
     }
 
-    /** Fresh digests, one per verified whole-object checksum, in order. */
+    /** Fresh digests, one per verified whole-object checksum, in order, for bytes streamed in file order. */
     List<Digests.Digest> newDigests() {
         return Digests.create(verified, object.size());
     }
 
     /**
+     * Fresh digests for a file fetched in ranges, one per verified whole-object checksum, in order: a
+     * {@link RangedCrc} for each CRC, computed range by range; for an MD5 or SHA-256 a digest the
+     * {@link RangeDigester} feeds in file order.
+     */
+    List<Digests.Digest> newRangedDigests() {
+        List<Digests.Digest> digests = new ArrayList<>(verified.size());
+        for (Checksum c : verified) {
+            Crc crc = Crc.of(c.algorithm());
+            digests.add(crc == null ? Digests.create(c.algorithm()) : new RangedCrc(crc));
+        }
+        return digests;
+    }
+
+    /**
      * Null when every checksum the store gave matches; otherwise what differs.
      *
-     * @param digests the {@link #newDigests()} fed with the download
-     * @param digester what fed them for a ranged file, else null
+     * @param digests the {@link #newDigests()} fed with the download, or a ranged file's {@link #newRangedDigests()}
+     * @param digester what fed a ranged file's MD5 or SHA-256 in file order, else null
      */
     String mismatch(List<Digests.Digest> digests, RangeDigester digester) throws IOException {
         String mismatch = wholeObject(digests, digester);
@@ -72,11 +86,14 @@ final class ChecksumCheck {
         if (verified.isEmpty()) {
             return null;
         }
-        if (digester != null) {
-            long digested = digester.finish();
-            if (digested != object.size()) {
-                return "only " + digested + " of " + object.size() + " bytes could be checked";
+        long checked = digester == null ? object.size() : digester.finish();
+        for (Digests.Digest d : digests) {
+            if (d instanceof RangedCrc ranged) {
+                checked = Math.min(checked, ranged.covered());
             }
+        }
+        if (checked != object.size()) {
+            return "only " + checked + " of " + object.size() + " bytes could be checked";
         }
         return mismatch(verified, digests);
     }

@@ -5,11 +5,16 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.zip.CRC32;
-import java.util.zip.CRC32C;
 import java.util.zip.Checksum;
 
-/** Incremental computation of the checksums a store may advertise. */
+/**
+ * Incremental computation of the checksums a store may advertise. MD5 and SHA-256 are the JDK's: measured against
+ * BouncyCastle's pure-Java ones ({@code bench/digest-bench.sh}, one thread, 256 KiB buffers, 2-core machine at load
+ * 9-13, 2026-12-01), MD5 699 vs 342 MB/s and SHA-256 1,624 vs 198 MB/s on JDK 17 with C2; 751 vs 277 and 1,344 vs
+ * 128 MB/s on the image's Temurin 25; C1 only, 267 vs 98 and 70 vs 57 MB/s. The JDK's C2 compiles both to
+ * intrinsics (MD5 since JDK 16, SHA-256 with SHA-NI), so the JVM must keep C2. CRC32C (JDK intrinsic) ran at
+ * 37-56 GB/s, the engine's CRC-64/NVME at 0.8-1.2 GB/s.
+ */
 public final class Digests {
     private Digests() {}
 
@@ -32,9 +37,7 @@ public final class Digests {
             case MD5 -> message("MD5");
             case SHA256 -> message("SHA-256");
             case GIT_BLOB_SHA1 -> gitBlob(size);
-            case CRC32C -> crc(new CRC32C(), 8);
-            case CRC32 -> crc(new CRC32(), 8);
-            case CRC64NVME -> crc(new Crc64Nvme(), 16);
+            case CRC32C, CRC32, CRC64NVME -> crc(Crc.of(algorithm));
             default -> throw new IllegalArgumentException(algorithm.toString());
         };
     }
@@ -79,8 +82,8 @@ public final class Digests {
         };
     }
 
-    private static Digest crc(Checksum crc, int hexDigits) {
-        String format = "%0" + hexDigits + "x";
+    private static Digest crc(Crc kind) {
+        Checksum crc = kind.newChecksum();
         return new Digest() {
             @Override
             public void update(byte[] b, int off, int len) {
@@ -89,7 +92,7 @@ public final class Digests {
 
             @Override
             public String hex() {
-                return String.format(format, crc.getValue());
+                return kind.hex(crc.getValue());
             }
         };
     }

@@ -74,11 +74,12 @@ final class FileTransfer implements Admission.File {
     private Path stagingFile;
     private FileChannel channel;
     /**
-     * One digest per verified checksum: fed while a whole object streams in, or, for a ranged one, by the
-     * {@link #digester} in file order as its ranges complete.
+     * One digest per verified checksum: fed while a whole object streams in; for a ranged one, a {@link RangedCrc}
+     * per CRC, fed range by range by the workers, and any MD5 or SHA-256 fed by the {@link #digester}.
      */
     private List<Digests.Digest> digests = List.of();
 
+    /** Feeds a ranged file's MD5 or SHA-256 in file order as its ranges complete; null when there is none. */
     private RangeDigester digester;
 
     FileTransfer(DownloadJob job, Lister.ListedFile listed) {
@@ -112,8 +113,9 @@ final class FileTransfer implements Admission.File {
                 ? Math.max(size, 1)
                 : multipart == null ? job.settings.partSize() : multipart.rangeLength(job.settings.partSize());
         int parts = size == 0 ? 1 : (int) ((size + part - 1) / part);
-        digests = check.newDigests();
-        digester = ranged ? new RangeDigester(relative, digests, this::digestStaged, job::aborted) : null;
+        digests = ranged ? check.newRangedDigests() : check.newDigests();
+        List<Digests.Digest> inOrder = ranged ? inFileOrder(digests) : List.of();
+        digester = inOrder.isEmpty() ? null : new RangeDigester(relative, inOrder, this::digestStaged, job::aborted);
         if (multipart != null) {
             multipart.begin();
         }
@@ -149,9 +151,30 @@ final class FileTransfer implements Admission.File {
         return !digests.isEmpty() || multipart != null;
     }
 
-    /** The digests a unit's bytes feed as they stream: the whole-object ones unless ranged, and its ETag parts. */
+    /** A ranged file's digests that only a pass in file order computes (MD5, SHA-256); the CRCs go by range. */
+    private static List<Digests.Digest> inFileOrder(List<Digests.Digest> digests) {
+        List<Digests.Digest> inOrder = new ArrayList<>(digests.size());
+        for (Digests.Digest d : digests) {
+            if (!(d instanceof RangedCrc)) {
+                inOrder.add(d);
+            }
+        }
+        return inOrder;
+    }
+
+    /**
+     * The digests a unit's bytes feed as they stream: the whole-object ones unless ranged; for a ranged file its
+     * range's CRCs and ETag parts.
+     */
     List<Digests.Digest> streamedDigests(Unit unit) {
         List<Digests.Digest> fed = new ArrayList<>(ranged ? List.of() : digests);
+        if (ranged) {
+            for (Digests.Digest d : digests) {
+                if (d instanceof RangedCrc crc) {
+                    fed.add(crc.forRange(unit.offset(), unit.length()));
+                }
+            }
+        }
         if (multipart != null) {
             fed.add(multipart.forRange(unit.offset(), unit.end()));
         }
@@ -166,7 +189,7 @@ final class FileTransfer implements Admission.File {
                     job.copier.link(unit);
                 } else if (unit.length() > 0) {
                     job.copier.copy(unit);
-                    if (ranged && !job.aborted()) {
+                    if (digester != null && !job.aborted()) {
                         digester.rangeDone(unit.offset(), unit.end());
                     }
                 }

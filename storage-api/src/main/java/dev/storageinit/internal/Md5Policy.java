@@ -50,11 +50,18 @@ enum Md5Policy {
 
     /** The checksums to verify, in the store's order. */
     List<Checksum> select(List<Checksum> kept) {
-        if (this == ALWAYS || kept.stream().noneMatch(Md5Policy::isMd5)) {
+        boolean md5 = false;
+        boolean other = false;
+        boolean multipart = false;
+        for (Checksum c : kept) { // loops, not streams: this runs once per file, mostly in a cold JVM
+            md5 |= isMd5(c);
+            other |= !isMd5(c);
+            multipart |= isMultipart(c);
+        }
+        if (this == ALWAYS || !md5) {
             return kept;
         }
-        boolean covered = this == NEVER || kept.stream().anyMatch(c -> !isMd5(c));
-        boolean multipart = kept.stream().anyMatch(Md5Policy::isMultipart);
+        boolean covered = this == NEVER || other;
         List<Checksum> selected = new ArrayList<>(kept.size());
         for (Checksum c : kept) {
             if (!isMd5(c) || (!covered && (!multipart || isMultipart(c)))) {

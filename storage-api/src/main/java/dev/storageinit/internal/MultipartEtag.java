@@ -48,12 +48,26 @@ final class MultipartEtag {
 
     /** The multipart ETag among {@code checksums}, or null. */
     static Checksum find(List<Checksum> checksums) {
-        return checksums.stream().filter(MultipartEtag::isMultipart).findFirst().orElse(null);
+        for (Checksum c : checksums) { // loops, not streams: this runs once per file, mostly in a cold JVM
+            if (isMultipart(c)) {
+                return c;
+            }
+        }
+        return null;
     }
 
     /** {@code checksums} without the multipart ETag: those that cover the whole object. */
     static List<Checksum> wholeObject(List<Checksum> checksums) {
-        return checksums.stream().filter(c -> !isMultipart(c)).collect(Collectors.toList());
+        if (find(checksums) == null) {
+            return checksums;
+        }
+        List<Checksum> whole = new ArrayList<>(checksums.size());
+        for (Checksum c : checksums) {
+            if (!isMultipart(c)) {
+                whole.add(c);
+            }
+        }
+        return whole;
     }
 
     private static boolean isMultipart(Checksum c) {

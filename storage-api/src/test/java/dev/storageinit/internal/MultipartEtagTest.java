@@ -56,6 +56,38 @@ class MultipartEtagTest {
     }
 
     @Test
+    void theBenchmarksGibibyteInSixtyFourPartsIsCutIntoItsSixteenMibParts() {
+        long gib = 1024 * MIB;
+        assertThat(MultipartEtag.partSizes(gib, 64)).as("only 16 MiB fits").containsExactly(16 * MIB);
+        MultipartEtag m = MultipartEtag.of(
+                Checksum.ofHex(Checksum.Algorithm.MULTIPART_MD5, "0123456789abcdef0123456789abcdef-64"), gib);
+        assertThat(m.rangeLength(16 * MIB))
+                .as("one range per part: each worker digests its own")
+                .isEqualTo(16 * MIB);
+        assertThat(m.rangeLength(8 * MIB)).as("never less than a part").isEqualTo(16 * MIB);
+        assertThat(m.rangeLength(64 * MIB)).isEqualTo(64 * MIB);
+    }
+
+    @Test
+    void sizesNoWholeMibPartSizeExplainsAreNotGuessed() {
+        long gib = 1024 * MIB;
+        assertThat(MultipartEtag.partSizes(gib, 63))
+                .as("16.25 to 16.5 MiB: no whole MiB")
+                .isEmpty();
+        assertThat(MultipartEtag.partSizes(gib, 300))
+                .as("3.4 MiB parts, below S3's minimum")
+                .isEmpty();
+        assertThat(MultipartEtag.partSizes(10, 20)).as("more parts than bytes").isEmpty();
+        assertThat(MultipartEtag.partSizes(10 * MIB, 2))
+                .as("ambiguous: 5 to 9 MiB fit; the four likeliest are tried, never a fifth")
+                .containsExactly(8 * MIB, 6 * MIB, 5 * MIB, 7 * MIB);
+        assertThat(MultipartEtag.of(
+                        Checksum.ofHex(Checksum.Algorithm.MULTIPART_MD5, "0123456789abcdef0123456789abcdef-63"), gib))
+                .as("nothing to verify it with: the caller falls back")
+                .isNull();
+    }
+
+    @Test
     void everyPartSizeGivesTheNumberOfParts() {
         for (long size : List.of(5 * MIB + 1, 16 * MIB, 16 * MIB + 1, 33 * MIB - 1, 64 * MIB, 1000 * MIB + 7)) {
             for (int parts = 2; parts <= 12; parts++) {

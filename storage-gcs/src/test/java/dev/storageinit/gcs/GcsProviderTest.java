@@ -452,6 +452,47 @@ class GcsProviderTest {
         assertThat(files(dest)).containsExactly("config.json", "weights.bin");
     }
 
+    /** A download in 1 MiB ranges (objects above 1 MiB), through {@code endpoint}. */
+    DownloadResult downloadRanged(String uri, Path dest, Map<String, String> settings) throws StorageException {
+        try (Storage s = Storage.builder()
+                .concurrency(4)
+                .partSize(1 << 20)
+                .multipartThreshold(1 << 20)
+                .retryBackoff(Duration.ofMillis(10))
+                .build()) {
+            return s.download(DownloadRequest.builder(uri, dest)
+                    .settings(CredentialSource.of(settings))
+                    .build());
+        }
+    }
+
+    @Test
+    void aBitFlippedInOneRangeOfARangedObjectIsCaughtByItsCombinedCrc32cAndTheFileFetchedAgain() throws Exception {
+        byte[] content = bytes((5 << 20) + 7, 8);
+        open.put("ranged/weights.bin", content);
+        try (dev.storageinit.testkit.FaultProxy proxy = new dev.storageinit.testkit.FaultProxy(
+                java.net.URI.create(server.endpoint()).getPort())) {
+            Path once = temp.resolve("ranged-once");
+            proxy.flipBits(1, 4);
+            downloadRanged("gs://public-models/ranged", once, Map.of("STORAGE_EMULATOR_HOST", proxy.endpoint()));
+            assertThat(proxy.flipsDone()).isEqualTo(1);
+            assertThat(Files.readAllBytes(once.resolve("weights.bin"))).isEqualTo(content);
+
+            for (String md5 : List.of("auto", "never")) { // never: MD5s are skipped, the CRC32C is still verified
+                Path every = temp.resolve("ranged-every-" + md5);
+                proxy.flipBits(Integer.MAX_VALUE, 5);
+                assertThatThrownBy(() -> downloadRanged(
+                                "gs://public-models/ranged",
+                                every,
+                                Map.of("STORAGE_EMULATOR_HOST", proxy.endpoint(), "STORAGE_VERIFY_MD5", md5)))
+                        .isInstanceOf(IntegrityException.class)
+                        .hasMessageContaining("weights.bin: CRC32C mismatch")
+                        .hasMessageContaining("(after 3 downloads); not published");
+                assertThat(files(every)).isEmpty();
+            }
+        }
+    }
+
     @Test
     void theMd5IsVerifiedTooWithStorageVerifyMd5Always() throws Exception {
         byte[] content = bytes(3 << 20, 5);

@@ -2,7 +2,13 @@ package dev.storageinit.s3;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.HttpURLConnection;
+import java.net.URL;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -20,16 +26,15 @@ import software.amazon.awssdk.http.SdkHttpFullRequest;
 import software.amazon.awssdk.http.SdkHttpMethod;
 import software.amazon.awssdk.http.SdkHttpRequest;
 import software.amazon.awssdk.http.SdkHttpResponse;
-import software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.utils.http.SdkHttpUtils;
 
 /**
- * Object reads sent straight through the SDK's HTTP client and signed with the SDK's SigV4 signer, skipping the
- * S3 client's per-request pipeline (endpoint rules, interceptors, marshalling), which costs about as much CPU as
- * the request itself: the CLI used 7.0 CPU-seconds for the benchmark's 2,000 small objects through the S3 client,
- * 4.3 through this class.
+ * Object reads sent straight through the SDK's HTTP client and signed by {@link GetSigner} (SigV4, as the SDK's
+ * signer signs them), skipping the S3 client's per-request pipeline (endpoint rules, interceptors, marshalling),
+ * which costs about as much CPU as the request itself: the CLI used 7.0 CPU-seconds for the benchmark's 2,000 small
+ * objects through the S3 client, 4.3 through this class.
  *
  * <p>Nothing about the bucket's address is worked out here: as an {@link ExecutionInterceptor} on the S3 client,
  * this class learns it from the first successful ListObjectsV2 the SDK sent (scheme, host, port, the bucket's path
@@ -45,25 +50,46 @@ final class DirectGets implements ExecutionInterceptor {
     private static final Pattern ERROR_CODE = Pattern.compile("<Code>([^<]*)</Code>");
     private static final Pattern ERROR_MESSAGE = Pattern.compile("<Message>([^<]*)</Message>");
     private static final int MAX_ERROR_BODY = 64 * 1024;
+    private static final char[] HEX_DIGITS = "0123456789ABCDEF".toCharArray();
 
     /** Where the bucket lives and how requests to it are signed, as the SDK did it. */
     record Address(String protocol, String host, int port, String bucketPath, String region, String service) {
         boolean signed() {
             return region != null;
         }
+
+        /** The Host header HttpURLConnection sends: the port only when it is not the scheme's default. */
+        String hostHeader() {
+            return SdkHttpUtils.isUsingStandardPort(protocol, port) ? host : host + ":" + port;
+        }
     }
 
     /** A response to a direct GET, before its status was looked at. */
     record Response(SdkHttpResponse http, AbortableInputStream body) {}
 
+    /** The response headers a successful read looks at. */
+    private static final List<String> READ_HEADERS = List.of(
+            "Content-Length",
+            "Content-Range",
+            "x-amz-server-side-encryption",
+            "x-amz-server-side-encryption-customer-algorithm");
+
     private final SdkHttpClient http;
+    private final UrlConnections.Opener opener;
     private final AwsCredentialsProvider credentials;
-    private final AwsV4HttpSigner signer = AwsV4HttpSigner.create();
+    /** Signs for the address's region and service; null until learned, and for anonymous access. */
+    private volatile GetSigner signer;
+
     private volatile Address address;
     private volatile boolean unsupported;
 
-    DirectGets(SdkHttpClient http, AwsCredentialsProvider credentials) {
+    /**
+     * @param http the SDK's HTTP client, for GETs when {@code opener} is null
+     * @param opener opens our own connections, null when a proxy is configured
+     */
+    DirectGets(SdkHttpClient http, UrlConnections.Opener opener, AwsCredentialsProvider credentials) {
         this.http = http;
+        this.opener = opener;
         this.credentials = credentials;
     }
 
@@ -80,7 +106,9 @@ final class DirectGets implements ExecutionInterceptor {
                 && context.httpResponse().isSuccessful()) {
             Optional<Address> learned = learn(context.httpRequest());
             if (learned.isPresent()) {
-                address = learned.get();
+                Address a = learned.get();
+                signer = a.signed() ? new GetSigner(a.region(), a.service()) : null;
+                address = a;
             } else {
                 unsupported = true;
             }
@@ -112,34 +140,111 @@ final class DirectGets implements ExecutionInterceptor {
     /** Sends {@code GET key} with the given headers; the caller checks the status and owns the body. */
     Response get(String key, String range, String ifMatch) throws IOException {
         Address a = address;
+        String path = a.bucketPath() + "/" + encodePath(key);
+        Map<String, String> headers = new LinkedHashMap<>(8);
+        headers.put("Range", range);
+        if (ifMatch != null) {
+            headers.put("If-Match", ifMatch);
+        }
+        if (a.signed()) {
+            GetSigner.Signed signed =
+                    signer.sign(credentials.resolveCredentials(), Instant.now(), a.hostHeader(), path, range, ifMatch);
+            headers.put("x-amz-content-sha256", GetSigner.EMPTY_SHA256);
+            headers.put("x-amz-date", signed.amzDate());
+            if (signed.securityToken() != null) {
+                headers.put("x-amz-security-token", signed.securityToken());
+            }
+            headers.put("Authorization", signed.authorization());
+        }
+        return opener == null ? sdkGet(a, path, headers) : urlGet(a, path, headers);
+    }
+
+    /**
+     * The GET on a connection of our own: the SDK client's wrapper around the same {@link HttpURLConnection}
+     * (request and response builders, every header copied into maps) cost as much CPU as the connection's own work.
+     */
+    private Response urlGet(Address a, String path, Map<String, String> headers) throws IOException {
+        HttpURLConnection c = opener.open(new URL(a.protocol(), a.host(), a.port(), path));
+        c.setInstanceFollowRedirects(false);
+        headers.forEach(c::setRequestProperty);
+        int status = c.getResponseCode();
+        SdkHttpResponse.Builder response = SdkHttpResponse.builder().statusCode(status);
+        InputStream body;
+        if (status / 100 == 2) {
+            for (String h : READ_HEADERS) {
+                String v = c.getHeaderField(h);
+                if (v != null) {
+                    response.putHeader(h, v);
+                }
+            }
+            body = c.getInputStream();
+        } else {
+            response.statusText(c.getResponseMessage());
+            c.getHeaderFields().forEach((name, values) -> {
+                if (name != null) {
+                    response.putHeader(name, values);
+                }
+            });
+            body = c.getErrorStream();
+        }
+        return new Response(
+                response.build(),
+                AbortableInputStream.create(body == null ? InputStream.nullInputStream() : body, c::disconnect));
+    }
+
+    /** The GET through the SDK's HTTP client, which applies the proxy settings. */
+    private Response sdkGet(Address a, String path, Map<String, String> headers) throws IOException {
         SdkHttpFullRequest.Builder b = SdkHttpFullRequest.builder()
                 .method(SdkHttpMethod.GET)
                 .protocol(a.protocol())
                 .host(a.host())
                 .port(a.port())
-                .encodedPath(a.bucketPath() + "/" + SdkHttpUtils.urlEncodeIgnoreSlashes(key))
-                .putHeader("Range", range);
-        if (ifMatch != null) {
-            b.putHeader("If-Match", ifMatch);
-        }
-        SdkHttpFullRequest unsigned = b.build();
-        SdkHttpRequest request = unsigned;
-        if (a.signed()) {
-            request = signer.sign(s -> s.identity(credentials.resolveCredentials())
-                            .request(unsigned)
-                            .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, a.service())
-                            .putProperty(AwsV4HttpSigner.REGION_NAME, a.region())
-                            // S3 signs the path as sent: no normalisation, no second encoding
-                            .putProperty(AwsV4HttpSigner.NORMALIZE_PATH, false)
-                            .putProperty(AwsV4HttpSigner.DOUBLE_URL_ENCODE, false))
-                    .request();
-        }
+                .encodedPath(path);
+        headers.forEach(b::putHeader);
         ExecutableHttpRequest call = http.prepareRequest(
-                HttpExecuteRequest.builder().request(request).build());
+                HttpExecuteRequest.builder().request(b.build()).build());
         HttpExecuteResponse response = call.call();
         AbortableInputStream body =
                 response.responseBody().orElseGet(() -> AbortableInputStream.create(InputStream.nullInputStream()));
         return new Response(response.httpResponse(), body);
+    }
+
+    /**
+     * {@code key} percent-encoded as S3 signs and reads it, as the SDK's {@code SdkHttpUtils.urlEncodeIgnoreSlashes}
+     * does: the UTF-8 bytes of everything but RFC 3986's unreserved characters and {@code /}; a key of only those
+     * (most model files) is returned as it is. The SDK's version goes through {@code URLEncoder} and four string
+     * replacements per key.
+     */
+    static String encodePath(String key) {
+        int i = 0;
+        while (i < key.length() && keptAsIs(key.charAt(i))) {
+            i++;
+        }
+        if (i == key.length()) {
+            return key;
+        }
+        byte[] utf8 = key.getBytes(StandardCharsets.UTF_8);
+        StringBuilder b = new StringBuilder(utf8.length + 16);
+        for (byte x : utf8) {
+            char c = (char) (x & 0xFF);
+            if (keptAsIs(c)) {
+                b.append(c);
+            } else {
+                b.append('%').append(HEX_DIGITS[c >> 4]).append(HEX_DIGITS[c & 0xF]);
+            }
+        }
+        return b.toString();
+    }
+
+    private static boolean keptAsIs(char c) {
+        return (c >= 'a' && c <= 'z')
+                || (c >= 'A' && c <= 'Z')
+                || (c >= '0' && c <= '9')
+                || c == '-'
+                || c == '_'
+                || c == '.'
+                || c == '~'
+                || c == '/';
     }
 
     /** The S3 error a failed response carries, read from its XML body, for {@link S3Errors} to map. */

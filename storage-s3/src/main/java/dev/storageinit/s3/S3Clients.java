@@ -46,9 +46,11 @@ final class S3Clients {
         TrustManager[] trust = settings.caBundles.isEmpty() || !settings.verifySsl || !https
                 ? null
                 : TrustBundles.trustManagers(shownUri, settings.caBundles, "AWS_CA_BUNDLE or CA_BUNDLE_CONFIGMAP_NAME");
-        SdkHttpClient http = httpClient(settings, trust, concurrency);
+        int pool = Math.max(concurrency, 1) + 4; // the engine's workers plus the listing thread and a margin
+        UrlConnections.Opener opener = UrlConnections.opener(settings, trust, pool);
+        SdkHttpClient http = UrlConnections.client(settings, trust, opener);
         AwsCredentialsProvider credentials = credentials(settings);
-        DirectGets direct = new DirectGets(http, credentials);
+        DirectGets direct = new DirectGets(http, opener, credentials);
         try {
             S3ClientBuilder b = S3Client.builder()
                     .httpClient(http)
@@ -105,11 +107,6 @@ final class S3Clients {
             default:
                 return DefaultCredentialsProvider.builder().build();
         }
-    }
-
-    private static SdkHttpClient httpClient(S3Settings s, TrustManager[] trust, int concurrency) {
-        int pool = Math.max(concurrency, 1) + 4; // the engine's workers plus the listing thread and a margin
-        return UrlConnections.client(s, trust, pool);
     }
 
     static String endpointText(URI endpoint) {

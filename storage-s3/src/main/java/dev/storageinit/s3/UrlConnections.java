@@ -3,7 +3,7 @@ package dev.storageinit.s3;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.HttpURLConnection;
-import java.net.URI;
+import java.net.URL;
 import java.security.GeneralSecurityException;
 import java.security.cert.X509Certificate;
 import javax.net.ssl.HttpsURLConnection;
@@ -30,9 +30,26 @@ final class UrlConnections {
 
     private UrlConnections() {}
 
-    static SdkHttpClient client(S3Settings s, TrustManager[] trust, int pool) {
+    /** Opens a connection to a URL with the client's timeouts and TLS settings. */
+    interface Opener {
+        HttpURLConnection open(URL url) throws IOException;
+    }
+
+    /** The connections we open ourselves; null when a proxy is configured, whose settings only the SDK applies. */
+    static Opener opener(S3Settings s, TrustManager[] trust, int pool) {
         keepEnoughIdleConnections(pool);
         if (proxyConfigured()) {
+            return null;
+        }
+        int connectMillis = (int) Math.min(Integer.MAX_VALUE, s.connectTimeout.toMillis());
+        int readMillis = (int) Math.min(Integer.MAX_VALUE, s.readTimeout.toMillis());
+        LazyTls tls = new LazyTls(s.verifySsl ? trust : new TrustManager[] {TrustAll.INSTANCE});
+        return url -> open(url, connectMillis, readMillis, tls, s.verifySsl);
+    }
+
+    /** The SDK's client on {@code opener}'s connections, or on its own factory when {@code opener} is null. */
+    static SdkHttpClient client(S3Settings s, TrustManager[] trust, Opener opener) {
+        if (opener == null) {
             UrlConnectionHttpClient.Builder b = UrlConnectionHttpClient.builder()
                     .connectionTimeout(s.connectTimeout)
                     .socketTimeout(s.readTimeout);
@@ -46,21 +63,18 @@ final class UrlConnections {
                                     .put(SdkHttpConfigurationOption.TRUST_ALL_CERTIFICATES, Boolean.TRUE)
                                     .build());
         }
-        int connectMillis = (int) Math.min(Integer.MAX_VALUE, s.connectTimeout.toMillis());
-        int readMillis = (int) Math.min(Integer.MAX_VALUE, s.readTimeout.toMillis());
-        LazyTls tls = new LazyTls(s.verifySsl ? trust : new TrustManager[] {TrustAll.INSTANCE});
         return UrlConnectionHttpClient.create(uri -> {
             try {
-                return open(uri, connectMillis, readMillis, tls, s.verifySsl);
+                return opener.open(uri.toURL());
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
         });
     }
 
-    private static HttpURLConnection open(URI uri, int connectMillis, int readMillis, LazyTls tls, boolean verify)
+    private static HttpURLConnection open(URL url, int connectMillis, int readMillis, LazyTls tls, boolean verify)
             throws IOException {
-        HttpURLConnection c = (HttpURLConnection) uri.toURL().openConnection();
+        HttpURLConnection c = (HttpURLConnection) url.openConnection();
         c.setConnectTimeout(connectMillis);
         c.setReadTimeout(readMillis);
         if (c instanceof HttpsURLConnection) {

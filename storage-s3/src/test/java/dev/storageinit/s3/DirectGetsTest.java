@@ -67,4 +67,21 @@ class DirectGetsTest {
                         .build()))
                 .isEmpty();
     }
+
+    @Test
+    void keysAreEncodedAsTheSdkEncodesThem() {
+        java.util.Random random = new java.util.Random(9);
+        String alphabet = "aZ09-_.~/ +*%#?&=ü模\uD83D\uDE00\uD800!'()";
+        for (int i = 0; i < 2000; i++) {
+            StringBuilder key = new StringBuilder();
+            for (int n = random.nextInt(12); n > 0; n--) {
+                key.append(alphabet.charAt(random.nextInt(alphabet.length())));
+            }
+            assertThat(DirectGets.encodePath(key.toString()))
+                    .as(key.toString())
+                    .isEqualTo(software.amazon.awssdk.utils.http.SdkHttpUtils.urlEncodeIgnoreSlashes(key.toString()));
+        }
+        String plain = "models/llama/model-00001-of-00002.safetensors";
+        assertThat(DirectGets.encodePath(plain)).isSameAs(plain);
+    }
 }

@@ -109,8 +109,13 @@ class S3MultipartEtagTest {
     }
 
     private DownloadResult download(String uri, Path dest, String endpoint) throws StorageException {
+        return download(uri, dest, endpoint, "auto");
+    }
+
+    private DownloadResult download(String uri, Path dest, String endpoint, String verifyMd5) throws StorageException {
         Map<String, String> env = S3Fixture.kserveEnv(server);
         env.put("AWS_ENDPOINT_URL", endpoint);
+        env.put("STORAGE_VERIFY_MD5", verifyMd5);
         try (Storage s = Storage.builder()
                 .concurrency(4)
                 .partSize(MIB)
@@ -182,5 +187,18 @@ class S3MultipartEtagTest {
                     .hasMessageContaining("(after 3 downloads); not published");
         }
         assertThat(dest.resolve("five.bin")).doesNotExist();
+    }
+
+    @Test
+    void storageVerifyMd5NeverSkipsTheMultipartEtagAsItSkipsAnyMd5() throws Exception {
+        Path dest = temp.resolve("never");
+        try (FaultProxy proxy = new FaultProxy(server.port)) {
+            proxy.flipBits(1, 8);
+            download(store.uri("flip"), dest, proxy.endpoint(), "never");
+            assertThat(proxy.flipsDone()).isEqualTo(1);
+        }
+        assertThat(S3ProviderTest.md5(Files.readAllBytes(dest.resolve("five.bin"))))
+                .as("no MD5 computed: the flipped bit is not caught, as documented; TLS is then the check")
+                .isNotEqualTo(S3ProviderTest.md5(objects.get("flip/five.bin")));
     }
 }

@@ -554,6 +554,39 @@ class S3ProviderTest {
     }
 
     @Test
+    void aBitFlippedInOneRangeOfARangedCrc64NvmeObjectIsCaughtAndTheFileFetchedAgain() throws Exception {
+        // the CRC64NVME is combined from the ranges' values; s3proxy keeps the one a PutObject carried
+        byte[] content = bytes((3 << 20) + 5, 51);
+        dev.storageinit.internal.Digests.Digest crc =
+                dev.storageinit.internal.Digests.create(Checksum.Algorithm.CRC64NVME);
+        crc.update(content, 0, content.length);
+        String crcBase64 =
+                java.util.Base64.getEncoder().encodeToString(HexFormat.of().parseHex(crc.hex()));
+        store.admin.putObject(
+                b -> b.bucket(store.bucket).key("crc64r/w.bin").checksumCRC64NVME(crcBase64),
+                RequestBody.fromBytes(content));
+        try (FaultProxy proxy = new FaultProxy(server.port)) {
+            Map<String, String> env = S3Fixture.kserveEnv(server);
+            env.put("AWS_ENDPOINT_URL", proxy.endpoint());
+            proxy.flipBits(1, 6);
+            download(store.uri("crc64r/w.bin"), temp.resolve("crc64r-once"), env);
+            assertThat(proxy.flipsDone()).isEqualTo(1);
+            assertThat(Files.readAllBytes(temp.resolve("crc64r-once/w.bin"))).isEqualTo(content);
+
+            for (String md5 : List.of("auto", "never")) { // never skips the ETag's MD5, never the CRC64NVME
+                Path dest = temp.resolve("crc64r-every-" + md5);
+                env.put("STORAGE_VERIFY_MD5", md5);
+                proxy.flipBits(Integer.MAX_VALUE, 7);
+                assertThatThrownBy(() -> download(store.uri("crc64r/w.bin"), dest, env))
+                        .isInstanceOf(IntegrityException.class)
+                        .hasMessageContaining("w.bin: CRC64NVME mismatch")
+                        .hasMessageContaining("(after 3 downloads); not published");
+                assertThat(dest.resolve("w.bin")).doesNotExist();
+            }
+        }
+    }
+
+    @Test
     void anObjectReplacedBetweenListingAndReadingIsAnIntegrityError() throws Exception {
         store.put("changing/a.bin", bytes(100_000, 8));
         S3Provider provider = new S3Provider();
