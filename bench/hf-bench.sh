@@ -7,36 +7,36 @@
 # compresses. Serves each from disk as a gated repository of the testkit's fake Hub (HfFixtureMain: the Hub and its
 # CDN on two loopback ports, files streamed from their files, never held in memory), then times, alternating run by
 # run, into $OUT:
-#   CLI           HF_ENDPOINT=... HF_TOKEN=... java -jar storage-initializer.jar hf://bench/llm-8g OUT
-#                 (every file verified: SHA-256 of the LFS shards, git blob SHA-1 of the others)
+#   CLI (README)  HF_ENDPOINT=... HF_TOKEN=... java -jar storage-initializer.jar hf://bench/llm-8g OUT
+#   CLI (image)   the image's runtime, flags (storage-image/jvm.flags) and an AOT cache trained here on this Hub
+#                 (both verify every file: the SHA-256 of the LFS shards, the git blob SHA-1 of the others)
 #   curl ceiling  the tree API for the file list, then curl -L on the same resolve URLs: whole small files through
 #                 one curl --parallel, the shards as $PART_MB MiB ranges, $RANGE_PARALLEL at a time, written in place
 #                 with dd; no verification
-# and the CLI's peak RSS (GNU time) for the 2 GiB and the 8 GiB checkpoint, with default JVM flags and with the
-# image's, also as in a pod limited to 1 GiB (KServe's default memoryLimit); CPU-seconds of the client and of the fake
-# Hub are reported too (on 2 cores they share the machine), and what SHA-256 costs on this JVM. Env: ROOT (/tmp/hf-bench), OUT (/dev/shm/hf-bench-out when memory allows, else /tmp/hf-bench-out),
-# RANGE_PARALLEL (8), PART_MB (64), KEEP=0 to delete the checkpoints at the end, SMALL=1 for a quick check of the
-# script itself (shards of 32 and 16 MiB, under /tmp/hf-bench-small).
+# with wall, CPU-seconds (and the fake Hub's CPU-seconds during each run: on 2 cores they share the machine), peak
+# RSS and load; what SHA-256 costs on this JVM; and the CLI's peak RSS for the 2 GiB and the 8 GiB checkpoint, also
+# as in a pod limited to 1 GiB (KServe's default memoryLimit: -XX:MaxRAM=1g). Targets (issue 14): <= 1.2x the curl
+# ceiling with every file verified; peak RSS <= 300 MiB and the same for both sizes. Env: ROOT (/tmp/hf-bench), OUT
+# (/dev/shm/hf-bench-out when memory allows, else /tmp/hf-bench-out), RANGE_PARALLEL (8), PART_MB (64), KEEP=0 to
+# delete the checkpoints at the end, SMALL=1 for a quick check of the script itself (32 and 16 MiB shards).
 source "$(dirname "$0")/common.sh"
 RUNS=${1:-3}
 SHRINK=0; [[ ${SMALL:-0} == 1 ]] && SHRINK=6
 ROOT=${ROOT:-/tmp/hf-bench$([[ $SHRINK == 0 ]] || echo -small)}
 export RANGE_PARALLEL=${RANGE_PARALLEL:-8} PART_MB=${PART_MB:-64}
 TOKEN=hf_benchmarkReaderToken0123456789
-need_tools curl python3 openssl bc
+need_tools curl python3 openssl
 mkdir -p "$ROOT"
 if [[ -z ${OUT:-} ]]; then
   avail_kib=$(awk '/MemAvailable/ {print $2}' /proc/meminfo)
   if (( avail_kib > 20 * 1024 * 1024 )); then OUT=/dev/shm/hf-bench-out; else OUT=/tmp/hf-bench-out; fi
 fi
 
-# ---------------------------------------------------------------- the CLI jar and the fake Hub's classes
 build_jar
-if [[ ! -f $REPO/storage-testkit/target/classes/dev/storageinit/testkit/hf/HfFixtureMain.class || ${REBUILD:-0} == 1 ]]; then
-  (cd "$REPO" && mvn -B -q -o -DskipTests compile -pl storage-testkit -am >&2)
+if [[ ! -f $REPO/storage-testkit/target/classes/dev/storageinit/testkit/hf/HfFixtureMain.class ]]; then
+  (cd "$REPO" && mvn -B -q -DskipTests compile -pl storage-testkit -am >&2)
 fi
 HUB_CP=$REPO/storage-testkit/target/classes:$REPO/storage-api/target/classes
-IMAGE_FLAGS=(-XX:+UseSerialGC -XX:-UsePerfData -XX:MaxRAMPercentage=50 -Xss512k -XX:CompileThresholdScaling=3)
 
 # ---------------------------------------------------------------- checkpoints
 random_file() { # random_file PATH BYTES: incompressible, fast (AES-CTR of zeros), deterministic per path
@@ -59,7 +59,7 @@ make_checkpoint "$ROOT/llm-2g" 2 $(((1 << 30) >> SHRINK))
 
 # ---------------------------------------------------------------- the fake Hub
 HUB_PID=
-start_hub() { # start_hub NAME: serves $ROOT/NAME as the gated repo bench/NAME; sets HF_ENDPOINT
+start_hub() { # start_hub NAME: serves $ROOT/NAME as the gated repo bench/NAME; sets HF_ENDPOINT, FILES, BYTES
   stop_hub
   local log=$ROOT/hub-$1.log
   java -Xmx256m -XX:+UseSerialGC -cp "$HUB_CP" dev.storageinit.testkit.hf.HfFixtureMain \
@@ -71,39 +71,33 @@ start_hub() { # start_hub NAME: serves $ROOT/NAME as the gated repo bench/NAME; 
     sleep 0.1
   done
   grep -q '^ready ' "$log" || { echo "the fake Hub did not start in 120 s" >&2; exit 1; }
-  export HF_ENDPOINT; HF_ENDPOINT=$(awk '/^ready/ {print $2}' "$log")
-  export HF_TOKEN=$TOKEN
+  read -r _ HF_ENDPOINT _ FILES BYTES _ < <(grep '^ready' "$log")
+  export HF_ENDPOINT HF_TOKEN=$TOKEN
 }
 stop_hub() { if [[ -n $HUB_PID ]]; then kill "$HUB_PID" 2>/dev/null || true; wait "$HUB_PID" 2>/dev/null || true; HUB_PID=; fi; }
 cleanup() {
-  stop_hub; rm -rf "$OUT"
+  stop_hub; rm -rf "$OUT" "$ROOT/image/training"
   [[ ${KEEP:-1} == 1 ]] || rm -rf "$ROOT/llm-8g" "$ROOT/llm-2g"
 }
 trap cleanup EXIT
 
-# ---------------------------------------------------------------- timing with CPU-seconds (the client's and the Hub's)
-# timed NAME OUTDIR CMD... : as common.sh's, and appends "NAME user+sys hub_cpu" (CPU-seconds) to $CPU_RESULTS
+# timed_hub NAME OUTDIR CMD... : common.sh's timed, and "NAME<TAB>the fake Hub's CPU-seconds meanwhile" to $HUB_RESULTS
 hub_cpu() { awk '{print ($14 + $15) / 100}' "/proc/$HUB_PID/stat"; }
-timed() {
-  local name=$1 out=$2; shift 2
-  rm -rf "$out"; sync
-  local tf before; tf=$(mktemp); before=$(hub_cpu)
-  /usr/bin/time -f '%e %M %U %S' -o "$tf" "$@" >/dev/null 2>"$tf.err" || { echo "FAILED: $name" >&2; cat "$tf.err" >&2; exit 1; }
-  read -r wall rss user sys < "$tf"
-  echo "$name $wall $rss" >> "$RESULTS"
-  echo "$name $(echo "$user + $sys" | bc) $(echo "$(hub_cpu) - $before" | bc)" >> "$CPU_RESULTS"
-  rm -f "$tf" "$tf.err"
+timed_hub() {
+  local before; before=$(hub_cpu)
+  timed "$@"
+  printf '%s\t%s\n' "$1" "$(awk -v a="$before" -v b="$(hub_cpu)" 'BEGIN { print b - a }')" >> "$HUB_RESULTS"
 }
-cpu_summary() {
-  python3 - "$CPU_RESULTS" <<'PY'
+hub_summary() {
+  python3 - "$HUB_RESULTS" <<'PY'
 import sys, statistics, collections
-cpu, hub = collections.OrderedDict(), {}
+hub = collections.OrderedDict()
 for line in open(sys.argv[1]):
-    name, c, h = line.rsplit(None, 2)
-    cpu.setdefault(name, []).append(float(c)); hub.setdefault(name, []).append(float(h))
-print("| tool | median CPU-s (user+sys) | the fake Hub's median CPU-s meanwhile |"); print("|---|---|---|")
-for name in cpu:
-    print(f"| {name} | {statistics.median(cpu[name]):.1f} | {statistics.median(hub[name]):.1f} |")
+    name, cpu = line.rstrip("\n").split("\t")
+    hub.setdefault(name, []).append(float(cpu))
+print("| run | the fake Hub's median CPU-s meanwhile |"); print("|---|---|")
+for name, v in hub.items():
+    print(f"| {name} | {statistics.median(v):.1f} |")
 PY
 }
 
@@ -143,39 +137,25 @@ for e in json.load(sys.stdin):
   rm -f "$list" "$cfg" "$rjobs"
 }
 
-echo "# $(date -u +%FT%TZ) $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); $(java -version 2>&1 | sed -n 1p); out $OUT"
-
-# ---------------------------------------------------------------- wall time: the CLI vs curl, 8 GiB
+# ---------------------------------------------------------------- wall time: the CLIs vs curl, 8 GiB
 start_hub llm-8g
-FILES=$(find "$ROOT/llm-8g" -type f | wc -l)
-BYTES=$(find "$ROOT/llm-8g" -type f -printf '%s\n' | awk '{s+=$1} END {printf "%.0f\n", s}')
-echo "# llm-8g: $FILES files, $((BYTES >> 20)) MiB, fake Hub at $HF_ENDPOINT; $RUNS runs per tool, alternating"
-RESULTS=$(mktemp); CPU_RESULTS=$(mktemp); RSS_RESULTS=$(mktemp); export RESULTS CPU_RESULTS
+readme_cli
+image_cli "$ROOT/image" --allow '*.json' hf://bench/llm-8g "$ROOT/image/training"
+header
+echo "# llm-8g: $FILES files, $((BYTES >> 20)) MiB, fake Hub at $HF_ENDPOINT; $RUNS runs per tool, alternating; out $OUT"
+RESULTS=$(mktemp); HUB_RESULTS=$(mktemp); export RESULTS HUB_RESULTS
 for _ in $(seq 1 "$RUNS"); do
-  timed "CLI (java -jar, SHA-256 verified)" "$OUT" java -jar "$JAR" --quiet hf://bench/llm-8g "$OUT"
-  timed "curl ceiling (no verification)" "$OUT" bash -c "$(declare -f curl_hf); curl_hf bench/llm-8g '$OUT'"
+  timed_hub "CLI (README)" "$OUT" "${README_CLI[@]}" --quiet hf://bench/llm-8g "$OUT"
+  timed_hub "CLI (image)" "$OUT" "${IMAGE_CLI[@]}" --quiet hf://bench/llm-8g "$OUT"
+  timed_hub "curl ceiling" "$OUT" bash -c "$(declare -f curl_hf); curl_hf bench/llm-8g '$OUT'"
 done
-# the downloaded checkpoints are the served ones
+# the downloads are the served checkpoint
 diff -rq -x .storage-initializer "$ROOT/llm-8g" "$OUT" >&2 || { echo "the curl ceiling's download differs" >&2; exit 1; }
-rm -rf "$OUT"; java -jar "$JAR" --quiet hf://bench/llm-8g "$OUT"
+rm -rf "$OUT"; "${README_CLI[@]}" --quiet hf://bench/llm-8g "$OUT"
 diff -rq -x .storage-initializer "$ROOT/llm-8g" "$OUT" >&2 || { echo "the CLI's download differs" >&2; exit 1; }
-echo; echo "### hf://bench/llm-8g -> $OUT (target: CLI <= 1.2x the curl ceiling)"
-summary "$BYTES" "$FILES"
-echo; cpu_summary
-python3 - "$RESULTS" <<'PY'
-import sys, statistics, collections
-walls = collections.OrderedDict()
-for line in open(sys.argv[1]):
-    name, wall, kib = line.rsplit(None, 2)
-    walls.setdefault(name, []).append(float(wall))
-med = {k: statistics.median(v) for k, v in walls.items()}
-cli = next(v for k, v in med.items() if k.startswith("CLI"))
-curl = next(v for k, v in med.items() if k.startswith("curl"))
-print(f"  CLI {cli:.2f} s = {cli / curl:.2f}x the curl ceiling {curl:.2f} s (target <= 1.2)")
-PY
-grep '^CLI' "$RESULTS" | sed 's/^CLI (java -jar, SHA-256 verified)/CLI (java -jar) llm-8g/' >> "$RSS_RESULTS"
-
-# what SHA-256 costs on this JVM: the CPU-seconds the verification adds to the CLI's
+echo; echo "### hf://bench/llm-8g -> $OUT"
+summary "$BYTES" "$FILES" "CLI (image)|curl|wall|1.2;CLI (README)|curl|wall|1.2"
+echo; hub_summary
 cat > "$ROOT/Sha256Rate.java" <<'JAVA'
 public class Sha256Rate {
     public static void main(String[] a) throws Exception {
@@ -193,29 +173,19 @@ public class Sha256Rate {
 }
 JAVA
 SHA_RATE=$(java "$ROOT/Sha256Rate.java")
-echo "  SHA-256 on this JVM: $SHA_RATE MB/s on one core, i.e. $(echo "scale=1; $BYTES / 1000000 / $SHA_RATE" | bc) CPU-s for the checkpoint"
+echo; echo "SHA-256 on the README's JVM: $SHA_RATE MB/s on one core: $(awk -v b="$BYTES" -v r="$SHA_RATE" 'BEGIN { printf "%.1f", b / 1e6 / r }') CPU-s for the checkpoint"
+rm -f "$RESULTS" "$HUB_RESULTS"
 
 # ---------------------------------------------------------------- peak RSS: 2 GiB vs 8 GiB
-# the image's flags as in a pod whose memory limit is KServe's default (1 GiB): -XX:MaxRAM=1g
-RESULTS=$RSS_RESULTS
-timed "CLI (image flags) llm-8g" "$OUT" java "${IMAGE_FLAGS[@]}" -jar "$JAR" --quiet hf://bench/llm-8g "$OUT"
-timed "CLI (image flags, 1 GiB pod) llm-8g" "$OUT" java "${IMAGE_FLAGS[@]}" -XX:MaxRAM=1g -jar "$JAR" --quiet hf://bench/llm-8g "$OUT"
-start_hub llm-2g
-for _ in 1 2; do
-  timed "CLI (java -jar) llm-2g" "$OUT" java -jar "$JAR" --quiet hf://bench/llm-2g "$OUT"
-  timed "CLI (image flags) llm-2g" "$OUT" java "${IMAGE_FLAGS[@]}" -jar "$JAR" --quiet hf://bench/llm-2g "$OUT"
-  timed "CLI (image flags, 1 GiB pod) llm-2g" "$OUT" java "${IMAGE_FLAGS[@]}" -XX:MaxRAM=1g -jar "$JAR" --quiet hf://bench/llm-2g "$OUT"
+RESULTS=$(mktemp); HUB_RESULTS=$(mktemp); export RESULTS HUB_RESULTS
+POD=("${IMAGE_CLI[0]}" -XX:MaxRAM=1g "${IMAGE_CLI[@]:1}")
+for name in llm-8g llm-2g; do
+  start_hub "$name"
+  timed_hub "CLI (README) $name" "$OUT" "${README_CLI[@]}" --quiet "hf://bench/$name" "$OUT"
+  timed_hub "CLI (image) $name" "$OUT" "${IMAGE_CLI[@]}" --quiet "hf://bench/$name" "$OUT"
+  timed_hub "CLI (image, 1 GiB pod) $name" "$OUT" "${POD[@]}" --quiet "hf://bench/$name" "$OUT"
 done
 echo; echo "### peak RSS by checkpoint size -> $OUT (target: <= 300 MiB, the same for both sizes)"
-python3 - "$RESULTS" <<'PY'
-import sys, collections
-wall, rss = collections.OrderedDict(), {}
-for line in open(sys.argv[1]):
-    name, w, kib = line.rsplit(None, 2)
-    wall.setdefault(name, []).append(float(w)); rss[name] = max(rss.get(name, 0), int(kib))
-print("| run | runs | wall (s) | peak RSS (MiB) |"); print("|---|---|---|---|")
-for name in sorted(wall):
-    print(f"| {name} | {len(wall[name])} | {min(wall[name]):.2f}-{max(wall[name]):.2f} | {rss[name] / 1024:.0f} |")
-PY
-rm -f "$RESULTS" "$CPU_RESULTS"
+summary 0 1 "CLI (README) llm-8g||rss|300;CLI (image) llm-8g||rss|300"
+rm -f "$RESULTS" "$HUB_RESULTS"
 echo "# done $(date -u +%FT%TZ), load $(cut -d' ' -f1-3 /proc/loadavg)"
