@@ -66,7 +66,7 @@ final class ChecksumCheck {
         List<Digests.Digest> digests = new ArrayList<>(verified.size());
         for (Checksum c : verified) {
             Crc crc = Crc.of(c.algorithm());
-            digests.add(crc == null ? Digests.create(c.algorithm()) : new RangedCrc(crc));
+            digests.add(crc == null ? Digests.create(c.algorithm(), object.size()) : new RangedCrc(crc));
         }
         return digests;
     }
