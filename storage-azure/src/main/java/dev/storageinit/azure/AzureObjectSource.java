@@ -270,10 +270,11 @@ final class AzureObjectSource implements ObjectSource {
     @Override
     public InputStream read(RemoteObject object, long offset, long length) throws StorageException {
         String what = "reading '" + object.key() + "' at " + offset + "+" + length;
-        return get.read(
-                url(object.key(), new TreeMap<>()),
-                new RangedGet.Part(offset, length, object.size(), object.version(), null, true),
-                what);
+        return get.readDirect(
+                        url(object.key(), new TreeMap<>()),
+                        new RangedGet.Part(offset, length, object.size(), object.version(), null, true),
+                        what)
+                .body();
     }
 
     @Override

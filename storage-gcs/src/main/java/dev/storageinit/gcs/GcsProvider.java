@@ -43,18 +43,6 @@ public final class GcsProvider implements StorageProvider {
         return GcsSettings.RCLONE_TYPES;
     }
 
-    /**
-     * The JDK's HttpURLConnection (used by the client and by the media reads) keeps at most
-     * {@code http.maxConnections} idle connections per host, 5 unless set, read once when the first connection is
-     * pooled. With more requests in flight every extra connection would be closed after use and opened again (a TLS
-     * handshake each against storage.googleapis.com), so raise it to the concurrency when nobody has set it.
-     */
-    static void keepEnoughConnectionsAlive(int concurrency) {
-        if (System.getProperty("http.maxConnections") == null && concurrency > 5) {
-            System.setProperty("http.maxConnections", Integer.toString(Math.min(concurrency, 256)));
-        }
-    }
-
     @Override
     public ObjectSource open(ModelUri uri, SourceContext context) throws StorageException {
         String bucket = uri.authority();
@@ -65,7 +53,6 @@ public final class GcsProvider implements StorageProvider {
                             + FORM);
         }
         GcsSettings settings = GcsSettings.parse(uri, context.settings());
-        keepEnoughConnectionsAlive(context.concurrency());
         LOG.log(
                 System.Logger.Level.INFO,
                 "gcs: {0}: credentials: {1}; endpoint {2} ({3})",

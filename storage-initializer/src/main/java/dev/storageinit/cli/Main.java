@@ -68,6 +68,21 @@ public final class Main {
         System.exit(code);
     }
 
+    /**
+     * The JDK's HttpURLConnection (the S3 and GCS reads, and {@code RangedGet.readDirect} of the Azure and Hub
+     * sources) keeps at most {@code http.maxConnections} idle connections per host, 5 unless set, read once when the
+     * first one is pooled: with more requests in flight each extra one would be opened again (a TLS handshake
+     * each). A JVM-wide setting, so the application makes it, not a provider: raised to the concurrency plus the
+     * listing's connections, unless given on the command line.
+     */
+    static final String KEEP_ALIVE_CONNECTIONS = "http.maxConnections";
+
+    private static void keepIdleConnections(int concurrency) {
+        if (System.getProperty(KEEP_ALIVE_CONNECTIONS) == null) {
+            System.setProperty(KEEP_ALIVE_CONNECTIONS, Integer.toString(Math.min(Math.max(concurrency + 4, 32), 256)));
+        }
+    }
+
     /** Where Kubernetes reads a container's termination message from, by default. */
     static final Path TERMINATION_LOG = Path.of("/dev/termination-log");
 
@@ -104,6 +119,7 @@ public final class Main {
             terminationMessage(terminationLog, List.of(line));
             return e.code;
         }
+        keepIdleConnections(options.concurrency());
         ConsoleLogging.configure(options.quiet(), options.verbose(), options.json());
         ConsoleListener listener = new ConsoleListener(
                 out,

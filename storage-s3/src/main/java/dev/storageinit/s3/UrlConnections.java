@@ -26,8 +26,6 @@ import software.amazon.awssdk.utils.AttributeMap;
  */
 final class UrlConnections {
     /** The JDK keeps at most this many idle connections per host unless told otherwise (default 5). */
-    static final String MAX_CONNECTIONS = "http.maxConnections";
-
     private UrlConnections() {}
 
     /** Opens a connection to a URL with the client's timeouts and TLS settings. */
@@ -37,7 +35,6 @@ final class UrlConnections {
 
     /** The connections we open ourselves; null when a proxy is configured, whose settings only the SDK applies. */
     static Opener opener(S3Settings s, TrustManager[] trust, int pool) {
-        keepEnoughIdleConnections(pool);
         if (proxyConfigured()) {
             return null;
         }
@@ -88,17 +85,6 @@ final class UrlConnections {
             }
         }
         return c;
-    }
-
-    /**
-     * HttpURLConnection closes every connection beyond {@code http.maxConnections} idle ones per host after use
-     * (default 5): with more workers than that, each request would open a new connection (a new TLS handshake).
-     * Raised once, before the JDK reads it, unless the application set it.
-     */
-    private static synchronized void keepEnoughIdleConnections(int pool) {
-        if (System.getProperty(MAX_CONNECTIONS) == null) {
-            System.setProperty(MAX_CONNECTIONS, Integer.toString(Math.max(pool, 32)));
-        }
     }
 
     private static boolean proxyConfigured() {

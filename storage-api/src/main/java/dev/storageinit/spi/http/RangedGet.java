@@ -44,7 +44,6 @@ public final class RangedGet {
     /** Redirects followed at most. */
     public static final int MAX_REDIRECTS = 5;
     /** The JDK property for how many idle HttpURLConnections it keeps per host. */
-    static final String MAX_CONNECTIONS = "http.maxConnections";
 
     /** Maps a refused answer (not 2xx, not a redirect) to the typed error; its body is already discarded. */
     @FunctionalInterface
@@ -244,7 +243,6 @@ public final class RangedGet {
         if (part.length() == 0) {
             return new Read(InputStream.nullInputStream(), start);
         }
-        keepIdleConnections(http.concurrency());
         Map<String, String> headers = rangeHeaders(part);
         URI current = start;
         for (int hop = 0; ; hop++) {
@@ -359,17 +357,6 @@ public final class RangedGet {
             }
         });
         return HttpHeaders.of(fields, (k, v) -> true);
-    }
-
-    /**
-     * HttpURLConnection keeps at most {@code http.maxConnections} idle connections per host after use (5 unless set,
-     * read once): with more reads in flight, each would open a new connection. Raised to the concurrency (at most
-     * 256) when nobody has set it, as the S3 and GCS providers do.
-     */
-    private static synchronized void keepIdleConnections(int concurrency) {
-        if (System.getProperty(MAX_CONNECTIONS) == null && concurrency > 5) {
-            System.setProperty(MAX_CONNECTIONS, Integer.toString(Math.min(concurrency, 256)));
-        }
     }
 
     /** The headers of a ranged read: its version pin and its range. */
