@@ -15,7 +15,7 @@ import java.util.OptionalInt;
  */
 class HttpConformanceTest extends ConformanceSuite {
     static final String KEY_HEADER = "X-Api-Key";
-    static final String HEADERS = "127.0.0.1" + HttpObjectSource.HEADERS_SUFFIX;
+    static final String HEADERS = "127.0.0.1" + HostHeaders.HEADERS_SUFFIX;
     private static final String KEY = "suite-api-key-0123456789";
 
     @Override

@@ -8,7 +8,6 @@ import dev.storageinit.spi.ListPage;
 import dev.storageinit.spi.ObjectSource;
 import dev.storageinit.spi.RemoteObject;
 import dev.storageinit.spi.http.RangeAnswer;
-import dev.storageinit.spi.support.Redactor;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -16,7 +15,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.regex.Pattern;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
@@ -43,11 +41,6 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * bucket's address (through the S3 client's GetObject before that). Thread-safe.
  */
 final class S3ObjectSource implements ObjectSource {
-    private static final System.Logger LOG = Redactor.logger("dev.storageinit.s3");
-    private static final Pattern MD5_ETAG = Pattern.compile("[0-9a-fA-F]{32}");
-    private static final Pattern MULTIPART_ETAG = Pattern.compile("[0-9a-fA-F]{32}-[0-9]+");
-    /** The user metadata rclone writes on multipart uploads: the base64 MD5 of the whole file. */
-    static final String RCLONE_MD5_METADATA = "md5chksum";
 
     private final S3Clients.Built client;
     private final S3Client s3;
@@ -55,8 +48,7 @@ final class S3ObjectSource implements ObjectSource {
     private final S3Errors errors;
     private final DirectGets direct;
     private final String shown;
-    /** False once we know the bucket's ETags are not MD5s (SSE-KMS or SSE-C objects). */
-    private volatile boolean etagIsMd5 = true;
+    private final S3Checksums checksums;
 
     private volatile boolean probed;
 
@@ -67,6 +59,7 @@ final class S3ObjectSource implements ObjectSource {
         this.errors = new S3Errors(shown, settings);
         this.direct = client.direct();
         this.shown = shown;
+        this.checksums = new S3Checksums(shown);
     }
 
     @Override
@@ -101,10 +94,9 @@ final class S3ObjectSource implements ObjectSource {
     private RemoteObject toRemote(S3Object o) throws SdkException {
         String etag = o.eTag();
         long size = o.size() == null ? 0 : o.size();
-        Checksum checksum = etagChecksum(etag);
+        Checksum checksum = checksums.ofEtag(etag);
         boolean md5 = checksum != null && checksum.algorithm() == Checksum.Algorithm.MD5;
-        boolean multipart =
-                etag != null && MULTIPART_ETAG.matcher(unquote(etag)).matches();
+        boolean multipart = S3Checksums.isMultipartEtag(etag);
         boolean verifiableFull = o.checksumType() == ChecksumType.FULL_OBJECT
                 && (o.checksumAlgorithm().contains(ChecksumAlgorithm.CRC32_C)
                         || o.checksumAlgorithm().contains(ChecksumAlgorithm.CRC32)
@@ -114,24 +106,9 @@ final class S3ObjectSource implements ObjectSource {
             // the MD5 rclone keeps in the metadata of its multipart uploads (a few large objects per model), before
             // the multipart ETag. Not for a CRC64NVME alone on a single-part object: S3 gives one to every new
             // object, and an SSE-KMS bucket of small files would cost a HEAD each.
-            return new RemoteObject(o.key(), size, etag, storeChecksums(o.key(), head(o.key(), true)));
+            return new RemoteObject(o.key(), size, etag, checksums.of(o.key(), head(o.key(), true)));
         }
         return new RemoteObject(o.key(), size, etag, md5 ? checksum : null);
-    }
-
-    /**
-     * What an ETag says of the content, unless SSE-KMS/SSE-C made it opaque: a single-part ETag is its MD5, a
-     * multipart one ({@code <md5>-<N>}) the MD5 of its parts' MD5s.
-     */
-    private Checksum etagChecksum(String etag) {
-        if (etag == null || !etagIsMd5) {
-            return null;
-        }
-        String bare = unquote(etag);
-        if (MD5_ETAG.matcher(bare).matches()) {
-            return Checksum.ofHex(Checksum.Algorithm.MD5, bare);
-        }
-        return MULTIPART_ETAG.matcher(bare).matches() ? Checksum.ofHex(Checksum.Algorithm.MULTIPART_MD5, bare) : null;
     }
 
     /**
@@ -141,24 +118,14 @@ final class S3ObjectSource implements ObjectSource {
     private void probeEncryption(List<S3Object> contents) {
         probed = true;
         for (S3Object o : contents) {
-            if (o.size() != null && o.size() > 0 && etagChecksum(o.eTag()) != null) {
+            if (o.size() != null && o.size() > 0 && checksums.ofEtag(o.eTag()) != null) {
                 try {
-                    noteEncryption(head(o.key(), false));
+                    checksums.noteEncryption(head(o.key(), false));
                 } catch (SdkException e) {
                     // no information: the reads will report any real problem
                 }
                 return;
             }
-        }
-    }
-
-    private void noteEncryption(HeadObjectResponse h) {
-        if (h == null) {
-            return;
-        }
-        String sse = h.serverSideEncryptionAsString();
-        if (h.sseCustomerAlgorithm() != null || (sse != null && sse.startsWith("aws:kms"))) {
-            etagIsMd5 = false;
         }
     }
 
@@ -180,81 +147,6 @@ final class S3ObjectSource implements ObjectSource {
         }
     }
 
-    /**
-     * The checksums a HEAD reported, strongest first: the best full-object one (SHA-256, CRC32C, CRC32, CRC64NVME),
-     * the MD5 rclone keeps in the {@code md5chksum} metadata of multipart uploads, and what the ETag says (an MD5
-     * ETag only without rclone's, which is the same MD5).
-     */
-    private List<Checksum> storeChecksums(String key, HeadObjectResponse h) {
-        if (h == null) {
-            return List.of();
-        }
-        List<Checksum> found = new ArrayList<>(3);
-        Checksum full = fullObjectChecksum(h);
-        if (full != null) {
-            found.add(full);
-        }
-        Checksum rclone = rcloneMd5(h);
-        if (rclone != null) {
-            found.add(rclone);
-        }
-        noteEncryption(h);
-        Checksum etag = etagChecksum(h.eTag());
-        if (etag != null && (rclone == null || etag.algorithm() == Checksum.Algorithm.MULTIPART_MD5)) {
-            found.add(etag);
-        }
-        if (found.isEmpty()
-                && h.eTag() != null
-                && MULTIPART_ETAG.matcher(unquote(h.eTag())).matches()) {
-            LOG.log(
-                    System.Logger.Level.WARNING,
-                    "{0}: {1}: its multipart ETag is not an MD5 (SSE-KMS or SSE-C) and"
-                            + " the store keeps no other checksum for it: only its size is verified",
-                    shown,
-                    key);
-        }
-        return found;
-    }
-
-    private static Checksum fullObjectChecksum(HeadObjectResponse h) {
-        if (h.checksumType() == ChecksumType.COMPOSITE) {
-            return null;
-        }
-        if (full(h.checksumSHA256())) {
-            return Checksum.ofBase64(Checksum.Algorithm.SHA256, h.checksumSHA256());
-        }
-        if (full(h.checksumCRC32C())) {
-            return Checksum.ofBase64(Checksum.Algorithm.CRC32C, h.checksumCRC32C());
-        }
-        if (full(h.checksumCRC32())) {
-            return Checksum.ofBase64(Checksum.Algorithm.CRC32, h.checksumCRC32());
-        }
-        if (full(h.checksumCRC64NVME())) {
-            return Checksum.ofBase64(Checksum.Algorithm.CRC64NVME, h.checksumCRC64NVME());
-        }
-        return null;
-    }
-
-    private static Checksum rcloneMd5(HeadObjectResponse h) {
-        String rcloneMd5 = h.hasMetadata() ? h.metadata().get(RCLONE_MD5_METADATA) : null;
-        if (rcloneMd5 != null) {
-            try {
-                byte[] md5 = java.util.Base64.getDecoder().decode(rcloneMd5.trim());
-                if (md5.length == 16) {
-                    return Checksum.ofHex(
-                            Checksum.Algorithm.MD5, java.util.HexFormat.of().formatHex(md5));
-                }
-            } catch (IllegalArgumentException e) {
-                // not base64: not rclone's; ignore it
-            }
-        }
-        return null;
-    }
-
-    private static boolean full(String value) {
-        return value != null && !value.isEmpty() && value.indexOf('-') < 0; // "xxx-3" is a composite of parts
-    }
-
     @Override
     public Optional<RemoteObject> stat(String key) throws StorageException {
         try {
@@ -263,7 +155,7 @@ final class S3ObjectSource implements ObjectSource {
                 return Optional.empty();
             }
             long size = h.contentLength() == null ? 0 : h.contentLength();
-            return Optional.of(new RemoteObject(key, size, h.eTag(), storeChecksums(key, h)));
+            return Optional.of(new RemoteObject(key, size, h.eTag(), checksums.of(key, h)));
         } catch (SdkException e) {
             throw errors.map("reading the metadata of '" + key + "'", e);
         }
@@ -291,7 +183,7 @@ final class S3ObjectSource implements ObjectSource {
         }
         String sse = r.serverSideEncryption();
         if (r.sseCustomerAlgorithm() != null || (sse != null && sse.startsWith("aws:kms"))) {
-            etagIsMd5 = false; // for objects listed from now on
+            checksums.etagsAreNotMd5(); // for objects listed from now on
         }
         try {
             long before = RangeAnswer.bytesBefore(

@@ -460,9 +460,8 @@ class S3ProviderTest {
         byte[] part1 = bytes(5 << 20, seed);
         byte[] part2 = bytes(1000, seed + 1);
         String uploadId = store.admin
-                .createMultipartUpload(b -> b.bucket(store.bucket)
-                        .key(key)
-                        .metadata(Map.of(S3ObjectSource.RCLONE_MD5_METADATA, md5Metadata)))
+                .createMultipartUpload(b ->
+                        b.bucket(store.bucket).key(key).metadata(Map.of(S3Checksums.RCLONE_MD5_METADATA, md5Metadata)))
                 .uploadId();
         String e1 = store.admin
                 .uploadPart(
