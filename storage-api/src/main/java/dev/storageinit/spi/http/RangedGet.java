@@ -5,7 +5,6 @@ import dev.storageinit.IntegrityException;
 import dev.storageinit.ModelUri;
 import dev.storageinit.StorageException;
 import dev.storageinit.TransferException;
-import dev.storageinit.spi.LimitedBody;
 import dev.storageinit.spi.support.Failures;
 import dev.storageinit.spi.support.Redactor;
 import java.io.IOException;
@@ -26,7 +25,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Flow;
-import javax.net.ssl.HttpsURLConnection;
 
 /**
  * The one request path of the JDK-{@link java.net.http.HttpClient} sources: sends a request, follows redirects
@@ -43,8 +41,6 @@ public final class RangedGet {
     private static final System.Logger LOG = Redactor.logger(RangedGet.class.getName());
     /** Redirects followed at most. */
     public static final int MAX_REDIRECTS = 5;
-    /** The JDK property for how many idle HttpURLConnections it keeps per host. */
-
     /** Maps a refused answer (not 2xx, not a redirect) to the typed error; its body is already discarded. */
     @FunctionalInterface
     public interface Refusal {
@@ -64,18 +60,19 @@ public final class RangedGet {
      */
     public record Part(long offset, long length, long size, String etag, String lastModified, boolean sendRange) {}
 
-    private final JdkHttp http;
+    final JdkHttp http;
     private final Failures failures;
     private final URI home;
     private final String homeOrigin;
     private final boolean homeHttps;
     private final Signer signer;
-    private final Duration readTimeout;
-    private final String connectSetting;
-    private final String readSetting;
+    final Duration readTimeout;
+    final String connectSetting;
+    final String readSetting;
     private final String rangeHeader;
     private final Refusal refusal;
     private final Map<String, String> fixed;
+    private final DirectRead direct = new DirectRead(this);
 
     private RangedGet(Builder b) {
         this.fixed = Map.copyOf(b.fixed);
@@ -106,7 +103,7 @@ public final class RangedGet {
 
     /** How a {@link RangedGet} signs, times out, names its settings, asks for ranges and maps refusals. */
     public static final class Builder {
-        private final JdkHttp http;
+        final JdkHttp http;
         private final Failures failures;
         private final URI home;
         private Signer signer = Signer.NONE;
@@ -240,127 +237,11 @@ public final class RangedGet {
      * whose reads are large; metadata requests stay on {@link #send}.
      */
     public Read readDirect(URI start, Part part, String what) throws StorageException {
-        if (part.length() == 0) {
-            return new Read(InputStream.nullInputStream(), start);
-        }
-        Map<String, String> headers = rangeHeaders(part);
-        URI current = start;
-        for (int hop = 0; ; hop++) {
-            HttpURLConnection c = connect("GET", current, signed("GET", current, headers));
-            int s;
-            HttpHeaders h;
-            try {
-                s = c.getResponseCode();
-                h = headersOf(c);
-            } catch (IOException e) {
-                c.disconnect();
-                throw transportFailure("GET " + HttpText.host(current), e);
-            }
-            if (isRedirect(s)) {
-                drain(c);
-                current = redirect(current, s, h.firstValue("Location").orElse(null), hop);
-                continue;
-            }
-            if (s != 200 && s != 206) {
-                drain(c);
-                throw refused(new Response(s, h, current, this), what);
-            }
-            long before;
-            InputStream in;
-            try {
-                before = bytesBefore(s, h, part, what);
-                in = c.getInputStream();
-                in.skipNBytes(before);
-            } catch (IntegrityException e) {
-                c.disconnect();
-                throw e;
-            } catch (IOException e) {
-                c.disconnect();
-                throw readFailure(what, e);
-            }
-            return new Read(new LimitedBody(in, part.length(), e -> readFailure(what, e), c::disconnect), current);
-        }
-    }
-
-    private HttpURLConnection connect(String method, URI current, Signer.Request request) throws StorageException {
-        try {
-            HttpURLConnection c = (HttpURLConnection) current.toURL().openConnection();
-            if (c instanceof HttpsURLConnection https && http.tls() != null) {
-                https.setSSLSocketFactory(http.tls().getSocketFactory());
-            }
-            c.setRequestMethod(method);
-            c.setInstanceFollowRedirects(false);
-            c.setUseCaches(false);
-            c.setConnectTimeout(
-                    (int) Math.min(Integer.MAX_VALUE, http.connectTimeout().toMillis()));
-            c.setReadTimeout((int) Math.min(Integer.MAX_VALUE, readTimeout.toMillis()));
-            for (Map.Entry<String, String> e : request.headers().entrySet()) {
-                c.setRequestProperty(e.getKey(), e.getValue());
-            }
-            return c;
-        } catch (IllegalArgumentException | IllegalStateException e) {
-            throw refusedByClient(current);
-        } catch (IOException e) {
-            throw failures.fromCause(method + " " + HttpText.host(current), e, null);
-        }
-    }
-
-    /** The failure of a connection's request: a timeout, a refused connection, TLS (a ConfigurationException). */
-    private StorageException transportFailure(String what, IOException e) {
-        if (e instanceof java.net.SocketTimeoutException) {
-            return TransferException.retryable(
-                    failures.uri(),
-                    what + ": "
-                            + (String.valueOf(e.getMessage()).contains("connect")
-                                    ? "connect timed out" + named(connectSetting)
-                                    : "no response within " + BodyStream.secondsOf(readTimeout.toNanos()) + " s"
-                                            + named(readSetting)),
-                    e);
-        }
-        if (e instanceof ConnectException) {
-            return TransferException.retryable(failures.uri(), what + ": cannot connect: " + e, e);
-        }
-        return failures.fromCause(what, e, null);
-    }
-
-    /** A failure while reading a direct body: the stall timeout, a cut connection; retryable. */
-    private StorageException readFailure(String what, Exception e) {
-        if (e instanceof StorageException se) {
-            return se;
-        }
-        if (e instanceof java.net.SocketTimeoutException) {
-            return TransferException.retryable(
-                    failures.uri(),
-                    what + ": no data from the server for " + BodyStream.secondsOf(readTimeout.toNanos()) + " s"
-                            + named(readSetting) + "; the connection was dropped",
-                    e);
-        }
-        return TransferException.retryable(failures.uri(), what + ": connection failed while reading: " + e, e);
-    }
-
-    /** Reads and drops a small answer's body (so the connection can serve the next request), else drops it all. */
-    private static void drain(HttpURLConnection c) {
-        try (InputStream in = c.getResponseCode() >= 400 ? c.getErrorStream() : c.getInputStream()) {
-            if (in != null && in.readNBytes(64 << 10).length == 64 << 10 && in.read() >= 0) {
-                c.disconnect();
-            }
-        } catch (IOException e) {
-            c.disconnect();
-        }
-    }
-
-    private static HttpHeaders headersOf(HttpURLConnection c) {
-        Map<String, List<String>> fields = new java.util.TreeMap<>(String.CASE_INSENSITIVE_ORDER);
-        c.getHeaderFields().forEach((k, v) -> {
-            if (k != null) {
-                fields.put(k, v);
-            }
-        });
-        return HttpHeaders.of(fields, (k, v) -> true);
+        return direct.read(start, part, what);
     }
 
     /** The headers of a ranged read: its version pin and its range. */
-    private Map<String, String> rangeHeaders(Part part) {
+    Map<String, String> rangeHeaders(Part part) {
         Map<String, String> headers = new java.util.LinkedHashMap<>();
         if (part.etag() != null && !part.etag().startsWith("W/")) {
             headers.put("If-Match", part.etag());
@@ -377,7 +258,7 @@ public final class RangedGet {
      * Checks a 200 or 206 answer to a ranged read against the object as listed (its ETag, its range or size); how
      * many bytes of the body lie before the range.
      */
-    private long bytesBefore(int status, HttpHeaders h, Part part, String what) throws IntegrityException {
+    long bytesBefore(int status, HttpHeaders h, Part part, String what) throws IntegrityException {
         String etag = h.firstValue("ETag").orElse(null);
         if (part.etag() != null && etag != null && !opaque(etag).equals(opaque(part.etag()))) {
             throw new IntegrityException(
@@ -443,7 +324,7 @@ public final class RangedGet {
      * The request to {@code current}: the fixed headers, {@code headers}, then the signer's, which sees (and signs)
      * every other header; credentials only for the source's own origin, never from https down to plain http.
      */
-    private Signer.Request signed(String method, URI current, Map<String, String> headers) throws StorageException {
+    Signer.Request signed(String method, URI current, Map<String, String> headers) throws StorageException {
         Signer.Request request = new Signer.Request(method, current);
         fixed.forEach(request::set);
         headers.forEach(request::set);
@@ -457,12 +338,12 @@ public final class RangedGet {
         return request;
     }
 
-    private static boolean isRedirect(int status) {
+    static boolean isRedirect(int status) {
         return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
     }
 
     /** Where redirect number {@code hop}, a {@code status} answer from {@code current}, leads. */
-    private URI redirect(URI current, int status, String location, int hop) throws TransferException {
+    URI redirect(URI current, int status, String location, int hop) throws TransferException {
         if (location == null) {
             throw TransferException.fatal(
                     failures.uri(),
@@ -521,14 +402,14 @@ public final class RangedGet {
     }
 
     /** The JDK refused a header or the URL; its message may quote a header value: not repeated. */
-    private ConfigurationException refusedByClient(URI current) {
+    ConfigurationException refusedByClient(URI current) {
         return new ConfigurationException(
                 failures.uri(),
                 "cannot send a request to " + HttpText.host(current)
                         + ": the JDK HTTP client refused a header or the URL");
     }
 
-    private static String named(String setting) {
+    static String named(String setting) {
         return setting == null ? "" : " (" + setting + ")";
     }
 }
