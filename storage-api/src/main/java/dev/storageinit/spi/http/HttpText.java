@@ -113,12 +113,16 @@ public final class HttpText {
             if (keep) {
                 sb.append((char) c);
             } else {
-                sb.append('%')
-                        .append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
-                        .append(Character.toUpperCase(Character.forDigit(c & 15, 16)));
+                escape(sb, c);
             }
         }
         return sb.toString();
+    }
+
+    private static void escape(StringBuilder sb, int c) {
+        sb.append('%')
+                .append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
+                .append(Character.toUpperCase(Character.forDigit(c & 15, 16)));
     }
 
     /**
@@ -132,9 +136,7 @@ public final class HttpText {
             if (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || "-._~/".indexOf(c) >= 0) {
                 sb.append((char) c);
             } else {
-                sb.append('%')
-                        .append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
-                        .append(Character.toUpperCase(Character.forDigit(c & 15, 16)));
+                escape(sb, c);
             }
         }
         return sb.toString();
