@@ -2,6 +2,7 @@ package dev.storageinit.testkit.gcs;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.storageinit.spi.http.HttpText;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -372,8 +373,8 @@ public final class GcsJsonApiServer implements AutoCloseable {
             }
             Matcher m = OBJECTS.matcher(rawPath);
             if (m.matches()) {
-                String bucketName = pathDecode(m.group(2));
-                String objectName = m.group(3) == null ? null : pathDecode(m.group(3));
+                String bucketName = HttpText.decodePath(m.group(2));
+                String objectName = m.group(3) == null ? null : HttpText.decodePath(m.group(3));
                 if ("upload/".equals(m.group(1))) {
                     if (!method.equals("POST")) {
                         error(ex, 405, "Method not allowed", "methodNotAllowed");
@@ -409,7 +410,7 @@ public final class GcsJsonApiServer implements AutoCloseable {
             }
             Matcher bm = BUCKET.matcher(rawPath);
             if (bm.matches() && method.equals("GET")) {
-                Bucket b = authorized(ex, pathDecode(bm.group(1)));
+                Bucket b = authorized(ex, HttpText.decodePath(bm.group(1)));
                 if (b != null) {
                     Map<String, Object> json = new LinkedHashMap<>();
                     json.put("kind", "storage#bucket");
@@ -825,22 +826,6 @@ public final class GcsJsonApiServer implements AutoCloseable {
             m.putIfAbsent(k, v);
         }
         return m;
-    }
-
-    /** Percent-decoding of a path segment: '+' stays '+'. */
-    public static String pathDecode(String s) {
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(s.length());
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c == '%' && i + 2 < s.length()) {
-                out.write(Integer.parseInt(s.substring(i + 1, i + 3), 16));
-                i += 2;
-            } else {
-                byte[] u = String.valueOf(c).getBytes(StandardCharsets.UTF_8);
-                out.write(u, 0, u.length);
-            }
-        }
-        return out.toString(StandardCharsets.UTF_8);
     }
 
     /** Percent-encoding of an object name as one path segment. */

@@ -2,6 +2,7 @@ package dev.storageinit.testkit.hf;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.storageinit.spi.http.HttpText;
 import dev.storageinit.spi.support.Json;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -814,7 +815,7 @@ public final class FakeHub implements AutoCloseable {
     private static List<String> segments(String raw) {
         List<String> out = new ArrayList<>();
         for (String s : raw.substring(1).split("/", -1)) {
-            out.add(decode(s));
+            out.add(HttpText.decodePath(s));
         }
         return out;
     }
@@ -825,30 +826,16 @@ public final class FakeHub implements AutoCloseable {
             for (String p : raw.split("&")) {
                 int eq = p.indexOf('=');
                 if (!p.isEmpty()) {
-                    m.putIfAbsent(decode(eq < 0 ? p : p.substring(0, eq)), eq < 0 ? "" : decode(p.substring(eq + 1)));
+                    m.putIfAbsent(
+                            HttpText.decodePath(eq < 0 ? p : p.substring(0, eq)),
+                            eq < 0 ? "" : HttpText.decodePath(p.substring(eq + 1)));
                 }
             }
         }
         return m;
     }
 
-    /** Percent-decoding; '+' stays '+'. */
-    private static String decode(String s) {
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(s.length());
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c == '%' && i + 2 < s.length()) {
-                out.write(Integer.parseInt(s.substring(i + 1, i + 3), 16));
-                i += 2;
-            } else {
-                byte[] u = String.valueOf(c).getBytes(StandardCharsets.UTF_8);
-                out.write(u, 0, u.length);
-            }
-        }
-        return out.toString(StandardCharsets.UTF_8);
-    }
-
     private static String encodePath(String s) {
-        return dev.storageinit.spi.http.HttpText.encodePath(s);
+        return HttpText.encodePath(s);
     }
 }
