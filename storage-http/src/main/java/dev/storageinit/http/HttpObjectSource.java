@@ -10,7 +10,6 @@ import dev.storageinit.spi.ListPage;
 import dev.storageinit.spi.ObjectSource;
 import dev.storageinit.spi.RemoteObject;
 import dev.storageinit.spi.SourceContext;
-import dev.storageinit.spi.http.BodyStream;
 import dev.storageinit.spi.http.HttpText;
 import dev.storageinit.spi.http.JdkHttp;
 import dev.storageinit.spi.http.RangedGet;
@@ -170,16 +169,16 @@ final class HttpObjectSource implements ObjectSource {
                 new RangedGet.Part(offset, length, p.size(), p.etag(), p.lastModified(), p.ranges() && !whole);
         String what = "GET " + (whole ? "" : "bytes " + offset + "-" + (offset + length - 1) + " of ") + "/" + key();
         try {
-            return get.read(p.location(), part, what);
+            return get.readDirect(p.location(), part, what).body();
         } catch (AccessDeniedException | NotFoundException e) {
             if (p.location().equals(target)) {
                 throw e;
             }
             // a redirect target (a signed URL) may have expired: start again from the URL we were given
-            BodyStream body = get.read(target, part, what);
+            RangedGet.Read read = get.readDirect(target, part, what);
             probe = new Probe(
-                    p.size(), p.etag(), p.lastModified(), p.ranges(), body.location()); // later reads go there
-            return body;
+                    p.size(), p.etag(), p.lastModified(), p.ranges(), read.location()); // later reads go there
+            return read.body();
         }
     }
 
