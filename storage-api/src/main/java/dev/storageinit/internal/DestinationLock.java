@@ -53,9 +53,11 @@ final class DestinationLock implements AutoCloseable {
             throws DestinationException, TransferException {
         Path key;
         try {
-            key = stateDir.toRealPath();
+            // the destination's real path, not the bookkeeping directory's: a download that keeps no manifest
+            // removes that directory when it ends, maybe while this one is about to lock it
+            key = destination.toRealPath().resolve(stateDir.getFileName());
         } catch (IOException e) {
-            throw Destination.writeFailed(shown, "cannot use " + stateDir, e);
+            throw Destination.writeFailed(shown, "cannot use " + destination, e);
         }
         waitInThisJvm(shown, destination, key);
         try {
@@ -108,6 +110,11 @@ final class DestinationLock implements AutoCloseable {
                 Files.createDirectories(file.getParent()); // the holder removed it if it kept no manifest
                 channel = FileChannel.open(
                         file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+            } catch (java.nio.file.NoSuchFileException e) {
+                if (System.nanoTime() - deadline < 0) {
+                    continue; // a holder that keeps no manifest removed the directory just now: make it again
+                }
+                throw Destination.writeFailed(shown, "cannot open the lock file " + file, e);
             } catch (IOException e) {
                 throw Destination.writeFailed(shown, "cannot open the lock file " + file, e);
             }
