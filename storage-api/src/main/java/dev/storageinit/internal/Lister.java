@@ -22,15 +22,6 @@ final class Lister {
     /** A listed file to fetch: its path under the destination, its file there and whether it is the only object. */
     record ListedFile(String relative, Path target, RemoteObject object, boolean single) {}
 
-    /** Thrown inside the listing callback to stop a listing once the download has failed. */
-    private static final class ListingStopped extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-
-        ListingStopped() {
-            super(null, null, false, false);
-        }
-    }
-
     private final DownloadJob job;
     private final PathFilter filter;
     private final PathGuard guard;
@@ -64,10 +55,9 @@ final class Lister {
                         () -> job.source.list(prefix, pageToken));
                 pages++;
                 for (RemoteObject object : page.objects()) {
-                    if (job.aborted()) {
-                        throw new ListingStopped();
+                    if (job.aborted() || !accept(object, relativeOf(object.key()), false)) {
+                        return; // the failure that stopped it is recorded already
                     }
-                    accept(object, relativeOf(object.key()), false);
                 }
                 token = page.nextToken();
             } while (token != null && !job.aborted());
@@ -82,8 +72,6 @@ final class Lister {
             if (!job.aborted()) {
                 job.progress.listed(listedFiles.get(), listedBytes.get());
             }
-        } catch (ListingStopped e) {
-            // the failure that stopped it is recorded already
         } catch (StorageException e) {
             job.fail(e);
         } catch (RuntimeException e) {
@@ -109,9 +97,10 @@ final class Lister {
         return objectKey.startsWith(prefix) ? objectKey.substring(prefix.length()) : objectKey;
     }
 
-    private void accept(RemoteObject object, String relative, boolean single) {
+    /** Takes one listed object; false when it failed the download (the listing then stops). */
+    private boolean accept(RemoteObject object, String relative, boolean single) {
         if (object.key().endsWith("/") || relative.isEmpty()) {
-            return; // folder marker
+            return true; // folder marker
         }
         if (!object.key().startsWith(prefix) && !object.key().equals(key)) {
             job.fail(new TransferException(
@@ -119,27 +108,28 @@ final class Lister {
                     "the store listed key '" + object.key() + "' outside prefix '" + prefix + "'",
                     false,
                     null));
-            throw new ListingStopped();
+            return false;
         }
         seenObjects.incrementAndGet();
         if (!filter.keeps(relative)) {
             job.progress.filtered();
-            return;
+            return true;
         }
         Path target;
         try {
             target = guard.resolve(relative);
         } catch (StorageException e) {
             job.fail(e);
-            throw new ListingStopped();
+            return false;
         }
         listedFiles.incrementAndGet();
         listedBytes.addAndGet(object.size());
         if (isIntact(relative, object, target)) {
             job.progress.skipped(relative, object.size());
-            return;
+            return true;
         }
         files.accept(new ListedFile(relative, target, object, single));
+        return true;
     }
 
     /** Whether the previous run published this very object at {@code target}, unchanged since; then it is kept. */

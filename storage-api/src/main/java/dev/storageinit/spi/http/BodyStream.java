@@ -140,25 +140,6 @@ public final class BodyStream extends BlockReadStream implements Flow.Subscriber
         }
     }
 
-    /** Reads and drops exactly {@code n} bytes (the server sent the whole object, we need a later part). */
-    void skipExactly(long n) throws IOException {
-        long left = n;
-        long limit = remaining;
-        remaining = Long.MAX_VALUE;
-        try {
-            while (left > 0) {
-                if (!fill()) {
-                    throw new java.io.EOFException(what + ": the body ended " + left + " bytes before offset " + n);
-                }
-                int step = (int) Math.min(left, current.remaining());
-                current.position(current.position() + step);
-                left -= step;
-            }
-        } finally {
-            remaining = limit;
-        }
-    }
-
     /** Makes {@code current} hold bytes; false at the end of the body. */
     private boolean fill() throws IOException {
         while (current == null || !current.hasRemaining()) {

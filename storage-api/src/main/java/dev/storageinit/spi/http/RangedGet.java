@@ -27,15 +27,14 @@ import java.util.Objects;
 import java.util.concurrent.Flow;
 
 /**
- * The one request path of the JDK-{@link java.net.http.HttpClient} sources: sends a request, follows redirects
- * itself (at most {@value #MAX_REDIRECTS}) with the {@link Signer} applied per origin (credentials never leave the
- * source's own origin, never go from https down to plain http), maps transport failures and refusals to the typed
- * exceptions through {@link Failures}, and reads byte ranges pinned to a version ({@code If-Match}, else
+ * The one request path of the HTTP sources: sends a request on the JDK {@link java.net.http.HttpClient} (its body a
+ * {@link BodyStream}, with the stall timeout), follows redirects itself (at most {@value #MAX_REDIRECTS}) with the
+ * {@link Signer} applied per origin (credentials never leave the source's own origin, never go from https down to
+ * plain http), maps transport failures and refusals to the typed exceptions through {@link Failures}, and reads byte
+ * ranges ({@link #readDirect}, on the JDK's {@code HttpURLConnection}) pinned to a version ({@code If-Match}, else
  * {@code If-Unmodified-Since}). A server that ignores the range header and answers 200 with the whole object is
- * handled here, once: the body's length is checked against the object's, the bytes before the offset are skipped,
- * and the stream ends after the range, so every source on this path yields the same bytes. Bodies are
- * {@link BodyStream}s: the one stall timeout. {@link #readDirect} is the same ranged read on the JDK's
- * {@code HttpURLConnection}, for large reads.
+ * handled once ({@link RangeAnswer}): the body's length is checked against the object's, the bytes before the offset
+ * are skipped, and the stream ends after the range, so every source on this path yields the same bytes.
  */
 public final class RangedGet {
     private static final System.Logger LOG = Redactor.logger(RangedGet.class.getName());
@@ -186,55 +185,21 @@ public final class RangedGet {
 
     // ------------------------------------------------------------ ranged reads
 
-    /**
-     * Reads {@code part} of the object at {@code start} (redirects followed), pinned to its version.
-     *
-     * @param what the operation, for messages, e.g. {@code GET bytes 0-99 of /a.bin}
-     * @throws IntegrityException when the object is no longer the version or size it was
-     */
-    public BodyStream read(URI start, Part part, String what) throws StorageException {
-        if (part.length() == 0) {
-            BodyStream empty = body(what, 0, start);
-            empty.onComplete();
-            return empty;
-        }
-        Response r = send("GET", start, rangeHeaders(part));
-        int s = r.status();
-        if (s != 200 && s != 206) {
-            throw refused(r, what);
-        }
-        long before;
-        try {
-            before = bytesBefore(s, r.headers(), part, what);
-        } catch (IntegrityException e) {
-            r.discard();
-            throw e;
-        }
-        BodyStream body = r.body(what, part.length());
-        if (before > 0) {
-            try {
-                body.skipExactly(before);
-            } catch (IOException e) {
-                body.close();
-                throw e instanceof StorageException
-                        ? (StorageException) e
-                        : TransferException.retryable(failures.uri(), what + ": " + e.getMessage(), e);
-            }
-        }
-        return body;
-    }
-
     /** A ranged read's body, and the URL that sent it (after redirects). */
     public record Read(InputStream body, URI location) {}
 
     /**
-     * {@link #read} on a connection of the JDK's {@link HttpURLConnection} instead of the {@code HttpClient}: the
-     * bytes go from the socket into the reader's buffer, with no buffer allocated per socket read and no hand-off
-     * between threads (on a 2 GiB file read in 16 MiB ranges, 8 at a time, from loopback: 2.8 CPU-s and 88 MB RSS,
-     * against 5.6 CPU-s and 217 MB through {@link #read}, whose garbage also grows the old generation with the
-     * length of the download). The same headers, signer rules, redirects, refusals and answer checks; a read that
-     * waits longer than the read timeout for the next bytes fails retryably (the socket's timeout). For sources
-     * whose reads are large; metadata requests stay on {@link #send}.
+     * Reads {@code part} of the object at {@code start} (redirects followed), pinned to its version, on a connection
+     * of the JDK's {@link HttpURLConnection} rather than the {@code HttpClient}: the bytes go from the socket into the
+     * reader's buffer, with no buffer allocated per socket read and no hand-off between threads (on a 2 GiB file read
+     * in 16 MiB ranges, 8 at a time, from loopback: 2.8 CPU-s and 88 MB RSS, against 5.6 CPU-s and 217 MB through the
+     * {@code HttpClient}, whose garbage also grew the old generation with the length of the download). The same
+     * headers, signer rules, redirects, refusals and answer checks as {@link #send}; a read that waits longer than the
+     * read timeout for the next bytes fails retryably (the socket's timeout). Metadata requests stay on
+     * {@link #send}.
+     *
+     * @param what the operation, for messages, e.g. {@code GET bytes 0-99 of /a.bin}
+     * @throws IntegrityException when the object is no longer the version or size it was
      */
     public Read readDirect(URI start, Part part, String what) throws StorageException {
         return direct.read(start, part, what);
