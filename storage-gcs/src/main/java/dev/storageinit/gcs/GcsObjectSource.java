@@ -55,6 +55,7 @@ final class GcsObjectSource implements ObjectSource {
     private final GcsSettings settings;
     private final GcsClients.Clients clients;
     private final Storage storage;
+    private final Object refreshLock = new Object();
 
     GcsObjectSource(ModelUri uri, String bucket, String key, GcsSettings settings, GcsClients.Clients clients) {
         this.shown = uri.redacted();
@@ -155,6 +156,7 @@ final class GcsObjectSource implements ObjectSource {
         URI target = URI.create(url.toString());
         for (int attempt = 1; ; attempt++) {
             HttpURLConnection c = null;
+            Map<String, List<String>> sent = Map.of();
             try {
                 c = (HttpURLConnection) target.toURL().openConnection();
                 if (c instanceof HttpsURLConnection && clients.sslSocketFactory != null) {
@@ -167,8 +169,8 @@ final class GcsObjectSource implements ObjectSource {
                 c.setRequestProperty("Accept-Encoding", "gzip");
                 c.setRequestProperty("Range", "bytes=" + offset + "-" + (offset + length - 1));
                 if (clients.credentials != null) {
-                    Map<String, List<String>> headers = clients.credentials.getRequestMetadata(target);
-                    for (Map.Entry<String, List<String>> h : headers.entrySet()) {
+                    sent = clients.credentials.getRequestMetadata(target);
+                    for (Map.Entry<String, List<String>> h : sent.entrySet()) {
                         for (String v : h.getValue()) {
                             c.addRequestProperty(h.getKey(), v);
                         }
@@ -193,7 +195,7 @@ final class GcsObjectSource implements ObjectSource {
                 String reason = errorMessage(c);
                 c.disconnect();
                 if (status == 401 && attempt == 1 && clients.credentials != null) {
-                    clients.credentials.refresh(); // an expired or revoked token: one more try with a fresh one
+                    refreshUnlessRenewed(sent, target); // an expired or revoked token: one more try with a fresh one
                     continue;
                 }
                 throw httpError(status, reason, what);
@@ -205,6 +207,18 @@ final class GcsObjectSource implements ObjectSource {
                     c.disconnect();
                 }
                 throw translate(e, what);
+            }
+        }
+    }
+
+    /**
+     * Refreshes the token {@code sent} was signed with, unless another read already did: the parallel reads that
+     * were refused the same revoked token ask for one new token, not one each.
+     */
+    private void refreshUnlessRenewed(Map<String, List<String>> sent, URI target) throws IOException {
+        synchronized (refreshLock) {
+            if (sent.equals(clients.credentials.getRequestMetadata(target))) {
+                clients.credentials.refresh();
             }
         }
     }

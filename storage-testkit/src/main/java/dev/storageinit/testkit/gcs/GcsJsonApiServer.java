@@ -76,6 +76,8 @@ public final class GcsJsonApiServer implements AutoCloseable {
     private final AtomicInteger mediaRequests = new AtomicInteger();
     private final AtomicInteger tokenRequests = new AtomicInteger();
     private final AtomicBoolean revokeAtNextMedia = new AtomicBoolean();
+    private final Set<String> revoked = ConcurrentHashMap.newKeySet();
+    private volatile long lateRefusalMillis;
     private final List<String> mediaQueries = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /** Starts a server on 127.0.0.1 and a free port. */
@@ -168,6 +170,15 @@ public final class GcsJsonApiServer implements AutoCloseable {
      */
     public GcsJsonApiServer revokeIssuedTokensAtNextMedia() {
         revokeAtNextMedia.set(true);
+        return this;
+    }
+
+    /**
+     * Answers the requests refused for a revoked token {@code millis} late, all but the one that revoked it: as a
+     * read sent with the old token before the client refreshed it, and refused only after the refresh.
+     */
+    public GcsJsonApiServer refuseRevokedTokensLate(long millis) {
+        lateRefusalMillis = millis;
         return this;
     }
 
@@ -380,7 +391,7 @@ public final class GcsJsonApiServer implements AutoCloseable {
                         error(ex, 405, "Method not allowed", "methodNotAllowed");
                         return;
                     }
-                    Bucket b = authorized(ex, bucketName);
+                    Bucket b = authorized(ex, bucketName, false);
                     if (b != null) {
                         upload(ex, b, q);
                     }
@@ -390,10 +401,13 @@ public final class GcsJsonApiServer implements AutoCloseable {
                     error(ex, 405, "Method not allowed", "methodNotAllowed");
                     return;
                 }
-                if (objectName != null && "media".equals(q.get("alt")) && revokeAtNextMedia.getAndSet(false)) {
+                boolean revoking =
+                        objectName != null && "media".equals(q.get("alt")) && revokeAtNextMedia.getAndSet(false);
+                if (revoking) {
+                    tokens.stream().filter(t -> t.startsWith(ISSUED_PREFIX)).forEach(revoked::add);
                     tokens.removeIf(t -> t.startsWith(ISSUED_PREFIX));
                 }
-                Bucket b = authorized(ex, bucketName);
+                Bucket b = authorized(ex, bucketName, revoking);
                 if (b == null) {
                     return;
                 }
@@ -410,7 +424,7 @@ public final class GcsJsonApiServer implements AutoCloseable {
             }
             Matcher bm = BUCKET.matcher(rawPath);
             if (bm.matches() && method.equals("GET")) {
-                Bucket b = authorized(ex, HttpText.decodePath(bm.group(1)));
+                Bucket b = authorized(ex, HttpText.decodePath(bm.group(1)), false);
                 if (b != null) {
                     Map<String, Object> json = new LinkedHashMap<>();
                     json.put("kind", "storage#bucket");
@@ -434,13 +448,24 @@ public final class GcsJsonApiServer implements AutoCloseable {
     }
 
     /** The bucket when it exists and the caller may read it; otherwise the error has been sent and null returned. */
-    private Bucket authorized(HttpExchange ex, String bucketName) throws IOException {
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private Bucket authorized(HttpExchange ex, String bucketName, boolean revoking) throws IOException {
         Bucket b = buckets.get(bucketName);
         String auth = ex.getRequestHeaders().getFirst("Authorization");
         String token = auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)
                 ? auth.substring(7).trim()
                 : null;
         if (token != null && !tokens.contains(token)) {
+            if (!revoking && lateRefusalMillis > 0 && revoked.contains(token)) {
+                sleep(lateRefusalMillis);
+            }
             ex.getResponseHeaders()
                     .add(
                             "WWW-Authenticate",
