@@ -8,6 +8,7 @@
 set -euo pipefail
 ROOTFS=$1
 : "${IMAGE_JDK:?}" "${IMAGE_MODULES:?}" "${CLI_JAR:?}" "${TESTKIT_CLASSES:?}" "${S3PROXY_JAR:?}" "${SAMPLE_MODEL:?}" "${WORK:?}" "${CLASSES:?}"
+: "${IMAGE_WORKDIR:?}"
 
 for f in "$IMAGE_JDK/bin/jlink" "$CLI_JAR" "$S3PROXY_JAR"; do
     [[ -e $f ]] || { echo "build-rootfs: missing $f" >&2; exit 1; }
@@ -15,7 +16,8 @@ done
 command -v dpkg-query >/dev/null || { echo "build-rootfs: needs Debian's dpkg (glibc comes from the libc6 package)" >&2; exit 1; }
 
 rm -rf "$ROOTFS" "$WORK"
-mkdir -p "$CLASSES" "$ROOTFS"/{app,etc,home/nonroot,mnt/models,tmp,lib64,lib/x86_64-linux-gnu,usr/lib/locale} "$WORK"
+mkdir -p "$CLASSES" "$ROOTFS"/{app,etc,home/nonroot,mnt/models,tmp,lib64,lib/x86_64-linux-gnu,usr/lib/locale} "$WORK" \
+    "$ROOTFS$IMAGE_WORKDIR"
 
 echo "== jlink ($IMAGE_MODULES)"
 "$IMAGE_JDK/bin/jlink" --add-modules "$IMAGE_MODULES" --strip-debug --no-header-files --no-man-pages \
@@ -102,15 +104,22 @@ for port in "$S3_PORT" "$GCS_PORT" "$HF_PORT" "$HF_CDN_PORT" "$HTTP_PORT"; do
     exit 1
 done
 
-# Same runtime, flags and class path as the image (relative here, absolute there: the cache is relocatable).
+# Same runtime, flags and class path as the image, run from the image's working directory with the class path
+# relative to it (../../app/storage-initializer.jar): the cache keeps the path as given and, at every start, the JVM
+# resolves it against the working directory to build the code source of each class it loads from the cache. A path
+# that does not resolve there is looked up again for every class, which cost 35 ms of each start (trained from /app
+# with "storage-initializer.jar", the image's start ran from /home/nonroot). From the working directory, and from
+# any directory up to two levels deep (/, /mnt/models), the path resolves to /app/storage-initializer.jar.
 # Azure is trained against a closed port: its client and request pipeline load all the same, and that pair fails.
-(cd "$ROOTFS/app" && env -i PATH=/usr/bin:/bin LANG=C.UTF-8 \
+JAR_FROM_WORKDIR=$(realpath --relative-to="$ROOTFS$IMAGE_WORKDIR" "$ROOTFS/app/storage-initializer.jar")
+(cd "$ROOTFS$IMAGE_WORKDIR" && env -i PATH=/usr/bin:/bin LANG=C.UTF-8 \
     STORAGE_PVC_MOUNT_ROOT="$(dirname "$(dirname "$SAMPLE_MODEL")")" \
     AWS_ENDPOINT_URL="http://127.0.0.1:$S3_PORT" AWS_ACCESS_KEY_ID=aot-key AWS_SECRET_ACCESS_KEY=aot-secret \
     STORAGE_EMULATOR_HOST="http://127.0.0.1:$GCS_PORT" \
     HF_ENDPOINT="http://127.0.0.1:$HF_PORT" HF_TOKEN=hf_aotTrainingToken \
     AZURE_STORAGE_BLOB_ENDPOINT=http://127.0.0.1:9/devstoreaccount1 AZURE_STORAGE_ACCESS_KEY=YW90LWtleQ== \
-    "$ROOTFS/opt/java/bin/java" -XX:AOTCacheOutput=app.aot -Xlog:aot=error "${FLAGS[@]}" -cp storage-initializer.jar \
+    "$ROOTFS/opt/java/bin/java" -XX:AOTCacheOutput="$ROOTFS/app/app.aot" -Xlog:aot=error "${FLAGS[@]}" \
+    -cp "$JAR_FROM_WORKDIR" \
     dev.storageinit.cli.Main --part-size 1 \
     pvc://demo-claim/sample-model "$WORK/out/pvc" \
     s3://models/sample-model "$WORK/out/s3" \

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Runs the built image without a container engine, the way a restricted pod runs it: the OCI tar is unpacked with
-# skopeo + umoci (Debian's packages), its entrypoint and environment are taken from the image config and run with
-# chroot as uid 65532 on a read-only bind of the rootfs, with only /mnt/models writable, against s3proxy on
+# skopeo + umoci (Debian's packages), its entrypoint, environment and working directory are taken from the image
+# config and run with nsenter as uid 65532 on a read-only bind of the rootfs, with only /mnt/models writable, against s3proxy on
 # 127.0.0.1. Checks the downloaded tree, that the AOT cache is used (-XX:AOTMode=on fails the JVM otherwise), that
 # a write outside /mnt/models fails as the read-only root makes it, and prints the image's size and start times.
-# Needs root (mount namespaces, chroot), skopeo, umoci, jq and a java for s3proxy. Usage: smoke-test.sh [IMAGE_TAR]
+# Needs root (mount namespaces, a root directory), skopeo, umoci, jq, util-linux and a java for s3proxy. Usage: smoke-test.sh [IMAGE_TAR]
 set -euo pipefail
 cd "$(dirname "$0")"
 TAR=${1:-target/storage-initializer-image.tar}
@@ -12,10 +12,10 @@ S3PROXY_JAR=target/s3proxy/s3proxy.jar
 RUNS=${SMOKE_TIMING_RUNS:-10}
 
 fail() { echo "smoke-test: FAILED: $*" >&2; exit 1; }
-for tool in skopeo umoci jq chroot unshare java keytool; do
+for tool in skopeo umoci jq nsenter unshare java keytool; do
     command -v "$tool" >/dev/null || fail "$tool is missing (.ci/run installs skopeo and umoci with apt-get)"
 done
-[[ $(id -u) == 0 ]] || fail "needs root for mount namespaces and chroot"
+[[ $(id -u) == 0 ]] || fail "needs root for mount namespaces and a root directory"
 [[ -f $TAR ]] || fail "no image tar at $PWD/$TAR: build it with mvn -B -Pimage package"
 [[ -f $S3PROXY_JAR ]] || fail "no s3proxy jar at $PWD/$S3PROXY_JAR (the storage-image build copies it there)"
 
@@ -30,7 +30,7 @@ trap cleanup EXIT
 echo "== image"
 skopeo inspect --raw "oci-archive:$TAR" > "$W/manifest.json"
 skopeo inspect --config "oci-archive:$TAR" > "$W/config.json"
-jq -c '{User: .config.User, Entrypoint: .config.Entrypoint, Env: .config.Env}' "$W/config.json"
+jq -c '{User: .config.User, WorkingDir: .config.WorkingDir, Entrypoint: .config.Entrypoint, Env: .config.Env}' "$W/config.json"
 [[ $(jq -r .config.User "$W/config.json") == 65532:65532 ]] || fail "the image's user is not 65532:65532"
 jq -e '.config.Env | index("LANG=C.UTF-8")' "$W/config.json" >/dev/null || fail "the image sets no LANG=C.UTF-8"
 COMPRESSED=$(jq '[.layers[].size] | add' "$W/manifest.json")
@@ -40,6 +40,7 @@ R=$W/bundle/rootfs
 UNPACKED=$(du -sb "$R" | cut -f1)
 mapfile -t ENTRYPOINT < <(jq -r '.process.args[]' "$W/bundle/config.json")
 mapfile -t IMAGE_ENV < <(jq -r '.process.env[]' "$W/bundle/config.json")
+WORKDIR=$(jq -r '.process.cwd' "$W/bundle/config.json")
 printf 'size: %s compressed (%s bytes in %s layers), %s unpacked\n' "$(numfmt --to=iec "$COMPRESSED")" "$COMPRESSED" \
     "$(jq '.layers | length' "$W/manifest.json")" "$(numfmt --to=iec "$UNPACKED")"
 
@@ -84,8 +85,9 @@ done
 mkdir -p "$R/proc" "$R/dev" "$R/etc/ssl/custom-certs" "$W/models"
 chown 65532:65532 "$W/models"
 
-CHROOT=$(command -v chroot)
-# run_image ARGS...: the image's entrypoint + ARGS as uid 65532, env = the image's + S3 settings
+NSENTER=$(command -v nsenter)
+# run_image ARGS...: the image's entrypoint + ARGS as uid 65532 (no supplementary groups) in the image's working
+# directory, env = the image's + S3 settings
 run_image() {
     unshare --mount --propagation private bash -euc '
         R=$1; MODELS=$2; CERTS=$3; shift 3
@@ -97,7 +99,7 @@ run_image() {
         env -i "${IMAGE_ENV[@]}" AWS_ACCESS_KEY_ID=smoke-key AWS_SECRET_ACCESS_KEY=smoke-secret \
             AWS_ENDPOINT_URL="${ENDPOINT:-http://127.0.0.1:$PORT}" JDK_JAVA_OPTIONS="-XX:AOTMode=${AOT_MODE:-on}" \
             ${CA_BUNDLE:+CA_BUNDLE_CONFIGMAP_NAME=$CA_BUNDLE} \
-        "$CHROOT" --userspec=65532:65532 "$R" "${ENTRYPOINT[@]}" "$@"
+        "$NSENTER" --root="$R" --wdns="$WORKDIR" --setuid=65532 --setgid=65532 "${ENTRYPOINT[@]}" "$@"
 }
 
 echo "== download s3://models/model -> /mnt/models as 65532 on a read-only root"

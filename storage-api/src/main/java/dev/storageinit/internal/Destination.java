@@ -15,11 +15,11 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * One download's destination directory and the tool's bookkeeping in it. Everything the tool keeps lives in one
@@ -53,7 +53,6 @@ final class Destination implements AutoCloseable {
             Set.of(STATE_DIR, LEGACY_MANIFEST, LEGACY_MANIFEST + ".tmp", ".storage-initializer.staging");
 
     private static final String STAGING_PREFIX = "staging-";
-    private static final SecureRandom NAMES = new SecureRandom();
 
     private final String shown;
     private final Path root;
@@ -121,7 +120,10 @@ final class Destination implements AutoCloseable {
             }
             Manifest previous = readPrevious(shown, dest, manifestFile);
             removeLeftovers(dest, stateDir);
-            Path staging = stateDir.resolve(STAGING_PREFIX + Long.toHexString(NAMES.nextLong() >>> 1));
+            // the name only has to be new (createDirectory fails on one that exists), not unguessable: no
+            // SecureRandom, whose provider set-up cost 5 ms of every start
+            Path staging = stateDir.resolve(STAGING_PREFIX
+                    + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 1));
             Files.createDirectory(staging);
             PathGuard guard = new PathGuard(shown, dest, RESERVED);
             if (manifestFile.isPresent()

@@ -7,13 +7,13 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The record of what a download published: the source, each file's key, size, version, checksum and local
@@ -35,8 +35,6 @@ public final class Manifest {
      * @param localModifiedMillis the local file's modification time right after publishing
      */
     public record Entry(String key, long size, String version, String checksum, long localModifiedMillis) {}
-
-    private static final SecureRandom TEMP_NAMES = new SecureRandom();
 
     private final String source;
     private final Map<String, Entry> entries = new ConcurrentHashMap<>();
@@ -116,7 +114,9 @@ public final class Manifest {
         root.put("updated", Instant.now().toString());
         root.put("fileCount", files.size());
         root.put("files", files);
-        Path tmp = file.resolveSibling(file.getFileName() + "." + Long.toHexString(TEMP_NAMES.nextLong()) + ".tmp");
+        // written with CREATE_NEW: the name only has to be new, not unguessable
+        Path tmp = file.resolveSibling(file.getFileName() + "."
+                + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
         try {
             Files.writeString(
                     tmp,

@@ -9,7 +9,6 @@ import dev.storageinit.spi.StorageProvider.Match;
 import dev.storageinit.spi.support.RcloneRemote;
 import dev.storageinit.spi.support.Settings;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.ServiceLoader;
@@ -21,7 +20,8 @@ public final class ProviderRegistry {
 
     private ProviderRegistry(List<StorageProvider> providers) {
         List<StorageProvider> sorted = new ArrayList<>(providers);
-        sorted.sort(Comparator.comparing(StorageProvider::name));
+        // a plain lambda: Comparator.comparing's serializable one is generated at run time, never from the AOT cache
+        sorted.sort((a, b) -> a.name().compareTo(b.name()));
         this.providers = List.copyOf(sorted);
     }
 

@@ -6,7 +6,6 @@ import java.io.ByteArrayOutputStream;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -153,7 +152,7 @@ public final class Redactor {
             }
             if (changed) {
                 String[] all = KNOWN.keySet().toArray(new String[0]);
-                Arrays.sort(all, Comparator.comparingInt(String::length).reversed());
+                Arrays.sort(all, (a, b) -> Integer.compare(b.length(), a.length())); // longest first
                 known = all;
             }
         }
