@@ -20,6 +20,8 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -27,6 +29,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import javax.crypto.Mac;
 
 /**
  * The init-container entry point: {@code java -jar storage-initializer.jar [options] SRC_URI DEST_DIR [SRC DEST ...]},
@@ -54,6 +57,7 @@ public final class Main {
     static final String HTTP_CLIENT_BUFFER = "jdk.httpclient.bufsize";
 
     public static void main(String[] args) {
+        prepareSecurityProviders();
         System.setProperty("java.util.logging.SimpleFormatter.format", "%4$s %5$s%6$s%n");
         if (System.getProperty(HTTP_CLIENT_BUFFER) == null) {
             System.setProperty(HTTP_CLIENT_BUFFER, Integer.toString(64 << 10));
@@ -66,6 +70,28 @@ public final class Main {
                 run(args, out, System.err, CredentialSource.environment(), System.console() != null, TERMINATION_LOG);
         out.flush();
         System.exit(code);
+    }
+
+    /**
+     * Sets up the JDK's security providers on a second thread while the main thread reads the options, sets up
+     * logging and finds the storage providers. Every download needs them (the digests that verify its files, an S3
+     * signature's HMAC, TLS), and their set-up (the provider list, SUN, SunRsaSign, SunEC's curve table, SunJCE,
+     * run by the interpreter this early) took about 20 ms of the main thread's start, inside the first S3 request's
+     * signing. A thread that needs them sooner waits for the initialisation under way rather than repeating it.
+     */
+    private static void prepareSecurityProviders() {
+        Thread t = new Thread(
+                () -> {
+                    try {
+                        MessageDigest.getInstance("SHA-256");
+                        Mac.getInstance("HmacSHA256");
+                    } catch (GeneralSecurityException e) {
+                        // not this thread's to report: the code that needs the algorithm does
+                    }
+                },
+                "security-providers");
+        t.setDaemon(true);
+        t.start();
     }
 
     /**
