@@ -2,18 +2,14 @@ package dev.storageinit.gcs;
 
 import com.google.api.client.http.HttpTransport;
 import com.google.api.client.http.javanet.NetHttpTransport;
-import com.google.api.gax.retrying.RetrySettings;
 import com.google.auth.Credentials;
 import com.google.auth.http.HttpTransportFactory;
 import com.google.auth.oauth2.AccessToken;
 import com.google.auth.oauth2.GoogleCredentials;
 import com.google.auth.oauth2.ServiceAccountCredentials;
-import com.google.cloud.NoCredentials;
-import com.google.cloud.http.HttpTransportOptions;
-import com.google.cloud.storage.Storage;
-import com.google.cloud.storage.StorageOptions;
 import dev.storageinit.ConfigurationException;
 import dev.storageinit.ModelUri;
+import dev.storageinit.spi.support.Json;
 import dev.storageinit.spi.support.Redactor;
 import dev.storageinit.spi.support.TrustBundles;
 import java.io.ByteArrayInputStream;
@@ -28,31 +24,19 @@ import java.util.Map;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocketFactory;
 
-/** Builds the google-cloud-storage client for a {@link GcsSettings}. The only class that touches Google's auth. */
+/** The credentials and TLS trust a {@link GcsSettings} asks for. The only class that touches Google's auth. */
 final class GcsClients {
     static final int CONNECT_TIMEOUT_MS = 20_000;
 
+    /** What a listing, a metadata request and a media read need; the credentials are scoped to it. */
+    static final String READ_ONLY_SCOPE = "https://www.googleapis.com/auth/devstorage.read_only";
+
     private GcsClients() {}
 
-    /**
-     * What a source needs: the JSON-API client (listing, metadata), the credentials (also for the media reads the
-     * source makes itself) and the socket factory that trusts the CA bundle (null: the JDK default).
-     */
-    static final class Clients {
-        final Storage storage;
-        /** Null for anonymous access. */
-        final Credentials credentials;
+    /** What a source needs: the credentials (null for anonymous access) and the socket factory that trusts the CA bundle (null: the JDK default). */
+    record Clients(Credentials credentials, SSLSocketFactory sslSocketFactory) {}
 
-        final SSLSocketFactory sslSocketFactory;
-
-        Clients(Storage storage, Credentials credentials, SSLSocketFactory sslSocketFactory) {
-            this.storage = storage;
-            this.credentials = credentials;
-            this.sslSocketFactory = sslSocketFactory;
-        }
-    }
-
-    /** A JSON-API client on {@code settings.endpoint}, its credentials, and the TLS trust to use beside it. */
+    /** The credentials for {@code settings} (scoped to reading), and the TLS trust to use beside them. */
     static Clients create(ModelUri uri, GcsSettings settings) throws ConfigurationException {
         SSLSocketFactory ssl =
                 settings.caBundle == null ? null : sslContext(uri, settings).getSocketFactory();
@@ -61,41 +45,13 @@ final class GcsClients {
             tb.setSslSocketFactory(ssl);
         }
         HttpTransport shared = tb.build();
-        HttpTransportFactory transport = () -> shared;
-        int readMillis = millis(settings.readTimeout);
-        Credentials credentials = credentials(uri, settings, transport);
-        StorageOptions.Builder b = StorageOptions.http()
-                .setHost(settings.endpoint)
-                .setCredentials(credentials)
-                // never let the client look a project up on the network (metadata server probes cost seconds)
-                .setProjectId(settings.projectId != null ? settings.projectId : projectOf(credentials))
-                .setTransportOptions(HttpTransportOptions.newBuilder()
-                        .setHttpTransportFactory(transport)
-                        .setConnectTimeout(CONNECT_TIMEOUT_MS)
-                        .setReadTimeout(readMillis)
-                        .build())
-                // the engine retries every failed call (page, stat, range); the client makes one attempt, and
-                // refreshes an expired token within it (its credentials adapter answers a 401, not its retries)
-                .setRetrySettings(RetrySettings.newBuilder()
-                        .setMaxAttempts(1)
-                        .setInitialRetryDelayDuration(Duration.ofMillis(200))
-                        .setRetryDelayMultiplier(2.0)
-                        .setMaxRetryDelayDuration(Duration.ofSeconds(5))
-                        .setTotalTimeoutDuration(Duration.ofSeconds(120))
-                        .setInitialRpcTimeoutDuration(settings.readTimeout)
-                        .setMaxRpcTimeoutDuration(settings.readTimeout)
-                        .setRpcTimeoutMultiplier(1.0)
-                        .build());
-        try {
-            StorageOptions options = b.build();
-            // the scoped credentials the client itself uses (an unscoped service account would sign self-issued
-            // JWTs instead of asking the token endpoint); null for anonymous
-            Credentials scoped = credentials instanceof NoCredentials ? null : options.getScopedCredentials();
-            return new Clients(options.getService(), scoped, ssl);
-        } catch (RuntimeException e) {
-            throw new ConfigurationException(
-                    uri.redacted(), "cannot create the GCS client for " + settings.endpoint + ": " + e.getMessage(), e);
+        Credentials credentials = credentials(uri, settings, () -> shared);
+        if (credentials instanceof GoogleCredentials google && google.createScopedRequired()) {
+            // a service account asks the token endpoint for a token of this scope (unscoped, it would sign
+            // self-issued JWTs instead)
+            credentials = google.createScoped(List.of(READ_ONLY_SCOPE));
         }
+        return new Clients(credentials, ssl);
     }
 
     /** {@code d} in whole milliseconds for a socket timeout, at least 1 (0 would mean none). */
@@ -103,22 +59,12 @@ final class GcsClients {
         return (int) Math.max(1, Math.min(Integer.MAX_VALUE, d.toMillis()));
     }
 
-    private static String projectOf(Credentials credentials) {
-        if (credentials instanceof ServiceAccountCredentials) {
-            String p = ((ServiceAccountCredentials) credentials).getProjectId();
-            if (p != null) {
-                return p;
-            }
-        }
-        return "storage-initializer"; // reads need no project; any non-null value stops the lookup
-    }
-
     static Credentials credentials(ModelUri uri, GcsSettings settings, HttpTransportFactory transport)
             throws ConfigurationException {
         String shown = uri.redacted();
         switch (settings.auth) {
             case ANONYMOUS:
-                return NoCredentials.getInstance();
+                return null;
             case ACCESS_TOKEN:
                 return new StaticToken(new AccessToken(settings.secret().trim(), null));
             case CREDENTIALS_JSON:
@@ -192,18 +138,16 @@ final class GcsClients {
 
     private static Credentials fromJson(String shown, InputStream json, String what, HttpTransportFactory transport)
             throws ConfigurationException {
-        Map<String, Object> parsed;
+        Object parsed;
         byte[] bytes;
         try {
             bytes = json.readAllBytes();
-            parsed = com.google.api.client.json.gson.GsonFactory.getDefaultInstance()
-                    .createJsonParser(new ByteArrayInputStream(bytes), StandardCharsets.UTF_8)
-                    .parseAndClose(com.google.api.client.json.GenericJson.class);
+            parsed = Json.parse(new String(bytes, StandardCharsets.UTF_8));
         } catch (IOException | RuntimeException e) {
             // the parser's message may quote the file's content: never pass it on
             throw new ConfigurationException(shown, what + " is not valid JSON", null);
         }
-        Object type = parsed == null ? null : parsed.get("type");
+        Object type = parsed instanceof Map<?, ?> object ? object.get("type") : null;
         if (!(type instanceof String)) {
             throw new ConfigurationException(
                     shown,

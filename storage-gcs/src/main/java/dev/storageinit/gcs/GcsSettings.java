@@ -41,7 +41,6 @@ final class GcsSettings {
     static final String STORAGE_EMULATOR_HOST = "STORAGE_EMULATOR_HOST";
     static final String GCS_ENDPOINT = "GCS_ENDPOINT";
     static final String GCS_APPLICATION_DEFAULT_CREDENTIALS = "GCS_APPLICATION_DEFAULT_CREDENTIALS";
-    static final String GOOGLE_CLOUD_PROJECT = "GOOGLE_CLOUD_PROJECT";
     static final String DEFAULT_ENDPOINT = "https://storage.googleapis.com";
 
     /** How the client authenticates. */
@@ -66,8 +65,6 @@ final class GcsSettings {
     final String endpointSource;
     /** Extra CA certificates to trust (PEM), or null. */
     final Path caBundle;
-    /** Project id to give the client (never looked up on the network); may be null. */
-    final String projectId;
     /** How long an answer may go without a byte ({@code STORAGE_READ_TIMEOUT}, default 60 s). */
     final Duration readTimeout;
 
@@ -79,7 +76,6 @@ final class GcsSettings {
             String endpoint,
             String endpointSource,
             Path caBundle,
-            String projectId,
             Duration readTimeout) {
         this.auth = auth;
         this.credentialsFile = credentialsFile;
@@ -88,7 +84,6 @@ final class GcsSettings {
         this.endpoint = endpoint;
         this.endpointSource = endpointSource;
         this.caBundle = caBundle;
-        this.projectId = projectId;
         this.readTimeout = readTimeout;
     }
 
@@ -145,9 +140,8 @@ final class GcsSettings {
         String endpointSource = ep.map(Setting::toString).orElse("default");
         String endpoint = normaliseEndpoint(s.uri(), ep.map(Setting::value).orElse(DEFAULT_ENDPOINT), endpointSource);
         Path ca = TrustBundles.clusterBundle(s).orElse(null);
-        String project = s.string(GOOGLE_CLOUD_PROJECT).orElse(null);
         Duration readTimeout = s.readTimeout(null, Duration.ofSeconds(60));
-        return new GcsSettings(auth, file, secret, credentials, endpoint, endpointSource, ca, project, readTimeout);
+        return new GcsSettings(auth, file, secret, credentials, endpoint, endpointSource, ca, readTimeout);
     }
 
     private static String normaliseEndpoint(String shown, String endpoint, String from) throws ConfigurationException {

@@ -13,7 +13,7 @@ import java.util.Optional;
 import java.util.OptionalInt;
 
 /**
- * The conformance suite against {@link GcsJsonApiServer} through the real google-cloud-storage client: a bucket
+ * The conformance suite against {@link GcsJsonApiServer} through the provider's JSON API requests: a bucket
  * that requires a bearer token, read with a service-account key file ({@code GOOGLE_APPLICATION_CREDENTIALS}) whose
  * token comes from the fixture's OAuth endpoint, the endpoint set by {@code STORAGE_EMULATOR_HOST}.
  */
