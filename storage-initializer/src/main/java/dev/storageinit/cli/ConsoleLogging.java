@@ -10,11 +10,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.logging.Formatter;
-import java.util.logging.Handler;
 import java.util.logging.Level;
+import java.util.logging.LogManager;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
-import java.util.logging.SimpleFormatter;
+import java.util.logging.StreamHandler;
 
 /**
  * The CLI's log output: every line goes through the library's scrubber (the SDKs' and the JDK's records as well as
@@ -39,16 +39,52 @@ final class ConsoleLogging {
     private ConsoleLogging() {}
 
     static synchronized void configure(boolean quiet, boolean verbose, boolean json) {
+        // a handler of ours, not JUL's default ConsoleHandler: that one's SimpleFormatter formats a test date when it
+        // is made, which loads the time-zone rules (6 ms of every start); reset() drops the default before it is made
+        LogManager.getLogManager().reset();
         Logger root = Logger.getLogger("");
         root.setLevel(quiet ? Level.WARNING : Level.INFO);
-        for (Handler h : root.getHandlers()) {
-            h.setFormatter(new ScrubbingFormatter(json ? new JsonFormatter() : new SimpleFormatter()));
-        }
+        root.addHandler(new StderrHandler(new ScrubbingFormatter(json ? new JsonFormatter() : new TextFormatter())));
         CONFIGURED.clear();
         for (String name : SDK_LOGGERS) {
             Logger sdk = Logger.getLogger(name);
             sdk.setLevel(verbose ? null : Level.OFF);
             CONFIGURED.add(sdk);
+        }
+    }
+
+    /** Standard error, flushed after each record and never closed, as ConsoleHandler writes it. */
+    private static final class StderrHandler extends StreamHandler {
+        StderrHandler(Formatter formatter) {
+            super(System.err, formatter);
+        }
+
+        @Override
+        public synchronized void publish(LogRecord r) {
+            super.publish(r);
+            flush();
+        }
+
+        @Override
+        public synchronized void close() {
+            flush();
+        }
+    }
+
+    /** "LEVEL message" and the stack trace if any, as SimpleFormatter writes with the format "%4$s %5$s%6$s%n". */
+    private static final class TextFormatter extends Formatter {
+        @Override
+        public String format(LogRecord r) {
+            String line = r.getLevel().getLocalizedName() + " " + formatMessage(r);
+            if (r.getThrown() == null) {
+                return line + System.lineSeparator();
+            }
+            StringWriter trace = new StringWriter();
+            try (PrintWriter out = new PrintWriter(trace)) {
+                out.println();
+                r.getThrown().printStackTrace(out);
+            }
+            return line + trace + System.lineSeparator();
         }
     }
 

@@ -58,7 +58,6 @@ public final class Main {
 
     public static void main(String[] args) {
         prepareSecurityProviders();
-        System.setProperty("java.util.logging.SimpleFormatter.format", "%4$s %5$s%6$s%n");
         if (System.getProperty(HTTP_CLIENT_BUFFER) == null) {
             System.setProperty(HTTP_CLIENT_BUFFER, Integer.toString(64 << 10));
         }
