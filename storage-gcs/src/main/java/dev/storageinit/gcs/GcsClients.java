@@ -33,7 +33,10 @@ final class GcsClients {
 
     private GcsClients() {}
 
-    /** What a source needs: the credentials (null for anonymous access) and the socket factory that trusts the CA bundle (null: the JDK default). */
+    /**
+     * What a source needs: the credentials (null for anonymous access) and the socket factory that trusts the CA
+     * bundle (null: the JDK default).
+     */
     record Clients(Credentials credentials, SSLSocketFactory sslSocketFactory) {}
 
     /** The credentials for {@code settings} (scoped to reading), and the TLS trust to use beside them. */
