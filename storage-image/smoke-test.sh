@@ -95,6 +95,7 @@ run_image() {
         mount --rbind /proc "$R/proc"; mount --rbind /dev "$R/dev"
         mount --bind "$MODELS" "$R/mnt/models"
         mount --bind "$CERTS" "$R/etc/ssl/custom-certs"
+        if [[ -n ${EXEC_MARK:-} ]]; then date +%s%N > "$EXEC_MARK"; fi
         exec "$@"' _ "$R" "$W/models" "$W/custom-certs" \
         env -i "${IMAGE_ENV[@]}" AWS_ACCESS_KEY_ID=smoke-key AWS_SECRET_ACCESS_KEY=smoke-secret \
             AWS_ENDPOINT_URL="${ENDPOINT:-http://127.0.0.1:$PORT}" JDK_JAVA_OPTIONS="-XX:AOTMode=${AOT_MODE:-on}" \
@@ -135,23 +136,29 @@ set -e
 grep -m1 'storage-initializer: destination error' "$W/ro.err"
 
 # time_runs LABEL: n runs of a 1-byte object; "first byte" is the log's event for the file being in place (JVM start,
-# S3 client, listing, GET, write, publish), "whole" adds the manifest, the lock's release and the JVM's exit.
+# S3 client, listing, GET, write, publish), timed from the harness's start (the mount namespace and its mounts
+# included, about 10 ms) and from the moment the harness execs the entrypoint; "whole" adds the manifest, the
+# lock's release and the JVM's exit.
 time_runs() {
-    local whole=() first=() sorted i start end fetched
+    local whole=() first=() from_exec=() sorted i start end fetched
     for i in $(seq "$RUNS"); do
         rm -rf "${W:?}/models/"* "$W/models/.storage-initializer"
         start=$(date +%s%N)
-        run_image --log-format=json --verbose s3://models/tiny /mnt/models > "$W/timing.out" 2>&1 \
+        EXEC_MARK=$W/exec-mark run_image --log-format=json --verbose s3://models/tiny /mnt/models > "$W/timing.out" 2>&1 \
             || { cat "$W/timing.out" >&2; fail "timing run $i ($1) failed"; }
         end=$(date +%s%N)
         fetched=$(grep '"event":"fetched"' "$W/timing.out" | jq -r .time | sed -n 1p) || true
         [[ -n $fetched ]] || { cat "$W/timing.out" >&2; fail "no fetched event in run $i ($1)"; }
+        fetched=$(date -d "$fetched" +%s%N)
         whole+=($(( (end - start) / 1000000 )))
-        first+=($(( ($(date -d "$fetched" +%s%N) - start) / 1000000 )))
+        first+=($(( (fetched - start) / 1000000 )))
+        from_exec+=($(( (fetched - $(cat "$W/exec-mark")) / 1000000 )))
     done
     [[ $(cat "$W/models/one-byte.bin") == x ]] || fail "the 1-byte object was not written"
     mapfile -t sorted < <(printf '%s\n' "${first[@]}" | sort -n)
     echo "$1: start to first byte in place: median $((sorted[RUNS / 2])) ms, min ${sorted[0]}, max ${sorted[RUNS - 1]} (ms: ${first[*]})"
+    mapfile -t sorted < <(printf '%s\n' "${from_exec[@]}" | sort -n)
+    echo "$1: the same from the entrypoint's exec: median $((sorted[RUNS / 2])) ms, min ${sorted[0]}, max ${sorted[RUNS - 1]} (ms: ${from_exec[*]})"
     mapfile -t sorted < <(printf '%s\n' "${whole[@]}" | sort -n)
     echo "$1: whole run: median $((sorted[RUNS / 2])) ms, min ${sorted[0]}, max ${sorted[RUNS - 1]} (ms: ${whole[*]})"
 }
