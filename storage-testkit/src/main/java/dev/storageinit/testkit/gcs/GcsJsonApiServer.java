@@ -447,7 +447,6 @@ public final class GcsJsonApiServer implements AutoCloseable {
         }
     }
 
-    /** The bucket when it exists and the caller may read it; otherwise the error has been sent and null returned. */
     private static void sleep(long millis) {
         try {
             Thread.sleep(millis);
@@ -456,6 +455,10 @@ public final class GcsJsonApiServer implements AutoCloseable {
         }
     }
 
+    /**
+     * The bucket when it exists and the caller may read it; otherwise the error has been sent and null returned.
+     * {@code revoking}: this request revoked the tokens, and is refused at once.
+     */
     private Bucket authorized(HttpExchange ex, String bucketName, boolean revoking) throws IOException {
         Bucket b = buckets.get(bucketName);
         String auth = ex.getRequestHeaders().getFirst("Authorization");
