@@ -1,10 +1,8 @@
 package dev.storageinit.testkit.gcs;
 
-import java.nio.file.Files;
+import dev.storageinit.testkit.ServedDirectory;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
+import java.util.Map;
 
 /**
  * Serves a local directory through {@link GcsJsonApiServer} until killed, for benchmarks:
@@ -28,17 +26,10 @@ public final class GcsFixtureMain {
         }
         GcsJsonApiServer server = GcsJsonApiServer.start(Integer.parseInt(args[2]));
         GcsJsonApiServer.Bucket bucket = server.bucket(bucketName);
-        List<Path> files;
-        try (Stream<Path> walk = Files.walk(dir)) {
-            files = walk.filter(Files::isRegularFile)
-                    .filter(p -> !dir.relativize(p).toString().startsWith("."))
-                    .sorted()
-                    .collect(Collectors.toList());
-        }
+        Map<String, Path> files = ServedDirectory.files(dir);
         long bytes = 0;
-        for (Path f : files) {
-            String rel = dir.relativize(f).toString().replace(f.getFileSystem().getSeparator(), "/");
-            bytes += bucket.putFile(prefix + rel, f).size;
+        for (Map.Entry<String, Path> f : files.entrySet()) {
+            bytes += bucket.putFile(prefix + f.getKey(), f.getValue()).size;
         }
         System.out.println("ready " + server.endpoint() + " " + files.size() + " " + bytes);
         System.out.flush();

@@ -1,10 +1,9 @@
 package dev.storageinit.testkit.hf;
 
+import dev.storageinit.testkit.ServedDirectory;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
+import java.util.Map;
 
 /**
  * Serves a local directory as one model repository of a {@link FakeHub} until killed, for benchmarks and the
@@ -28,19 +27,12 @@ public final class HfFixtureMain {
         if (args.length == 5) {
             repo.gated(true).grant(args[4]);
         }
-        List<Path> files;
-        try (Stream<Path> walk = Files.walk(dir)) {
-            files = walk.filter(Files::isRegularFile)
-                    .filter(p -> !dir.relativize(p).toString().startsWith("."))
-                    .sorted()
-                    .collect(Collectors.toList());
-        }
+        Map<String, Path> files = ServedDirectory.files(dir);
         long bytes = 0;
         String sha = null;
-        for (Path f : files) {
-            sha = repo.putFile(
-                    dir.relativize(f).toString().replace(f.getFileSystem().getSeparator(), "/"), f);
-            bytes += Files.size(f);
+        for (Map.Entry<String, Path> f : files.entrySet()) {
+            sha = repo.putFile(f.getKey(), f.getValue());
+            bytes += Files.size(f.getValue());
         }
         System.out.println(
                 "ready " + hub.endpoint() + " " + hub.cdnEndpoint() + " " + files.size() + " " + bytes + " " + sha);
