@@ -491,6 +491,7 @@ class HfProviderTest {
                 .hasMessageContaining("model-00002-of-00002.safetensors: SHA256 mismatch")
                 .hasMessageContaining("(after 3 downloads)");
         assertThat(bad.resolve("model-00002-of-00002.safetensors")).doesNotExist();
+        hub.corruptNext("model-00002-of-00002.safetensors", 0); // else it may fail first, before config.json
         hub.corruptNext("config.json", 1000);
         assertThatThrownBy(() -> download("hf://meta-llama/Llama-Test", temp.resolve("git"), env()))
                 .isInstanceOf(IntegrityException.class)
