@@ -115,8 +115,9 @@ if [[ ${FLAGS:-1} == 1 ]]; then
       timed "JDK 25, image flags + AOT cache (image)" "$OUT" "${IMAGE_CLI[@]}" --quiet "$what" "$OUT"
       timed "JDK 25, image flags + AOT cache, without CompileThresholdScaling=3" "$OUT" \
         "${J25[@]:0:2}" "${without_scaling[@]}" "${J25[@]:2}" dev.storageinit.cli.Main --quiet "$what" "$OUT"
-      timed "JDK 25, image flags + AOT cache, the training's compilations replayed (+AOTReplayTraining)" "$OUT" \
-        "${J25[@]:0:2}" "${IMAGE_FLAGS[@]}" -XX:+AOTReplayTraining "${J25[@]:2}" dev.storageinit.cli.Main --quiet "$what" "$OUT"
+      timed "JDK 25, image flags + AOT cache, the training's compilations not replayed (-AOTReplayTraining)" "$OUT" \
+        "${J25[@]:0:2}" "${IMAGE_FLAGS[@]}" -XX:+UnlockDiagnosticVMOptions -XX:-AOTReplayTraining "${J25[@]:2}" \
+        dev.storageinit.cli.Main --quiet "$what" "$OUT"
       timed "JDK 25, image flags + AOT cache + TieredStopAtLevel=1 (C1 only)" "$OUT" \
         "${J25[@]:0:2}" "${IMAGE_FLAGS[@]}" -XX:TieredStopAtLevel=1 "${J25[@]:2}" dev.storageinit.cli.Main --quiet "$what" "$OUT"
       timed "JDK 25, image flags, no AOT cache" "$OUT" \
