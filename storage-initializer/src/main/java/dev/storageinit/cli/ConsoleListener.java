@@ -7,12 +7,11 @@ import dev.storageinit.TransferListener;
 import dev.storageinit.spi.support.Json;
 import dev.storageinit.spi.support.Redactor;
 import java.io.PrintStream;
-import java.math.BigDecimal;
-import java.math.RoundingMode;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -152,14 +151,26 @@ final class ConsoleListener implements TransferListener {
                 "INFO",
                 f,
                 dryRun
-                        ? "dry run " + r.source() + " -> " + r.destination() + ": would fetch " + r.filesTransferred()
-                                + " files, " + human(r.bytesTransferred()) + "; " + r.filesSkipped()
-                                + " already intact" + filtered + "; nothing written"
-                        : "done " + r.source() + " -> " + r.destination() + ": " + r.filesTransferred() + " files, "
-                                + human(r.bytesTransferred()) + " in "
-                                + fixed(r.elapsed().toNanos() / 1e9, 2) + " s ("
-                                + fixed(r.megabytesPerSecond(), 1) + " MB/s); " + r.filesSkipped() + " already intact"
-                                + filtered);
+                        ? String.format(
+                                Locale.ROOT,
+                                "dry run %s -> %s: would fetch %d files, %s; %d already intact%s; " + "nothing written",
+                                r.source(),
+                                r.destination(),
+                                r.filesTransferred(),
+                                human(r.bytesTransferred()),
+                                r.filesSkipped(),
+                                filtered)
+                        : String.format(
+                                Locale.ROOT,
+                                "done %s -> %s: %d files, %s in %.2f s (%.1f MB/s); %d already intact%s",
+                                r.source(),
+                                r.destination(),
+                                r.filesTransferred(),
+                                human(r.bytesTransferred()),
+                                r.elapsed().toNanos() / 1e9,
+                                r.megabytesPerSecond(),
+                                r.filesSkipped(),
+                                filtered));
     }
 
     @Override
@@ -246,12 +257,8 @@ final class ConsoleListener implements TransferListener {
             f.put("totalBytes", total);
             f.put("percent", Math.round(percent * 10) / 10.0);
             f.put("filesLeft", filesLeft);
-            text.append(" / ")
-                    .append(human(total))
-                    .append(" (")
-                    .append(fixed(percent, 1))
-                    .append(" %)");
-            text.append(", ").append(fixed(rate / 1e6, 1)).append(" MB/s");
+            text.append(" / ").append(human(total)).append(String.format(Locale.ROOT, " (%.1f %%)", percent));
+            text.append(String.format(Locale.ROOT, ", %.1f MB/s", rate / 1e6));
             if (eta >= 0) {
                 f.put("etaSeconds", eta);
                 text.append(", ETA ").append(eta).append(" s");
@@ -261,7 +268,7 @@ final class ConsoleListener implements TransferListener {
                     .append(filesLeft == 1 ? " file" : " files")
                     .append(" left");
         } else {
-            text.append(" (listing), ").append(fixed(rate / 1e6, 1)).append(" MB/s");
+            text.append(" (listing)").append(String.format(Locale.ROOT, ", %.1f MB/s", rate / 1e6));
         }
         f.put("megabytesPerSecond", Math.round(rate / 1e5) / 10.0);
         print(out, "INFO", f, text.toString());
@@ -273,8 +280,14 @@ final class ConsoleListener implements TransferListener {
         double seconds = (System.nanoTime() - startNanos) / 1e9;
         int width = 30;
         int filled = total == 0 ? 0 : (int) (width * done / total);
-        String line = "\r[" + "#".repeat(filled) + " ".repeat(width - filled) + "] " + human(done) + " / "
-                + (total == 0 ? "?" : human(total)) + "  " + fixed(done / 1e6 / seconds, 1) + " MB/s ";
+        String line = String.format(
+                Locale.ROOT,
+                "\r[%s%s] %s / %s  %.1f MB/s ",
+                "#".repeat(filled),
+                " ".repeat(width - filled),
+                human(done),
+                total == 0 ? "?" : human(total),
+                done / 1e6 / seconds);
         synchronized (bar) {
             bar.print(line);
             bar.flush();
@@ -301,20 +314,6 @@ final class ConsoleListener implements TransferListener {
             v /= 1024;
             u++;
         }
-        return fixed(v, 1) + " " + units[u];
-    }
-
-    /**
-     * {@code value} with {@code decimals} digits after the point, rounded half up from its shortest decimal form as
-     * {@code %.Nf} rounds it. Not {@link String#format}: its first number looks the locale's digits up, which took
-     * about 10 ms of the end of every run (the summary line), measured on the image.
-     */
-    static String fixed(double value, int decimals) {
-        if (!Double.isFinite(value)) {
-            return Double.toString(value);
-        }
-        return BigDecimal.valueOf(value)
-                .setScale(decimals, RoundingMode.HALF_UP)
-                .toPlainString();
+        return String.format(Locale.ROOT, "%.1f %s", v, units[u]);
     }
 }

@@ -16,7 +16,6 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -115,39 +114,6 @@ class PodOutputTest {
         });
         slow.start();
         return "http://127.0.0.1:" + slow.getAddress().getPort() + "/model.bin";
-    }
-
-    @Test
-    void numbersInTheLinesReadAsStringFormatWouldWriteThem() {
-        double[] values = {
-            0,
-            0.04,
-            0.05,
-            0.15,
-            0.25,
-            0.125,
-            2.675,
-            1.005,
-            79.93,
-            99.95,
-            99.96,
-            1234.5678,
-            1e-9,
-            1e12,
-            1023.96,
-            Double.NaN,
-            Double.POSITIVE_INFINITY
-        };
-        for (double v : values) {
-            for (int decimals = 1; decimals <= 2; decimals++) {
-                assertThat(ConsoleListener.fixed(v, decimals))
-                        .as("%s with %d decimals", v, decimals)
-                        .isEqualTo(String.format(Locale.ROOT, "%." + decimals + "f", v));
-            }
-        }
-        assertThat(ConsoleListener.human(1023)).isEqualTo("1023 B");
-        assertThat(ConsoleListener.human(1024)).isEqualTo("1.0 KiB");
-        assertThat(ConsoleListener.human(1_500_000_000L)).isEqualTo("1.4 GiB");
     }
 
     @Test
