@@ -136,13 +136,17 @@ public final class Main {
             }
         }
         CommandLine.Options options;
+        CredentialSource effective;
         try {
-            options = CommandLine.parse(settings, args);
+            effective = StorageSpec.over(settings);
+            options = CommandLine.parse(effective, args);
+        } catch (ConfigurationException e) {
+            return usageError(
+                    new CommandLine.UsageException("configuration error: " + e.getMessage(), INVALID),
+                    err,
+                    terminationLog);
         } catch (CommandLine.UsageException e) {
-            String line = Redactor.scrub("storage-initializer: " + e.getMessage());
-            err.println(line + (e.code == USAGE ? " (try --help)" : ""));
-            terminationMessage(terminationLog, List.of(line));
-            return e.code;
+            return usageError(e, err, terminationLog);
         }
         keepIdleConnections(options.concurrency());
         ConsoleLogging.configure(options.quiet(), options.verbose(), options.json());
@@ -160,7 +164,7 @@ public final class Main {
         for (String[] pair : options.pairs()) {
             try {
                 DownloadRequest.Builder request = DownloadRequest.builder(pair[0], Path.of(pair[1]))
-                        .settings(settings)
+                        .settings(effective)
                         .allow(options.allow())
                         .ignore(options.ignore())
                         .linkMode(options.link())
@@ -178,7 +182,7 @@ public final class Main {
             }
         }
         String manifestSetting =
-                settings.get("STORAGE_MANIFEST").map(String::trim).orElse("");
+                effective.get("STORAGE_MANIFEST").map(String::trim).orElse("");
         if (errors.code == OK
                 && options.manifest() == null
                 && requests.size() > 1
@@ -207,6 +211,13 @@ public final class Main {
             terminationMessage(terminationLog, errors.lines);
         }
         return errors.code;
+    }
+
+    private static int usageError(CommandLine.UsageException e, PrintStream err, Path terminationLog) {
+        String line = Redactor.scrub("storage-initializer: " + e.getMessage());
+        err.println(line + (e.code == USAGE ? " (try --help)" : ""));
+        terminationMessage(terminationLog, List.of(line));
+        return e.code;
     }
 
     /** Writes the error lines, at most the 4 KiB Kubernetes keeps, when the file exists; a failure is not the run's. */

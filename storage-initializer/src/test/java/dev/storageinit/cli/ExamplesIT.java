@@ -3,6 +3,7 @@ package dev.storageinit.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.storageinit.spi.support.Json;
 import java.io.IOException;
 import java.io.Reader;
 import java.net.InetSocketAddress;
@@ -106,7 +107,13 @@ class ExamplesIT {
                                                     "serviceAccountName",
                                                     ANY,
                                                     "model",
-                                                    Map.of("modelFormat", Map.of("name", ANY), "storageUri", ANY))))),
+                                                    Map.of(
+                                                            "modelFormat",
+                                                            Map.of("name", ANY),
+                                                            "storageUri",
+                                                            ANY,
+                                                            "storage",
+                                                            Map.of("key", ANY, "path", ANY, "parameters", ANY)))))),
             "SeldonDeployment",
                     Map.entry(
                             "machinelearning.seldon.io/v1",
@@ -301,6 +308,17 @@ class ExamplesIT {
     /** The env pointed at the refusing endpoint: the download is signed with the Secret's key and region. */
     private void signsWithTheSecretsKey(Map<String, String> env, String uri, String keyId, String region)
             throws Exception {
+        signsWithTheSecretsKey(
+                env,
+                uri,
+                keyId,
+                region,
+                env.getOrDefault(
+                        "AWS_SECRET_ACCESS_KEY", env.getOrDefault("RCLONE_CONFIG_S3_SECRET_ACCESS_KEY", "no secret")));
+    }
+
+    private void signsWithTheSecretsKey(Map<String, String> env, String uri, String keyId, String region, String secret)
+            throws Exception {
         Map<String, String> local = new HashMap<>();
         env.forEach((k, v) -> local.put(
                 k, v.replace(ENDPOINT_HOST, "127.0.0.1:" + refusing.getAddress().getPort())));
@@ -310,9 +328,7 @@ class ExamplesIT {
         assertThat(authorizations).as(r.err()).isNotEmpty().allSatisfy(a -> assertThat(a)
                 .contains("Credential=" + keyId + "/")
                 .contains("/" + region + "/s3/"));
-        assertThat(r.out() + r.err())
-                .doesNotContain(env.getOrDefault(
-                        "AWS_SECRET_ACCESS_KEY", env.getOrDefault("RCLONE_CONFIG_S3_SECRET_ACCESS_KEY", "no secret")));
+        assertThat(r.out() + r.err()).doesNotContain(secret);
     }
 
     @Test
@@ -395,6 +411,32 @@ class ExamplesIT {
         env.put("S3_VERIFY_SSL", annotations.get("s3-verifyssl"));
         signsWithTheSecretsKey(
                 env, storageUri, stringData(secret).get("AWS_ACCESS_KEY_ID"), annotations.get("s3-region"));
+    }
+
+    @Test
+    void kserveStorageSpecIsWhatTheCliReads() throws Exception {
+        Map<String, Object> secret = only(manifests("kserve/storage-config.yaml"), "Secret");
+        assertThat(at(secret, "metadata.name")).as("KServe's default name").isEqualTo("storage-config");
+        Map<String, Object> isvc = only(manifests("kserve/inferenceservice-storage-spec.yaml"), "InferenceService");
+        Map<String, Object> storage = map(at(isvc, "spec.predictor.model.storage"));
+        String entryJson = stringData(secret).get(String.valueOf(storage.get("key")));
+        assertThat(entryJson).as("the entry storage.key names").isNotNull();
+        Map<String, Object> entry = map(Json.parse(entryJson));
+        Map<String, Object> parameters = map(storage.get("parameters"));
+        Map<String, Object> effective = new HashMap<>(entry);
+        effective.putAll(parameters);
+        assertThat(effective.get("type")).isEqualTo("s3");
+
+        // What KServe's webhook gives the init container: the entry, the parameters, the URI it builds from them
+        String uri = "s3://" + effective.get("bucket") + "/" + storage.get("path");
+        Map<String, String> env =
+                Map.of("STORAGE_CONFIG", entryJson, "STORAGE_OVERRIDE_CONFIG", Json.write(parameters));
+        signsWithTheSecretsKey(
+                env,
+                uri,
+                String.valueOf(entry.get("access_key_id")),
+                String.valueOf(effective.get("region")),
+                String.valueOf(entry.get("secret_access_key")));
     }
 
     @Test

@@ -202,6 +202,18 @@ class MainTest {
     }
 
     @Test
+    void aMalformedKServeStorageSpecIsAConfigurationErrorWithoutItsValue() throws Exception {
+        Files.createFile(temp.resolve("termination-log"));
+        assertThat(run(Map.of("STORAGE_CONFIG", "{\"type\": \"s3\", \"secret_access_key\": \"leak-me-9876"), "a", "b"))
+                .isEqualTo(Main.INVALID);
+        assertThat(err().lines())
+                .containsExactly(
+                        "storage-initializer: configuration error: STORAGE_CONFIG (settings map) must be a JSON"
+                                + " object, as KServe's storage spec writes it; its value is not shown");
+        assertThat(Files.readString(temp.resolve("termination-log")).trim()).isEqualTo(err().trim());
+    }
+
+    @Test
     void aBadTwinValueIsAConfigurationErrorNamingTheVariable() {
         assertThat(run(Map.of("STORAGE_CONCURRENCY", "many"), "a", "b")).isEqualTo(Main.INVALID);
         assertThat(run(Map.of("STORAGE_EXTRACT", "maybe"), "a", "b")).isEqualTo(Main.INVALID);
