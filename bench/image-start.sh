@@ -19,29 +19,17 @@ for tree in "$A" "$B"; do
   [[ -x $tree/opt/java/bin/java && -f $tree/app/app.aot && -f $tree/app/jvm.args ]] \
     || { echo "image-start: $tree is not an unpacked image tree (opt/java, app/app.aot, app/jvm.args)" >&2; exit 2; }
 done
-S3PROXY_JAR=$REPO/storage-image/target/s3proxy/s3proxy.jar
-[[ -f $S3PROXY_JAR ]] || { echo "image-start: no $S3PROXY_JAR (the storage-image build copies it)" >&2; exit 2; }
-
+source "$(dirname "$0")/s3proxy.sh"
 WORK=$(mktemp -d)
+cleanup() {
+  stop_s3proxy
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+start_s3proxy "$WORK" bench-key bench-secret -XX:+UseSerialGC
+PORT=$S3PROXY_PORT
 mkdir -p "$WORK/data/models/tiny" "$WORK/out"
 printf x > "$WORK/data/models/tiny/one-byte.bin"
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-cat > "$WORK/s3proxy.conf" <<EOF
-s3proxy.endpoint=http://127.0.0.1:$PORT
-s3proxy.authorization=aws-v2-or-v4
-s3proxy.identity=bench-key
-s3proxy.credential=bench-secret
-jclouds.provider=filesystem
-jclouds.filesystem.basedir=$WORK/data
-EOF
-java -Xmx256m -XX:+UseSerialGC -jar "$S3PROXY_JAR" --properties "$WORK/s3proxy.conf" > "$WORK/s3proxy.log" 2>&1 &
-SERVER_PID=$!
-trap 'kill $SERVER_PID 2>/dev/null || true; wait $SERVER_PID 2>/dev/null || true; rm -rf "$WORK"' EXIT
-for _ in $(seq 1 600); do
-  curl -s -o /dev/null "http://127.0.0.1:$PORT/" && break
-  kill -0 "$SERVER_PID" 2>/dev/null || { echo "s3proxy died:" >&2; tail -20 "$WORK/s3proxy.log" >&2; exit 1; }
-  sleep 0.1
-done
 
 ms_since() { echo $(( ($(date -d "$1" +%s%N) - $2) / 1000000 )); }
 # one run of TREE with extra flags; appends "first exit" ms to $WORK/TAG

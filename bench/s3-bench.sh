@@ -23,36 +23,17 @@ export RCLONE_CONFIG=/dev/null
 mkdir -p "$ROOT"
 build_jar
 
-# ---------------------------------------------------------------- s3proxy (own copy of ../shared/bench/s3-server.sh's logic)
-S3PROXY_JAR=$REPO/storage-s3/target/s3proxy/s3proxy.jar
-if [[ ! -f $S3PROXY_JAR ]]; then
-  (cd "$REPO" && mvn -B -q -pl storage-s3 -am generate-test-resources >&2) || true
-fi
-[[ -f $S3PROXY_JAR ]] || { echo "cannot get the s3proxy jar (mvn -pl storage-s3 -am generate-test-resources)" >&2; exit 2; }
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-mkdir -p "$ROOT/data"
-cat > "$ROOT/s3proxy.conf" <<EOF
-s3proxy.endpoint=http://127.0.0.1:$PORT
-s3proxy.authorization=aws-v2-or-v4
-s3proxy.identity=minioadmin
-s3proxy.credential=minioadmin
-jclouds.provider=filesystem
-jclouds.filesystem.basedir=$ROOT/data
-EOF
-java -Xmx256m -jar "$S3PROXY_JAR" --properties "$ROOT/s3proxy.conf" > "$ROOT/s3proxy.log" 2>&1 &
-SERVER_PID=$!
+# ---------------------------------------------------------------- s3proxy
+source "$(dirname "$0")/s3proxy.sh"
 OUT=/dev/shm/s3-bench-out
 cleanup() {
-  kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true
+  stop_s3proxy
   [[ ${KEEP:-1} == 1 ]] || rm -rf "$ROOT/data"
   rm -rf "$OUT" /tmp/s3-bench-out "$ROOT/image/training"
 }
 trap cleanup EXIT
-for _ in $(seq 1 600); do
-  curl -s -o /dev/null "http://127.0.0.1:$PORT/" && break
-  kill -0 "$SERVER_PID" 2>/dev/null || { echo "s3proxy died:" >&2; tail -20 "$ROOT/s3proxy.log" >&2; exit 1; }
-  sleep 0.1
-done
+start_s3proxy "$ROOT" minioadmin minioadmin
+PORT=$S3PROXY_PORT
 export S3_ENDPOINT=http://127.0.0.1:$PORT AWS_ENDPOINT_URL=http://127.0.0.1:$PORT
 export AWS_ACCESS_KEY_ID=minioadmin AWS_SECRET_ACCESS_KEY=minioadmin AWS_REGION=us-east-1
 export RCLONE_CONFIG_S3_TYPE=s3 RCLONE_CONFIG_S3_PROVIDER=Other RCLONE_CONFIG_S3_ENV_AUTH=false
